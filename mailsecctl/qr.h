@@ -1,0 +1,20 @@
+/* QR code output of an otpauth URI: terminal (UTF-8 half blocks or ANSI
+ * colours), PNG or SVG file. Encoding is libqrencode's. */
+#ifndef MAILSECCTL_QR_H
+#define MAILSECCTL_QR_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+/* spec: "utf8" | "ansi" | "none" | "png:FILE" | "svg:FILE".
+ * Whether a spec is well-formed, without doing anything (MS_USAGE if not). */
+enum ms_status qr_spec_check(const char *spec, struct ms_error *err);
+
+/* Renders `text` as the spec says: terminal forms go to `terminal`, file
+ * forms are written to FILE (created 0644, replaced atomically).
+ * MS_SYSTEM on I/O errors, MS_INVALID if the text cannot be encoded. */
+enum ms_status qr_render(const char *text, const char *spec, FILE *terminal,
+			 struct ms_error *err);
+
+#endif

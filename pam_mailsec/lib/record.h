@@ -1,0 +1,65 @@
+/* A mailbox record, users_dir/MAILBOX.conf (libconfig; DESIGN.md). */
+#ifndef MAILSEC_RECORD_H
+#define MAILSEC_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "store.h"
+#include "totp_params.h"
+
+#define MS_HASH_MAX 256          /* a crypt(3) string, NUL included */
+#define MS_SECRET_B32_MAX 208    /* base32 of up to 128 bytes, NUL included */
+#define MS_RECOVERY_MAX 16       /* stored recovery hashes at most */
+
+enum ms_totp_status { MS_TOTP_OFF, MS_TOTP_PENDING, MS_TOTP_ENABLED };
+
+struct ms_record {
+	char password[MS_HASH_MAX];
+	bool non_webmail_access;
+	struct {
+		enum ms_totp_status status;
+		char secret[MS_SECRET_B32_MAX]; /* base32; "" when off */
+		enum ms_algorithm algorithm;
+		unsigned digits;
+		unsigned period;
+		char recovery[MS_RECOVERY_MAX][MS_HASH_MAX];
+		unsigned n_recovery;
+	} totp;
+};
+
+const char *ms_totp_status_name(enum ms_totp_status status);
+
+/* Parses record text. `shown` (the file's path) prefixes every message, with
+ * the line where libconfig knows it: "PATH:LINE: ...". MS_INVALID on any
+ * syntax error, missing or unknown key, or out-of-range value. */
+enum ms_status ms_record_parse(const char *text, const char *shown,
+			       struct ms_record *record, struct ms_error *err);
+
+/* Formats a record as libconfig text in a heap buffer that the caller
+ * wipes and frees (ms_free_secret). */
+enum ms_status ms_record_format(const struct ms_record *record, char **text,
+				struct ms_error *err);
+
+/* Loads users_dir/NAME.conf. MS_NOT_FOUND when there is none. */
+enum ms_status ms_record_load(const struct ms_store *store, const char *name,
+			      struct ms_record *record, struct ms_error *err);
+
+/* Atomically writes users_dir/NAME.conf. Call under ms_store_lock. */
+enum ms_status ms_record_save(const struct ms_store *store, const char *name,
+			      const struct ms_record *record,
+			      struct ms_error *err);
+
+/* Whether users_dir/NAME.conf exists (MS_OK), not (MS_NOT_FOUND), or
+ * cannot be told (MS_SYSTEM). */
+enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
+				struct ms_error *err);
+
+enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
+				struct ms_error *err);
+
+/* Clears the secret and hashes. */
+void ms_record_wipe(struct ms_record *record);
+
+#endif

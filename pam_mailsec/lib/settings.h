@@ -1,0 +1,51 @@
+/* mailsec.conf: global settings, every key with a built-in default. */
+#ifndef MAILSEC_SETTINGS_H
+#define MAILSEC_SETTINGS_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "totp_params.h"
+
+#define MS_DEFAULT_USERS_DIR "/etc/mailsec/users"
+#define MS_DEFAULT_STATE_DIR "/var/lib/mailsec"
+#define MS_SERVICES_MAX 16
+#define MS_SERVICE_NAME_MAX 64
+#define MS_ISSUER_MAX 64
+
+struct ms_settings {
+	char path[PATH_MAX];      /* the file these came from */
+	char users_dir[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char webmail_services[MS_SERVICES_MAX][MS_SERVICE_NAME_MAX];
+	unsigned n_webmail_services;
+	struct {
+		char issuer[MS_ISSUER_MAX + 1];
+		enum ms_algorithm algorithm;
+		unsigned digits;
+		unsigned period;
+		unsigned window;
+	} totp;
+	struct {
+		unsigned max_failures;
+		unsigned within;
+		unsigned lock_for;
+	} lockout;
+	unsigned cache_ttl;
+};
+
+void ms_settings_defaults(struct ms_settings *settings);
+
+/* Loads `path` over the defaults. A missing file means all defaults. A bad
+ * value, an unknown key or a syntax error fails with MS_INVALID and a message
+ * "PATH:LINE: ..."; an unsafe file (symlink, writable by others, foreign
+ * owner) or I/O error with MS_SYSTEM. */
+enum ms_status ms_settings_load(const char *path, struct ms_settings *settings,
+				struct ms_error *err);
+
+/* Whether `service` is listed in webmail_services. */
+bool ms_settings_is_webmail_service(const struct ms_settings *settings,
+				    const char *service);
+
+#endif

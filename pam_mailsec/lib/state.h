@@ -1,0 +1,47 @@
+/* Runtime state, state_dir/MAILBOX.state: written at login, under the
+ * mailbox lock.
+ *
+ * A fixed-size file of two slots, each with a sequence number and a
+ * checksum; a write goes to the older slot with pwrite, so a torn write
+ * leaves the other slot valid and no new inode is made per login. */
+#ifndef MAILSEC_STATE_H
+#define MAILSEC_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "error.h"
+#include "record.h"
+#include "store.h"
+
+struct ms_state {
+	uint64_t seq;           /* of the slot read; 0 for a fresh state */
+	uint64_t last_step;     /* newest TOTP step accepted; 0 = none */
+	int64_t fail_since;     /* start of the failure window */
+	uint32_t fail_count;    /* refused codes since fail_since */
+	int64_t locked_until;   /* codes refused until then; 0 = not locked */
+	uint64_t recovery_tag;  /* ms_recovery_set_tag the marks belong to */
+	uint32_t recovery_used; /* bit i: recovery code i was used */
+};
+
+/* Reads the newest valid slot; a missing file is a fresh (zero) state. */
+enum ms_status ms_state_load(const struct ms_store *store, const char *name,
+			     struct ms_state *state, struct ms_error *err);
+
+/* Writes `state` as the next slot (seq + 1), creating the file 0600 if
+ * needed. Call under ms_store_lock. */
+enum ms_status ms_state_save(const struct ms_store *store, const char *name,
+			     struct ms_state *state, struct ms_error *err);
+
+enum ms_status ms_state_remove(const struct ms_store *store, const char *name,
+			       struct ms_error *err);
+
+/* How many of the record's recovery codes the state has not marked used. */
+unsigned ms_state_recovery_left(const struct ms_state *state,
+				const struct ms_record *record);
+
+/* Whether codes are refused at `now`. */
+bool ms_state_locked(const struct ms_state *state, time_t now);
+
+#endif

@@ -1,0 +1,346 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "name.h"
+#include "secure.h"
+#include "store.h"
+
+#define OPEN_FLAGS (O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)
+
+static bool trusted_owner(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+static enum ms_status check_dir(int fd, const char *path, struct ms_error *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", path);
+	if (!trusted_owner(st.st_uid))
+		return ms_fail(err, MS_SYSTEM,
+			       "%s: directory owned by uid %u, not root",
+			       path, (unsigned)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return ms_fail(err, MS_SYSTEM,
+			       "%s: directory is group- or world-writable",
+			       path);
+	return MS_OK;
+}
+
+static enum ms_status open_dir(const char *path, enum ms_store_mode mode,
+			       int *fd_out, struct ms_error *err)
+{
+	bool created = false;
+	int fd;
+
+	if (mode == MS_STORE_CREATE) {
+		if (mkdir(path, 0700) == 0)
+			created = true;
+		else if (errno != EEXIST)
+			return ms_fail_errno(err, MS_SYSTEM, errno,
+					     "cannot create %s", path);
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", path);
+	/* mkdir's mode is filtered by the umask: set it exactly. */
+	if (created && fchmod(fd, 0700) != 0) {
+		ms_fail_errno(err, MS_SYSTEM, errno, "chmod %s", path);
+		close(fd);
+		return MS_SYSTEM;
+	}
+	if (check_dir(fd, path, err) != MS_OK) {
+		close(fd);
+		return MS_SYSTEM;
+	}
+	*fd_out = fd;
+	return MS_OK;
+}
+
+enum ms_status ms_store_open(const struct ms_settings *settings,
+			     enum ms_store_mode mode, struct ms_store *store,
+			     struct ms_error *err)
+{
+	store->settings = settings;
+	store->users_fd = store->state_fd = -1;
+	if (open_dir(settings->users_dir, mode, &store->users_fd, err) ||
+	    open_dir(settings->state_dir, mode, &store->state_fd, err)) {
+		ms_store_close(store);
+		return err->status;
+	}
+	return MS_OK;
+}
+
+void ms_store_close(struct ms_store *store)
+{
+	if (store->users_fd >= 0)
+		close(store->users_fd);
+	if (store->state_fd >= 0)
+		close(store->state_fd);
+	store->users_fd = store->state_fd = -1;
+}
+
+enum ms_status ms_fd_check(int fd, const char *shown, struct ms_error *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
+	if (!S_ISREG(st.st_mode))
+		return ms_fail(err, MS_SYSTEM, "%s: not a regular file", shown);
+	if (!trusted_owner(st.st_uid))
+		return ms_fail(err, MS_SYSTEM, "%s: owned by uid %u, not root",
+			       shown, (unsigned)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return ms_fail(err, MS_SYSTEM,
+			       "%s: file is group- or world-writable", shown);
+	if (st.st_size > MS_FILE_MAX)
+		return ms_fail(err, MS_SYSTEM, "%s: larger than %d bytes",
+			       shown, MS_FILE_MAX);
+	return MS_OK;
+}
+
+static enum ms_status open_error(int errnum, const char *shown,
+				 struct ms_error *err)
+{
+	if (errnum == ENOENT)
+		return ms_fail(err, MS_NOT_FOUND, "%s: no such file", shown);
+	if (errnum == ELOOP)
+		return ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", shown);
+	return ms_fail_errno(err, MS_SYSTEM, errnum, "%s", shown);
+}
+
+enum ms_status ms_file_open(int dir_fd, const char *dir, const char *file,
+			    int *fd_out, struct ms_error *err)
+{
+	char shown[PATH_MAX + 256];
+	int fd;
+
+	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	fd = openat(dir_fd, file, O_RDONLY | OPEN_FLAGS);
+	if (fd < 0)
+		return open_error(errno, shown, err);
+	if (ms_fd_check(fd, shown, err) != MS_OK) {
+		close(fd);
+		return err->status;
+	}
+	*fd_out = fd;
+	return MS_OK;
+}
+
+static enum ms_status read_all(int fd, const char *shown, char *buf,
+			       size_t cap, size_t *len, struct ms_error *err)
+{
+	size_t got = 0;
+
+	while (got < cap) {
+		ssize_t n = read(fd, buf + got, cap - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ms_fail_errno(err, MS_SYSTEM, errno, "read %s",
+					     shown);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*len = got;
+	return MS_OK;
+}
+
+enum ms_status ms_file_read(int dir_fd, const char *dir, const char *file,
+			    char **data, size_t *len, struct ms_error *err)
+{
+	char shown[PATH_MAX + 256];
+	/* One byte more than the cap tells a file that grew after fstat. */
+	char *buf = calloc(MS_FILE_MAX + 2, 1);
+	enum ms_status status;
+	int fd;
+
+	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	if (!buf)
+		return ms_fail(err, MS_SYSTEM, "%s: out of memory", shown);
+	status = ms_file_open(dir_fd, dir, file, &fd, err);
+	if (status == MS_OK) {
+		status = read_all(fd, shown, buf, MS_FILE_MAX + 1, len, err);
+		close(fd);
+	}
+	if (status == MS_OK && *len > MS_FILE_MAX)
+		status = ms_fail(err, MS_SYSTEM, "%s: larger than %d bytes",
+				 shown, MS_FILE_MAX);
+	if (status == MS_OK && memchr(buf, '\0', *len))
+		status = ms_fail(err, MS_INVALID, "%s: holds a NUL byte",
+				 shown);
+	if (status != MS_OK) {
+		ms_wipe(buf, MS_FILE_MAX + 2);
+		free(buf);
+		return status;
+	}
+	*data = buf;
+	return MS_OK;
+}
+
+static enum ms_status write_all(int fd, const char *shown, const char *data,
+				size_t len, struct ms_error *err)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ms_fail_errno(err, MS_SYSTEM, errno, "write %s",
+					     shown);
+		data += n;
+		len -= (size_t)n;
+	}
+	return MS_OK;
+}
+
+static enum ms_status temp_create(int dir_fd, const char *dir, char *tmp,
+				  size_t size, int *fd_out,
+				  struct ms_error *err)
+{
+	unsigned char rnd[8];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return ms_fail_errno(err, MS_SYSTEM, errno, "getrandom");
+	snprintf(tmp, size, ".tmp-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0],
+		 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	*fd_out = openat(dir_fd, tmp,
+			 O_WRONLY | O_CREAT | O_EXCL | OPEN_FLAGS, 0600);
+	if (*fd_out < 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno,
+				     "cannot create a temporary file in %s",
+				     dir);
+	return MS_OK;
+}
+
+static enum ms_status temp_fill(int fd, const char *shown, const char *data,
+				size_t len, struct ms_error *err)
+{
+	/* The umask may have narrowed or the O_CREAT mode been ignored. */
+	if (fchmod(fd, 0600) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "chmod %s", shown);
+	if (write_all(fd, shown, data, len, err) != MS_OK)
+		return MS_SYSTEM;
+	if (fsync(fd) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "fsync %s", shown);
+	return MS_OK;
+}
+
+enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
+			       const char *data, size_t len,
+			       struct ms_error *err)
+{
+	char shown[PATH_MAX + 256];
+	char tmp[32];
+	enum ms_status status;
+	int fd;
+
+	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	status = temp_create(dir_fd, dir, tmp, sizeof(tmp), &fd, err);
+	if (status != MS_OK)
+		return status;
+	status = temp_fill(fd, shown, data, len, err);
+	if (close(fd) != 0 && status == MS_OK)
+		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",
+				       shown);
+	if (status == MS_OK && renameat(dir_fd, tmp, dir_fd, file) != 0)
+		status = ms_fail_errno(err, MS_SYSTEM, errno, "rename into %s",
+				       shown);
+	if (status != MS_OK) {
+		unlinkat(dir_fd, tmp, 0);
+		return status;
+	}
+	if (fsync(dir_fd) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "fsync %s", dir);
+	return MS_OK;
+}
+
+enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,
+			      struct ms_error *err)
+{
+	char shown[PATH_MAX + 256];
+
+	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	if (unlinkat(dir_fd, file, 0) != 0)
+		return open_error(errno, shown, err);
+	if (fsync(dir_fd) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "fsync %s", dir);
+	return MS_OK;
+}
+
+enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
+			     int *lock_fd, struct ms_error *err)
+{
+	const char *dir = store->settings->state_dir;
+	char file[MS_NAME_MAX + 8];
+	char shown[PATH_MAX + 256];
+	int fd;
+
+	ms_file_name(name, "lock", file, sizeof(file));
+	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	fd = openat(store->state_fd, file, O_RDWR | O_CREAT | OPEN_FLAGS,
+		    0600);
+	if (fd < 0)
+		return open_error(errno, shown, err);
+	if (ms_fd_check(fd, shown, err) != MS_OK) {
+		close(fd);
+		return err->status;
+	}
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			ms_fail_errno(err, MS_SYSTEM, errno, "lock %s", shown);
+			close(fd);
+			return MS_SYSTEM;
+		}
+	}
+	*lock_fd = fd;
+	return MS_OK;
+}
+
+void ms_store_unlock(int lock_fd)
+{
+	if (lock_fd >= 0)
+		close(lock_fd); /* releases the flock */
+}
+
+void ms_file_name(const char *name, const char *suffix, char *out,
+		  size_t size)
+{
+	snprintf(out, size, "%s.%s", name, suffix);
+}
+
+bool ms_file_name_parse(const char *file, const char *suffix, char *name,
+			size_t size)
+{
+	size_t len = strlen(file), suffix_len = strlen(suffix);
+	char given[MS_NAME_MAX + 1], canonical[MS_NAME_MAX + 1];
+	struct ms_error err;
+
+	if (len < suffix_len + 2 || len - suffix_len - 1 > MS_NAME_MAX ||
+	    file[len - suffix_len - 1] != '.' ||
+	    strcmp(file + len - suffix_len, suffix) != 0)
+		return false;
+	memcpy(given, file, len - suffix_len - 1);
+	given[len - suffix_len - 1] = '\0';
+	/* Only canonical names: "Alice.conf" is not a record. */
+	if (ms_name_canonical(given, canonical, &err) != MS_OK ||
+	    strcmp(given, canonical) != 0 || strlen(canonical) >= size)
+		return false;
+	strcpy(name, canonical);
+	return true;
+}

@@ -1,0 +1,75 @@
+/* Where mailbox files live, and how they are opened, locked and replaced.
+ *
+ * Every file is reached through a descriptor on its directory (openat with
+ * O_NOFOLLOW), checked with fstat on the descriptor, and refused unless it is
+ * a regular file owned by root or the running euid, not group/world
+ * writable, and under a size cap. */
+#ifndef MAILSEC_STORE_H
+#define MAILSEC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "settings.h"
+
+#define MS_FILE_MAX (64 * 1024)
+
+struct ms_store {
+	const struct ms_settings *settings;
+	int users_fd; /* users_dir: records */
+	int state_fd; /* state_dir: runtime state and lock files */
+};
+
+enum ms_store_mode {
+	MS_STORE_READ,   /* directories must exist */
+	MS_STORE_CREATE, /* a missing last path component is made, 0700 */
+};
+
+enum ms_status ms_store_open(const struct ms_settings *settings,
+			     enum ms_store_mode mode, struct ms_store *store,
+			     struct ms_error *err);
+void ms_store_close(struct ms_store *store);
+
+/* The per-mailbox lock: an flock on state_dir/NAME.lock, a file that is
+ * never deleted (so two holders can never lock different inodes). Blocks. */
+enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
+			     int *lock_fd, struct ms_error *err);
+void ms_store_unlock(int lock_fd);
+
+/* Checks an open descriptor as described above; `shown` names the file in
+ * the error. */
+enum ms_status ms_fd_check(int fd, const char *shown, struct ms_error *err);
+
+/* Opens dir_fd/file read-only and safely. MS_NOT_FOUND when absent. */
+enum ms_status ms_file_open(int dir_fd, const char *dir, const char *file,
+			    int *fd, struct ms_error *err);
+
+/* Reads the whole of dir_fd/file into a NUL-terminated heap buffer that the
+ * caller wipes and frees. MS_NOT_FOUND when absent; MS_INVALID when it holds
+ * a NUL byte. */
+enum ms_status ms_file_read(int dir_fd, const char *dir, const char *file,
+			    char **data, size_t *len, struct ms_error *err);
+
+/* Atomically replaces dir_fd/file by `data`: temp file in the same
+ * directory, 0600, write, fsync, rename, fsync the directory. On failure the
+ * old file is untouched and no temp file is left. Call under the lock. */
+enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
+			       const char *data, size_t len,
+			       struct ms_error *err);
+
+/* Unlinks dir_fd/file and fsyncs the directory. MS_NOT_FOUND when absent. */
+enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,
+			      struct ms_error *err);
+
+/* NAME + suffix ("." "conf", "state", "lock") into `out`. */
+void ms_file_name(const char *name, const char *suffix, char *out,
+		  size_t size);
+
+/* Whether `file` (a directory entry) is "NAME.suffix" for a valid NAME;
+ * when so, copies NAME to `name`. */
+bool ms_file_name_parse(const char *file, const char *suffix, char *name,
+			size_t size);
+
+#endif
