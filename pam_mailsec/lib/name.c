@@ -10,7 +10,7 @@ static int allowed_char(char c)
 	       strchr("._%+-@", c) != NULL;
 }
 
-static char fold(char c)
+char ms_ascii_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
@@ -32,7 +32,7 @@ enum ms_status ms_name_canonical(const char *given, char out[MS_NAME_MAX + 1],
 		return ms_fail(err, MS_INVALID,
 			       "mailbox name must not start with '.'");
 	for (size_t i = 0; i < len; i++) {
-		char c = fold(given[i]);
+		char c = ms_ascii_lower(given[i]);
 
 		/* The name is not echoed: it may hold arbitrary bytes. */
 		if (c == '\0' || !allowed_char(c))

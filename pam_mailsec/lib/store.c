@@ -42,7 +42,7 @@ static enum ms_status open_dir(const char *path, enum ms_store_mode mode,
 			       int *fd_out, struct ms_error *err)
 {
 	bool created = false;
-	int fd;
+	int fd = -1;
 
 	if (mode == MS_STORE_CREATE) {
 		if (mkdir(path, 0700) == 0)
@@ -124,10 +124,10 @@ static enum ms_status open_error(int errnum, const char *shown,
 enum ms_status ms_file_open(int dir_fd, const char *dir, const char *file,
 			    int *fd_out, struct ms_error *err)
 {
-	char shown[PATH_MAX + 256];
-	int fd;
+	char shown[MS_SHOWN_MAX];
+	int fd = -1;
 
-	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	ms_path_shown(shown, dir, file);
 	fd = openat(dir_fd, file, O_RDONLY | OPEN_FLAGS);
 	if (fd < 0)
 		return open_error(errno, shown, err);
@@ -163,13 +163,13 @@ static enum ms_status read_all(int fd, const char *shown, char *buf,
 enum ms_status ms_file_read(int dir_fd, const char *dir, const char *file,
 			    char **data, size_t *len, struct ms_error *err)
 {
-	char shown[PATH_MAX + 256];
+	char shown[MS_SHOWN_MAX];
 	/* One byte more than the cap tells a file that grew after fstat. */
 	char *buf = calloc(MS_FILE_MAX + 2, 1);
 	enum ms_status status;
-	int fd;
+	int fd = -1;
 
-	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	ms_path_shown(shown, dir, file);
 	if (!buf)
 		return ms_fail(err, MS_SYSTEM, "%s: out of memory", shown);
 	status = ms_file_open(dir_fd, dir, file, &fd, err);
@@ -245,12 +245,12 @@ enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 			       const char *data, size_t len,
 			       struct ms_error *err)
 {
-	char shown[PATH_MAX + 256];
+	char shown[MS_SHOWN_MAX];
 	char tmp[32];
 	enum ms_status status;
-	int fd;
+	int fd = -1;
 
-	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	ms_path_shown(shown, dir, file);
 	status = temp_create(dir_fd, dir, tmp, sizeof(tmp), &fd, err);
 	if (status != MS_OK)
 		return status;
@@ -273,9 +273,9 @@ enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,
 			      struct ms_error *err)
 {
-	char shown[PATH_MAX + 256];
+	char shown[MS_SHOWN_MAX];
 
-	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	ms_path_shown(shown, dir, file);
 	if (unlinkat(dir_fd, file, 0) != 0)
 		return open_error(errno, shown, err);
 	if (fsync(dir_fd) != 0)
@@ -288,11 +288,11 @@ enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 {
 	const char *dir = store->settings->state_dir;
 	char file[MS_NAME_MAX + 8];
-	char shown[PATH_MAX + 256];
-	int fd;
+	char shown[MS_SHOWN_MAX];
+	int fd = -1;
 
 	ms_file_name(name, "lock", file, sizeof(file));
-	snprintf(shown, sizeof(shown), "%s/%s", dir, file);
+	ms_path_shown(shown, dir, file);
 	fd = openat(store->state_fd, file, O_RDWR | O_CREAT | OPEN_FLAGS,
 		    0600);
 	if (fd < 0)
@@ -316,6 +316,14 @@ void ms_store_unlock(int lock_fd)
 {
 	if (lock_fd >= 0)
 		close(lock_fd); /* releases the flock */
+}
+
+void ms_path_shown(char out[MS_SHOWN_MAX], const char *dir, const char *file)
+{
+	int len = snprintf(out, MS_SHOWN_MAX, "%s/%s", dir, file);
+
+	if (len < 0)
+		out[0] = '\0';
 }
 
 void ms_file_name(const char *name, const char *suffix, char *out,

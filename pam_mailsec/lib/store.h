@@ -63,6 +63,10 @@ enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,
 			      struct ms_error *err);
 
+/* "DIR/FILE" for messages; cut short, never overflowing, when too long. */
+#define MS_SHOWN_MAX (PATH_MAX + 300)
+void ms_path_shown(char out[MS_SHOWN_MAX], const char *dir, const char *file);
+
 /* NAME + suffix ("." "conf", "state", "lock") into `out`. */
 void ms_file_name(const char *name, const char *suffix, char *out,
 		  size_t size);

@@ -1,0 +1,330 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cfgparse.h"
+#include "name.h"
+#include "record.h"
+#include "secure.h"
+#include "totp.h"
+
+#define RECORD_VERSION 1
+
+static const char *const status_names[] = {
+	[MS_TOTP_OFF] = "off",
+	[MS_TOTP_PENDING] = "pending",
+	[MS_TOTP_ENABLED] = "enabled",
+};
+
+const char *ms_totp_status_name(enum ms_totp_status status)
+{
+	return status_names[status];
+}
+
+static bool status_parse(const char *text, enum ms_totp_status *out)
+{
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(*status_names); i++) {
+		if (strcmp(text, status_names[i]) == 0) {
+			*out = (enum ms_totp_status)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum ms_status parse_recovery(struct ms_cfg *cfg,
+				     const config_setting_t *totp,
+				     struct ms_record *record)
+{
+	config_setting_t *list = config_setting_get_member(totp, "recovery");
+	int count;
+
+	if (!list)
+		return MS_OK;
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return ms_cfg_fail(cfg, list, "'recovery' must be a list of hashes");
+	count = config_setting_length(list);
+	if (count > MS_RECOVERY_MAX)
+		return ms_cfg_fail(cfg, list, "'recovery' has more than %d hashes",
+				   MS_RECOVERY_MAX);
+	for (int i = 0; i < count; i++) {
+		config_setting_t *item = config_setting_get_elem(list, (unsigned)i);
+		const char *hash = config_setting_get_string(item);
+
+		if (!hash || !hash[0] || strlen(hash) >= MS_HASH_MAX ||
+		    !ms_cfg_printable(hash))
+			return ms_cfg_fail(cfg, item,
+					   "'recovery' entries must be crypt hashes");
+		strcpy(record->totp.recovery[i], hash);
+	}
+	record->totp.n_recovery = (unsigned)count;
+	return MS_OK;
+}
+
+static enum ms_status check_totp(struct ms_cfg *cfg,
+				 const config_setting_t *totp,
+				 const struct ms_record *record,
+				 const char *status, const char *algorithm)
+{
+	struct ms_record scratch;
+
+	if (!status_parse(status, &scratch.totp.status))
+		return ms_cfg_fail(cfg, config_setting_get_member(totp, "status"),
+				   "'status' must be off, pending or enabled");
+	if (algorithm[0] && !ms_algorithm_parse(algorithm, &scratch.totp.algorithm))
+		return ms_cfg_fail(cfg, config_setting_get_member(totp, "algorithm"),
+				   "'algorithm' must be SHA1, SHA256 or SHA512");
+	if ((scratch.totp.status != MS_TOTP_OFF || record->totp.secret[0]) &&
+	    !ms_totp_secret_valid(record->totp.secret))
+		return ms_cfg_fail(cfg, totp,
+				   "'secret' must be base32 of at least %d bits",
+				   MS_SECRET_MIN_BYTES * 8);
+	return MS_OK;
+}
+
+static enum ms_status parse_totp(struct ms_cfg *cfg, const config_setting_t *root,
+				 struct ms_record *record)
+{
+	static const char *const known[] = { "status", "secret", "algorithm",
+					      "digits", "period", "recovery",
+					      NULL };
+	config_setting_t *totp;
+	char status[16] = "", algorithm[16] = "";
+
+	if (ms_cfg_group(cfg, root, "totp", &totp) != MS_OK || !totp)
+		return cfg->err->status;
+	if (ms_cfg_known_keys(cfg, totp, known) ||
+	    ms_cfg_string(cfg, totp, "status", true, status, sizeof(status)) ||
+	    ms_cfg_string(cfg, totp, "secret", false, record->totp.secret,
+			  sizeof(record->totp.secret)) ||
+	    ms_cfg_string(cfg, totp, "algorithm", false, algorithm,
+			  sizeof(algorithm)) ||
+	    ms_cfg_uint(cfg, totp, "digits", MS_DIGITS_MIN, MS_DIGITS_MAX,
+			&record->totp.digits) ||
+	    ms_cfg_uint(cfg, totp, "period", MS_PERIOD_MIN, MS_PERIOD_MAX,
+			&record->totp.period) ||
+	    parse_recovery(cfg, totp, record) ||
+	    check_totp(cfg, totp, record, status, algorithm))
+		return MS_INVALID;
+	status_parse(status, &record->totp.status);
+	if (algorithm[0])
+		ms_algorithm_parse(algorithm, &record->totp.algorithm);
+	return MS_OK;
+}
+
+static void record_defaults(struct ms_record *record)
+{
+	memset(record, 0, sizeof(*record));
+	record->non_webmail_access = true;
+	record->totp.status = MS_TOTP_OFF;
+	record->totp.algorithm = MS_SHA1;
+	record->totp.digits = 6;
+	record->totp.period = 30;
+}
+
+static enum ms_status parse_root(struct ms_cfg *cfg, struct ms_record *record)
+{
+	static const char *const known[] = { "version", "password",
+					      "non_webmail_access", "totp",
+					      NULL };
+	config_setting_t *root = config_root_setting(&cfg->config);
+	config_setting_t *version = config_setting_get_member(root, "version");
+	unsigned version_value = 0;
+
+	if (ms_cfg_known_keys(cfg, root, known))
+		return MS_INVALID;
+	if (!version)
+		return ms_cfg_fail(cfg, NULL, "missing 'version'");
+	if (ms_cfg_uint(cfg, root, "version", RECORD_VERSION, RECORD_VERSION,
+			&version_value) ||
+	    ms_cfg_string(cfg, root, "password", true, record->password,
+			  sizeof(record->password)) ||
+	    ms_cfg_bool(cfg, root, "non_webmail_access",
+			&record->non_webmail_access) ||
+	    parse_totp(cfg, root, record))
+		return MS_INVALID;
+	if (!record->password[0])
+		return ms_cfg_fail(cfg, config_setting_get_member(root, "password"),
+				   "'password' must not be empty");
+	return MS_OK;
+}
+
+enum ms_status ms_record_parse(const char *text, const char *shown,
+			       struct ms_record *record, struct ms_error *err)
+{
+	struct ms_cfg cfg;
+	enum ms_status status;
+
+	record_defaults(record);
+	status = ms_cfg_parse(&cfg, text, shown, err);
+	if (status == MS_OK)
+		status = parse_root(&cfg, record);
+	ms_cfg_destroy(&cfg);
+	if (status != MS_OK)
+		ms_record_wipe(record);
+	return status;
+}
+
+static bool add_string(config_setting_t *group, const char *key,
+		       const char *value)
+{
+	config_setting_t *s = config_setting_add(group, key, CONFIG_TYPE_STRING);
+
+	return s && config_setting_set_string(s, value) == CONFIG_TRUE;
+}
+
+static bool add_int(config_setting_t *group, const char *key, int value)
+{
+	config_setting_t *s = config_setting_add(group, key, CONFIG_TYPE_INT);
+
+	return s && config_setting_set_int(s, value) == CONFIG_TRUE;
+}
+
+static bool build_totp(config_setting_t *root, const struct ms_record *record)
+{
+	config_setting_t *totp = config_setting_add(root, "totp", CONFIG_TYPE_GROUP);
+	config_setting_t *list;
+
+	if (!totp || !add_string(totp, "status",
+				 ms_totp_status_name(record->totp.status)))
+		return false;
+	if (record->totp.status == MS_TOTP_OFF)
+		return true;
+	if (!add_string(totp, "secret", record->totp.secret) ||
+	    !add_string(totp, "algorithm",
+			ms_algorithm_name(record->totp.algorithm)) ||
+	    !add_int(totp, "digits", (int)record->totp.digits) ||
+	    !add_int(totp, "period", (int)record->totp.period))
+		return false;
+	list = config_setting_add(totp, "recovery", CONFIG_TYPE_ARRAY);
+	if (!list)
+		return false;
+	for (unsigned i = 0; i < record->totp.n_recovery; i++)
+		if (!config_setting_set_string_elem(list, -1,
+						    record->totp.recovery[i]))
+			return false;
+	return true;
+}
+
+static bool build(config_t *config, const struct ms_record *record)
+{
+	config_setting_t *root = config_root_setting(config);
+	config_setting_t *access;
+
+	if (!add_int(root, "version", RECORD_VERSION) ||
+	    !add_string(root, "password", record->password))
+		return false;
+	access = config_setting_add(root, "non_webmail_access", CONFIG_TYPE_BOOL);
+	return access &&
+	       config_setting_set_bool(access, record->non_webmail_access) ==
+		       CONFIG_TRUE &&
+	       build_totp(root, record);
+}
+
+enum ms_status ms_record_format(const struct ms_record *record, char **text,
+				struct ms_error *err)
+{
+	struct ms_cfg cfg = { .shown = "record", .err = err };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *stream;
+	bool built;
+
+	config_init(&cfg.config);
+	built = build(&cfg.config, record);
+	stream = built ? open_memstream(&buf, &len) : NULL;
+	if (stream) {
+		config_write(&cfg.config, stream);
+		if (fclose(stream) != 0) {
+			ms_free_secret(buf);
+			buf = NULL;
+		}
+	}
+	ms_cfg_destroy(&cfg);
+	if (!buf)
+		return ms_fail(err, MS_SYSTEM, "cannot format record: out of memory");
+	*text = buf;
+	return MS_OK;
+}
+
+static void record_file(const char *name, char *file, size_t size)
+{
+	ms_file_name(name, "conf", file, size);
+}
+
+enum ms_status ms_record_load(const struct ms_store *store, const char *name,
+			      struct ms_record *record, struct ms_error *err)
+{
+	const char *dir = store->settings->users_dir;
+	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	char *text = NULL;
+	size_t len;
+	enum ms_status status;
+
+	record_file(name, file, sizeof(file));
+	status = ms_file_read(store->users_fd, dir, file, &text, &len, err);
+	if (status == MS_NOT_FOUND)
+		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
+	if (status != MS_OK)
+		return status;
+	ms_path_shown(shown, dir, file);
+	status = ms_record_parse(text, shown, record, err);
+	ms_free_secret(text);
+	return status;
+}
+
+enum ms_status ms_record_save(const struct ms_store *store, const char *name,
+			      const struct ms_record *record,
+			      struct ms_error *err)
+{
+	char file[MS_NAME_MAX + 8];
+	char *text = NULL;
+	enum ms_status status = ms_record_format(record, &text, err);
+
+	if (status != MS_OK)
+		return status;
+	record_file(name, file, sizeof(file));
+	status = ms_file_replace(store->users_fd, store->settings->users_dir,
+				 file, text, strlen(text), err);
+	ms_free_secret(text);
+	return status;
+}
+
+enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
+				struct ms_error *err)
+{
+	char file[MS_NAME_MAX + 8];
+	struct stat st;
+
+	record_file(name, file, sizeof(file));
+	if (fstatat(store->users_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return MS_OK;
+	if (errno == ENOENT)
+		return MS_NOT_FOUND;
+	return ms_fail_errno(err, MS_SYSTEM, errno, "%s/%s",
+			     store->settings->users_dir, file);
+}
+
+enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
+				struct ms_error *err)
+{
+	char file[MS_NAME_MAX + 8];
+	enum ms_status status;
+
+	record_file(name, file, sizeof(file));
+	status = ms_file_remove(store->users_fd, store->settings->users_dir,
+				file, err);
+	if (status == MS_NOT_FOUND)
+		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
+	return status;
+}
+
+void ms_record_wipe(struct ms_record *record)
+{
+	ms_wipe(record, sizeof(*record));
+}

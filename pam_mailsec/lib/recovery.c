@@ -1,0 +1,113 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <liboath/oath.h>
+#include <sodium.h>
+
+#include "name.h"
+#include "password.h"
+#include "recovery.h"
+#include "secure.h"
+
+#define HALF 5
+
+static bool base32_lower(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
+}
+
+bool ms_recovery_is_form(const char *code)
+{
+	if (strlen(code) != MS_RECOVERY_LEN || code[HALF] != '-')
+		return false;
+	for (size_t i = 0; i < MS_RECOVERY_LEN; i++) {
+		if (i != HALF && !base32_lower(ms_ascii_lower(code[i])))
+			return false;
+	}
+	return true;
+}
+
+/* 50 random bits as "xxxxx-xxxxx": the first 10 base32 digits of 7 bytes. */
+static enum ms_status code_new(char code[MS_RECOVERY_LEN + 1],
+			       struct ms_error *err)
+{
+	unsigned char raw[7];
+	char *b32 = NULL;
+	size_t b32_len = 0;
+	enum ms_status status = MS_OK;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return ms_fail_errno(err, MS_SYSTEM, errno, "getrandom");
+	if (oath_init() != OATH_OK ||
+	    oath_base32_encode((const char *)raw, sizeof(raw), &b32, &b32_len) !=
+		    OATH_OK ||
+	    b32_len < 2 * HALF) {
+		status = ms_fail(err, MS_SYSTEM, "cannot encode a recovery code");
+	} else {
+		for (size_t i = 0; i < 2 * HALF; i++)
+			code[i + (i >= HALF)] = ms_ascii_lower(b32[i]);
+		code[HALF] = '-';
+		code[MS_RECOVERY_LEN] = '\0';
+	}
+	ms_wipe(raw, sizeof(raw));
+	if (b32)
+		ms_wipe(b32, b32_len);
+	free(b32);
+	return status;
+}
+
+enum ms_status ms_recovery_generate(struct ms_record *record,
+				    char codes[MS_RECOVERY_COUNT]
+					      [MS_RECOVERY_LEN + 1],
+				    struct ms_error *err)
+{
+	char hashes[MS_RECOVERY_COUNT][MS_HASH_MAX];
+
+	for (unsigned i = 0; i < MS_RECOVERY_COUNT; i++) {
+		if (code_new(codes[i], err) != MS_OK ||
+		    ms_password_hash(codes[i], NULL, 0, hashes[i], err) != MS_OK) {
+			ms_wipe(codes, sizeof(codes[0]) * MS_RECOVERY_COUNT);
+			return err->status;
+		}
+	}
+	memcpy(record->totp.recovery, hashes, sizeof(hashes));
+	record->totp.n_recovery = MS_RECOVERY_COUNT;
+	return MS_OK;
+}
+
+int ms_recovery_match(const struct ms_record *record, const char *code)
+{
+	char lower[MS_RECOVERY_LEN + 1];
+	int found = -1;
+
+	if (!ms_recovery_is_form(code))
+		return -1;
+	for (size_t i = 0; i <= MS_RECOVERY_LEN; i++)
+		lower[i] = ms_ascii_lower(code[i]);
+	/* Every hash is tried, so the time does not tell which one matched. */
+	for (unsigned i = 0; i < record->totp.n_recovery; i++)
+		if (ms_password_verify(lower, record->totp.recovery[i]) && found < 0)
+			found = (int)i;
+	ms_wipe(lower, sizeof(lower));
+	return found;
+}
+
+uint64_t ms_recovery_set_tag(const struct ms_record *record)
+{
+	crypto_generichash_state hash;
+	unsigned char out[crypto_generichash_BYTES_MIN];
+	uint64_t tag;
+
+	crypto_generichash_init(&hash, NULL, 0, sizeof(out));
+	for (unsigned i = 0; i < record->totp.n_recovery; i++)
+		crypto_generichash_update(&hash,
+					  (const unsigned char *)record->totp.recovery[i],
+					  strlen(record->totp.recovery[i]) + 1);
+	crypto_generichash_final(&hash, out, sizeof(out));
+	memcpy(&tag, out, sizeof(tag));
+	return tag;
+}

@@ -1,0 +1,212 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfgparse.h"
+#include "secure.h"
+#include "settings.h"
+#include "store.h"
+
+void ms_settings_defaults(struct ms_settings *settings)
+{
+	memset(settings, 0, sizeof(*settings));
+	strcpy(settings->users_dir, MS_DEFAULT_USERS_DIR);
+	strcpy(settings->state_dir, MS_DEFAULT_STATE_DIR);
+	strcpy(settings->webmail_services[0], "webmail");
+	strcpy(settings->webmail_services[1], "roundcube");
+	settings->n_webmail_services = 2;
+	strcpy(settings->totp.issuer, "Mail");
+	settings->totp.algorithm = MS_SHA1;
+	settings->totp.digits = 6;
+	settings->totp.period = 30;
+	settings->totp.window = 1;
+	settings->lockout.max_failures = 5;
+	settings->lockout.within = 300;
+	settings->lockout.lock_for = 900;
+	settings->cache_ttl = 0;
+}
+
+static enum ms_status load_dir(struct ms_cfg *cfg, const config_setting_t *root,
+			       const char *key, char *out)
+{
+	config_setting_t *member = config_setting_get_member(root, key);
+
+	if (ms_cfg_string(cfg, root, key, false, out, PATH_MAX) != MS_OK)
+		return MS_INVALID;
+	if (member && out[0] != '/')
+		return ms_cfg_fail(cfg, member, "'%s' must be an absolute path",
+				   key);
+	return MS_OK;
+}
+
+static enum ms_status load_services(struct ms_cfg *cfg,
+				    const config_setting_t *root,
+				    struct ms_settings *settings)
+{
+	config_setting_t *list = config_setting_get_member(root,
+							   "webmail_services");
+	int count;
+
+	if (!list)
+		return MS_OK;
+	if (!config_setting_is_aggregate(list) || config_setting_is_group(list))
+		return ms_cfg_fail(cfg, list,
+				   "'webmail_services' must be a list of names");
+	count = config_setting_length(list);
+	if (count > MS_SERVICES_MAX)
+		return ms_cfg_fail(cfg, list,
+				   "'webmail_services' has more than %d names",
+				   MS_SERVICES_MAX);
+	for (int i = 0; i < count; i++) {
+		config_setting_t *item = config_setting_get_elem(list, (unsigned)i);
+		const char *name = config_setting_get_string(item);
+
+		if (!name || !name[0] || strlen(name) >= MS_SERVICE_NAME_MAX ||
+		    !ms_cfg_printable(name))
+			return ms_cfg_fail(cfg, item,
+					   "'webmail_services' entries must be names of 1-%d characters",
+					   MS_SERVICE_NAME_MAX - 1);
+		strcpy(settings->webmail_services[i], name);
+	}
+	settings->n_webmail_services = (unsigned)count;
+	return MS_OK;
+}
+
+static enum ms_status load_totp(struct ms_cfg *cfg, const config_setting_t *root,
+				struct ms_settings *settings)
+{
+	static const char *const known[] = { "issuer", "algorithm", "digits",
+					      "period", "window", NULL };
+	config_setting_t *group;
+	char algorithm[16] = "";
+
+	if (ms_cfg_group(cfg, root, "totp", &group) != MS_OK || !group)
+		return cfg->err->status;
+	if (ms_cfg_known_keys(cfg, group, known) ||
+	    ms_cfg_string(cfg, group, "issuer", false, settings->totp.issuer,
+			  sizeof(settings->totp.issuer)) ||
+	    ms_cfg_string(cfg, group, "algorithm", false, algorithm,
+			  sizeof(algorithm)) ||
+	    ms_cfg_uint(cfg, group, "digits", MS_DIGITS_MIN, MS_DIGITS_MAX,
+			&settings->totp.digits) ||
+	    ms_cfg_uint(cfg, group, "period", MS_PERIOD_MIN, MS_PERIOD_MAX,
+			&settings->totp.period) ||
+	    ms_cfg_uint(cfg, group, "window", 0, 10, &settings->totp.window))
+		return MS_INVALID;
+	if (!settings->totp.issuer[0])
+		return ms_cfg_fail(cfg, config_setting_get_member(group, "issuer"),
+				   "'issuer' must not be empty");
+	if (algorithm[0] &&
+	    !ms_algorithm_parse(algorithm, &settings->totp.algorithm))
+		return ms_cfg_fail(cfg, config_setting_get_member(group, "algorithm"),
+				   "'algorithm' must be SHA1, SHA256 or SHA512");
+	return MS_OK;
+}
+
+static enum ms_status load_lockout(struct ms_cfg *cfg,
+				   const config_setting_t *root,
+				   struct ms_settings *settings)
+{
+	static const char *const known[] = { "max_failures", "within",
+					      "lock_for", NULL };
+	config_setting_t *group;
+
+	if (ms_cfg_group(cfg, root, "lockout", &group) != MS_OK || !group)
+		return cfg->err->status;
+	if (ms_cfg_known_keys(cfg, group, known) ||
+	    ms_cfg_uint(cfg, group, "max_failures", 1, 1000,
+			&settings->lockout.max_failures) ||
+	    ms_cfg_uint(cfg, group, "within", 1, 86400,
+			&settings->lockout.within) ||
+	    ms_cfg_uint(cfg, group, "lock_for", 1, 604800,
+			&settings->lockout.lock_for))
+		return MS_INVALID;
+	return MS_OK;
+}
+
+static enum ms_status parse_settings(const char *text, const char *path,
+				     struct ms_settings *settings,
+				     struct ms_error *err)
+{
+	static const char *const known[] = { "users_dir", "state_dir",
+					      "webmail_services", "totp",
+					      "lockout", "cache_ttl", NULL };
+	struct ms_cfg cfg;
+	config_setting_t *root;
+	enum ms_status status = ms_cfg_parse(&cfg, text, path, err);
+
+	if (status == MS_OK) {
+		root = config_root_setting(&cfg.config);
+		if (ms_cfg_known_keys(&cfg, root, known) ||
+		    load_dir(&cfg, root, "users_dir", settings->users_dir) ||
+		    load_dir(&cfg, root, "state_dir", settings->state_dir) ||
+		    load_services(&cfg, root, settings) ||
+		    load_totp(&cfg, root, settings) ||
+		    load_lockout(&cfg, root, settings) ||
+		    ms_cfg_uint(&cfg, root, "cache_ttl", 0, 86400,
+				&settings->cache_ttl))
+			status = MS_INVALID;
+	}
+	ms_cfg_destroy(&cfg);
+	return status;
+}
+
+static enum ms_status split_path(const char *path, char *dir, char *file)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (strlen(path) >= PATH_MAX)
+		return MS_INVALID;
+	if (!slash) {
+		strcpy(dir, ".");
+		strcpy(file, path);
+	} else {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		if (slash == path)
+			strcpy(dir, "/");
+		strcpy(file, slash + 1);
+	}
+	return file[0] ? MS_OK : MS_INVALID;
+}
+
+enum ms_status ms_settings_load(const char *path, struct ms_settings *settings,
+				struct ms_error *err)
+{
+	char dir[PATH_MAX], file[PATH_MAX];
+	char *text = NULL;
+	size_t len;
+	enum ms_status status;
+	int dir_fd;
+
+	ms_settings_defaults(settings);
+	if (split_path(path, dir, file) != MS_OK)
+		return ms_fail(err, MS_INVALID, "%s: not a file path", path);
+	strcpy(settings->path, path);
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return errno == ENOENT ? MS_OK
+		       : ms_fail_errno(err, MS_SYSTEM, errno, "%s", dir);
+	status = ms_file_read(dir_fd, dir, file, &text, &len, err);
+	close(dir_fd);
+	if (status == MS_NOT_FOUND)
+		return MS_OK;
+	if (status != MS_OK)
+		return status;
+	status = parse_settings(text, path, settings, err);
+	ms_free_secret(text);
+	return status;
+}
+
+bool ms_settings_is_webmail_service(const struct ms_settings *settings,
+				    const char *service)
+{
+	for (unsigned i = 0; i < settings->n_webmail_services; i++)
+		if (strcmp(settings->webmail_services[i], service) == 0)
+			return true;
+	return false;
+}

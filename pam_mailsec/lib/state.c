@@ -1,0 +1,223 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "name.h"
+#include "recovery.h"
+#include "secure.h"
+#include "state.h"
+
+/* Slot layout, native byte order (the file never leaves the host):
+ * magic[4] version u32 seq u64 last_step u64 fail_since i64 fail_count u32
+ * locked_until i64 recovery_tag u64 recovery_used u32, zero padding, and a
+ * 16-byte BLAKE2b checksum of everything before it. */
+#define SLOT_SIZE 128
+#define CHECKSUM_SIZE 16
+#define STATE_MAGIC "MSST"
+#define STATE_VERSION 1u
+
+struct cursor {
+	unsigned char *at;
+};
+
+static void put(struct cursor *c, const void *value, size_t size)
+{
+	memcpy(c->at, value, size);
+	c->at += size;
+}
+
+static void get(struct cursor *c, void *value, size_t size)
+{
+	memcpy(value, c->at, size);
+	c->at += size;
+}
+
+static void checksum(const unsigned char *slot, unsigned char out[CHECKSUM_SIZE])
+{
+	crypto_generichash(out, CHECKSUM_SIZE, slot, SLOT_SIZE - CHECKSUM_SIZE,
+			   NULL, 0);
+}
+
+static void slot_encode(const struct ms_state *state, uint64_t seq,
+			unsigned char slot[SLOT_SIZE])
+{
+	struct cursor c = { slot };
+	uint32_t version = STATE_VERSION;
+
+	memset(slot, 0, SLOT_SIZE);
+	put(&c, STATE_MAGIC, 4);
+	put(&c, &version, sizeof(version));
+	put(&c, &seq, sizeof(seq));
+	put(&c, &state->last_step, sizeof(state->last_step));
+	put(&c, &state->fail_since, sizeof(state->fail_since));
+	put(&c, &state->fail_count, sizeof(state->fail_count));
+	put(&c, &state->locked_until, sizeof(state->locked_until));
+	put(&c, &state->recovery_tag, sizeof(state->recovery_tag));
+	put(&c, &state->recovery_used, sizeof(state->recovery_used));
+	checksum(slot, slot + SLOT_SIZE - CHECKSUM_SIZE);
+}
+
+static bool slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
+{
+	unsigned char sum[CHECKSUM_SIZE];
+	struct cursor c = { slot + 4 };
+	uint32_t version;
+
+	checksum(slot, sum);
+	if (memcmp(slot, STATE_MAGIC, 4) != 0 ||
+	    memcmp(sum, slot + SLOT_SIZE - CHECKSUM_SIZE, CHECKSUM_SIZE) != 0)
+		return false;
+	get(&c, &version, sizeof(version));
+	if (version != STATE_VERSION)
+		return false;
+	get(&c, &state->seq, sizeof(state->seq));
+	get(&c, &state->last_step, sizeof(state->last_step));
+	get(&c, &state->fail_since, sizeof(state->fail_since));
+	get(&c, &state->fail_count, sizeof(state->fail_count));
+	get(&c, &state->locked_until, sizeof(state->locked_until));
+	get(&c, &state->recovery_tag, sizeof(state->recovery_tag));
+	get(&c, &state->recovery_used, sizeof(state->recovery_used));
+	return true;
+}
+
+static void state_file(const char *name, char *file, size_t size)
+{
+	ms_file_name(name, "state", file, size);
+}
+
+static enum ms_status read_slots(int fd, const char *shown,
+				 struct ms_state *state, struct ms_error *err)
+{
+	unsigned char slots[2][SLOT_SIZE];
+	struct ms_state candidate[2];
+	bool valid[2];
+	ssize_t got = pread(fd, slots, sizeof(slots), 0);
+
+	if (got < 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "read %s", shown);
+	memset(slots[0] + got, 0, sizeof(slots) - (size_t)got);
+	valid[0] = slot_decode(slots[0], &candidate[0]);
+	valid[1] = slot_decode(slots[1], &candidate[1]);
+	if (!valid[0] && !valid[1]) {
+		/* Empty: made but never written. Anything else was tampered
+		 * with, since one write can only ever tear one slot. */
+		if (got == 0)
+			return MS_OK;
+		return ms_fail(err, MS_INVALID, "%s: corrupt state", shown);
+	}
+	if (valid[0] && valid[1])
+		*state = candidate[candidate[1].seq > candidate[0].seq];
+	else
+		*state = candidate[valid[1]];
+	return MS_OK;
+}
+
+enum ms_status ms_state_load(const struct ms_store *store, const char *name,
+			     struct ms_state *state, struct ms_error *err)
+{
+	const char *dir = store->settings->state_dir;
+	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	enum ms_status status;
+	int fd = -1;
+
+	memset(state, 0, sizeof(*state));
+	state_file(name, file, sizeof(file));
+	ms_path_shown(shown, dir, file);
+	status = ms_file_open(store->state_fd, dir, file, &fd, err);
+	if (status == MS_NOT_FOUND) {
+		ms_error_clear(err);
+		return MS_OK;
+	}
+	if (status != MS_OK)
+		return status;
+	status = read_slots(fd, shown, state, err);
+	close(fd);
+	return status;
+}
+
+static enum ms_status open_for_write(const struct ms_store *store,
+				     const char *file, const char *shown,
+				     int *fd_out, struct ms_error *err)
+{
+	int fd = openat(store->state_fd, file,
+			O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+				O_NONBLOCK,
+			0600);
+
+	if (fd < 0)
+		return errno == ELOOP
+			? ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", shown)
+			: ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
+	if (ms_fd_check(fd, shown, err) != MS_OK) {
+		close(fd);
+		return err->status;
+	}
+	*fd_out = fd;
+	return MS_OK;
+}
+
+enum ms_status ms_state_save(const struct ms_store *store, const char *name,
+			     struct ms_state *state, struct ms_error *err)
+{
+	const char *dir = store->settings->state_dir;
+	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	unsigned char slot[SLOT_SIZE];
+	uint64_t seq = state->seq + 1;
+	enum ms_status status;
+	ssize_t written;
+	int fd = -1;
+
+	state_file(name, file, sizeof(file));
+	ms_path_shown(shown, dir, file);
+	status = open_for_write(store, file, shown, &fd, err);
+	if (status != MS_OK)
+		return status;
+	slot_encode(state, seq, slot);
+	/* No fsync: state is runtime only. After a power cut, a lost
+	 * last_step is harmless: the codes it guards expired long before
+	 * the host is back. */
+	written = pwrite(fd, slot, SLOT_SIZE, (off_t)(seq % 2) * SLOT_SIZE);
+	if (written != SLOT_SIZE)
+		status = written < 0
+			? ms_fail_errno(err, MS_SYSTEM, errno, "write %s", shown)
+			: ms_fail(err, MS_SYSTEM, "write %s: short write", shown);
+	if (close(fd) != 0 && status == MS_OK)
+		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s", shown);
+	if (status == MS_OK)
+		state->seq = seq;
+	return status;
+}
+
+enum ms_status ms_state_remove(const struct ms_store *store, const char *name,
+			       struct ms_error *err)
+{
+	char file[MS_NAME_MAX + 8];
+
+	state_file(name, file, sizeof(file));
+	return ms_file_remove(store->state_fd, store->settings->state_dir, file,
+			      err);
+}
+
+unsigned ms_state_recovery_left(const struct ms_state *state,
+				const struct ms_record *record)
+{
+	unsigned left = 0;
+	bool marks_apply = state->recovery_tag == ms_recovery_set_tag(record);
+
+	for (unsigned i = 0; i < record->totp.n_recovery; i++)
+		if (!marks_apply || !(state->recovery_used & (1u << i)))
+			left++;
+	return left;
+}
+
+bool ms_state_locked(const struct ms_state *state, time_t now)
+{
+	return state->locked_until > (int64_t)now;
+}
