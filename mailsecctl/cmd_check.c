@@ -1,0 +1,96 @@
+/* check-config: parse mailsec.conf and every record; report each problem
+ * with file and line; fail on any (like doas -C, nginx -t). */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "output.h"
+
+struct check {
+	struct ctl *ctl;
+	enum ms_status worst;
+	unsigned records;
+};
+
+static void problem(struct check *check, const struct ms_error *err)
+{
+	if (err->status > check->worst)
+		check->worst = err->status;
+	out_array_string(err->msg);
+}
+
+static void check_file(struct check *check, const struct ms_store *store,
+		       const char *file)
+{
+	struct ctl_mailbox box;
+	struct ms_error err;
+	char shown[MS_SHOWN_MAX];
+
+	memset(&box, 0, sizeof(box));
+	ms_path_shown(shown, check->ctl->settings.users_dir, file);
+	if (!ms_file_name_parse(file, "conf", box.name, sizeof(box.name))) {
+		ms_fail(&err, MS_INVALID, "%s: not a mailbox record name", shown);
+		problem(check, &err);
+		return;
+	}
+	check->records++;
+	if (ms_record_load(store, box.name, &box.record, &err) != MS_OK ||
+	    ms_state_load(store, box.name, &box.state, &err) != MS_OK)
+		problem(check, &err);
+	ctl_mailbox_wipe(&box);
+}
+
+/* Every visible entry: a stray file in users_dir is worth a word too. */
+static int visible(const struct dirent *entry)
+{
+	return entry->d_name[0] != '.';
+}
+
+static void check_records(struct check *check)
+{
+	struct ms_store store;
+	struct dirent **entries = NULL;
+	struct ms_error err;
+	int count;
+
+	if (ms_store_open(&check->ctl->settings, MS_STORE_READ, &store, &err)) {
+		problem(check, &err);
+		return;
+	}
+	count = scandirat(store.users_fd, ".", &entries, visible, alphasort);
+	if (count < 0) {
+		ms_fail_errno(&err, MS_SYSTEM, errno, "%s",
+			      check->ctl->settings.users_dir);
+		problem(check, &err);
+	}
+	for (int i = 0; i < count; i++) {
+		check_file(check, &store, entries[i]->d_name);
+		free(entries[i]);
+	}
+	free(entries);
+	ms_store_close(&store);
+}
+
+enum ms_status cmd_check_config(struct ctl *ctl)
+{
+	struct check check = { .ctl = ctl, .worst = MS_OK };
+	struct ms_error err;
+
+	out_object_begin(false);
+	out_string("config", "config", ctl->config_path);
+	out_array_begin("problems", "problems");
+	if (ms_settings_load(ctl->config_path, &ctl->settings, &err) != MS_OK)
+		problem(&check, &err);
+	else
+		check_records(&check);
+	out_array_end();
+	out_uint("records", "records", check.records);
+	out_object_end();
+	ctl->err.msg[0] = '\0'; /* each problem is in the report */
+	ctl->err.status = check.worst;
+	return check.worst;
+}

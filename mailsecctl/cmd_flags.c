@@ -1,0 +1,44 @@
+/* Per-mailbox switches: non-webmail access and the code lockout. */
+#include "config.h"
+
+#include <stdbool.h>
+
+#include "commands.h"
+
+static enum ms_status set_access(struct ctl *ctl, const struct ms_store *store,
+				 struct ctl_mailbox *box, void *allow)
+{
+	box->record.non_webmail_access = *(const bool *)allow;
+	box->save_record = true;
+	return MS_OK;
+}
+
+static enum ms_status clear_lockout(struct ctl *ctl,
+				    const struct ms_store *store,
+				    struct ctl_mailbox *box, void *arg)
+{
+	box->state.fail_count = 0;
+	box->state.fail_since = 0;
+	box->state.locked_until = 0;
+	box->save_state = true;
+	return MS_OK;
+}
+
+enum ms_status cmd_non_webmail_enable(struct ctl *ctl)
+{
+	bool allow = true;
+
+	return ctl_edit_and_show(ctl, set_access, &allow);
+}
+
+enum ms_status cmd_non_webmail_disable(struct ctl *ctl)
+{
+	bool allow = false;
+
+	return ctl_edit_and_show(ctl, set_access, &allow);
+}
+
+enum ms_status cmd_unlock(struct ctl *ctl)
+{
+	return ctl_edit_and_show(ctl, clear_lockout, NULL);
+}

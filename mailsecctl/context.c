@@ -1,0 +1,119 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "context.h"
+#include "output.h"
+#include "secure.h"
+
+enum ms_status ctl_mailbox_name(struct ctl *ctl, int index,
+				struct ctl_mailbox *box)
+{
+	memset(box, 0, sizeof(*box));
+	return ms_name_canonical(ctl->args[index], box->name, &ctl->err);
+}
+
+static enum ms_status load(struct ctl *ctl, const struct ms_store *store,
+			   struct ctl_mailbox *box)
+{
+	if (ms_record_load(store, box->name, &box->record, &ctl->err) != MS_OK)
+		return ctl->err.status;
+	return ms_state_load(store, box->name, &box->state, &ctl->err);
+}
+
+static enum ms_status save(struct ctl *ctl, const struct ms_store *store,
+			   struct ctl_mailbox *box)
+{
+	if (box->save_record &&
+	    ms_record_save(store, box->name, &box->record, &ctl->err) != MS_OK)
+		return ctl->err.status;
+	if (box->save_state &&
+	    ms_state_save(store, box->name, &box->state, &ctl->err) != MS_OK)
+		return ctl->err.status;
+	return MS_OK;
+}
+
+enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
+			ctl_edit_fn edit, void *arg)
+{
+	struct ms_store store;
+	enum ms_status status;
+	int lock_fd = -1;
+
+	status = ms_store_open(&ctl->settings, MS_STORE_CREATE, &store, &ctl->err);
+	if (status != MS_OK)
+		return status;
+	status = ms_store_lock(&store, box->name, &lock_fd, &ctl->err);
+	if (status == MS_OK)
+		status = load(ctl, &store, box);
+	if (status == MS_OK)
+		status = edit(ctl, &store, box, arg);
+	if (status == MS_OK)
+		status = save(ctl, &store, box);
+	ms_store_unlock(lock_fd);
+	ms_store_close(&store);
+	return status;
+}
+
+enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg)
+{
+	struct ctl_mailbox box;
+	enum ms_status status = ctl_mailbox_name(ctl, 0, &box);
+
+	if (status == MS_OK)
+		status = ctl_edit(ctl, &box, edit, arg);
+	if (status == MS_OK)
+		ctl_print_mailbox(&box, false);
+	ctl_mailbox_wipe(&box);
+	return status;
+}
+
+enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box)
+{
+	struct ms_store store;
+	enum ms_status status;
+
+	status = ms_store_open(&ctl->settings, MS_STORE_READ, &store, &ctl->err);
+	if (status != MS_OK)
+		return status;
+	status = load(ctl, &store, box);
+	ms_store_close(&store);
+	return status;
+}
+
+static const char *iso_time(int64_t when, char *buf, size_t size)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return NULL;
+	return buf;
+}
+
+void ctl_print_mailbox(const struct ctl_mailbox *box, bool inline_text)
+{
+	char until[32];
+	const char *locked = NULL;
+
+	if (ms_state_locked(&box->state, time(NULL)))
+		locked = iso_time(box->state.locked_until, until, sizeof(until));
+	out_object_begin(inline_text);
+	out_string("mailbox", inline_text ? NULL : "mailbox", box->name);
+	out_bool("non_webmail_access", "non-webmail", box->record.non_webmail_access,
+		 "enabled", "disabled");
+	out_string("2fa", "2fa", ms_totp_status_name(box->record.totp.status));
+	out_uint("recovery_codes_left", "recovery-codes",
+		 box->record.totp.status == MS_TOTP_ENABLED
+			 ? ms_state_recovery_left(&box->state, &box->record) : 0);
+	out_string_or_null("locked_until", "locked-until", locked, "-");
+	out_object_end();
+}
+
+void ctl_mailbox_wipe(struct ctl_mailbox *box)
+{
+	ms_record_wipe(&box->record);
+	ms_wipe(&box->state, sizeof(box->state));
+}

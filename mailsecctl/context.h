@@ -1,0 +1,58 @@
+/* What every mailsecctl command works with, and the edit-under-lock step
+ * they share. */
+#ifndef MAILSECCTL_CONTEXT_H
+#define MAILSECCTL_CONTEXT_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "name.h"
+#include "record.h"
+#include "settings.h"
+#include "state.h"
+#include "store.h"
+
+struct ctl {
+	struct ms_settings settings;
+	const char *config_path;
+	const char *qr_spec;      /* 2fa enroll --qr */
+	char *const *args;        /* the command's own arguments */
+	int n_args;
+	struct ms_error err;
+};
+
+/* One mailbox as loaded under its lock. */
+struct ctl_mailbox {
+	char name[MS_NAME_MAX + 1];
+	struct ms_record record;
+	struct ms_state state;
+	bool save_record, save_state;
+};
+
+/* Changes `box` in memory; sets save_record/save_state for what it changed. */
+typedef enum ms_status (*ctl_edit_fn)(struct ctl *ctl,
+				      const struct ms_store *store,
+				      struct ctl_mailbox *box, void *arg);
+
+/* Canonical name of args[index] into box->name (MS_INVALID if bad). */
+enum ms_status ctl_mailbox_name(struct ctl *ctl, int index,
+				struct ctl_mailbox *box);
+
+/* Loads the mailbox under its lock, calls `edit`, writes what it changed
+ * (record first, atomically), unlocks. On success box holds the result. */
+enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
+			ctl_edit_fn edit, void *arg);
+
+/* ctl_edit on args[0], then prints the mailbox as show does. */
+enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg);
+
+/* Loads record and state without locking (read-only commands). */
+enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box);
+
+/* show/list's object: mailbox, non_webmail_access, 2fa,
+ * recovery_codes_left, locked_until. Never a secret or hash. */
+void ctl_print_mailbox(const struct ctl_mailbox *box, bool inline_text);
+
+void ctl_mailbox_wipe(struct ctl_mailbox *box);
+
+#endif

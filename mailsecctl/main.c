@@ -1,0 +1,241 @@
+/* mailsecctl: edits the mailbox records of pam_mailsec. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "commands.h"
+#include "log.h"
+#include "output.h"
+
+struct verb {
+	const char *group; /* "2fa", "non-webmail", or NULL */
+	const char *name;
+	int min_args, max_args;
+	enum ms_status (*run)(struct ctl *ctl);
+	const char *args;
+	const char *help;
+	bool loads_config_itself;
+};
+
+static const struct verb verbs[] = {
+	{ NULL, "add", 1, 1, cmd_add, "MAILBOX",
+	  "new mailbox; password from stdin (one line) or the terminal (twice)", false },
+	{ NULL, "remove", 1, 1, cmd_remove, "MAILBOX", "delete the record and its state", false },
+	{ NULL, "list", 0, 0, cmd_list, "", "every mailbox: 2FA status, non-webmail access", false },
+	{ NULL, "show", 1, 1, cmd_show, "MAILBOX", "settings of one mailbox (never secrets)", false },
+	{ NULL, "passwd", 1, 1, cmd_passwd, "MAILBOX",
+	  "new password, from stdin or the terminal", false },
+	{ "2fa", "enroll", 1, 1, cmd_2fa_enroll,
+	  "MAILBOX [--qr utf8|ansi|none|png:FILE|svg:FILE]",
+	  "new secret, 2FA pending until confirmed; prints secret, URI, QR code", false },
+	{ "2fa", "confirm", 2, 2, cmd_2fa_confirm, "MAILBOX CODE|-",
+	  "enable 2FA with a code from the app (- reads it from stdin)", false },
+	{ "2fa", "disable", 1, 1, cmd_2fa_disable, "MAILBOX", "turn 2FA off", false },
+	{ "2fa", "recovery", 1, 1, cmd_2fa_recovery, "MAILBOX",
+	  "fresh recovery codes; the old ones stop working", false },
+	{ "non-webmail", "enable", 1, 1, cmd_non_webmail_enable, "MAILBOX",
+	  "allow IMAP, POP3 and SMTP logins", false },
+	{ "non-webmail", "disable", 1, 1, cmd_non_webmail_disable, "MAILBOX",
+	  "refuse IMAP, POP3 and SMTP logins (webmail keeps working)", false },
+	{ NULL, "unlock", 1, 1, cmd_unlock, "MAILBOX", "clear a code lockout", false },
+	{ NULL, "check-config", 0, 0, cmd_check_config, "",
+	  "parse mailsec.conf and every record; report each problem", true },
+};
+
+#define N_VERBS (sizeof(verbs) / sizeof(*verbs))
+
+static void print_verb(FILE *out, const struct verb *verb)
+{
+	char words[64];
+
+	snprintf(words, sizeof(words), "%s%s%s %s", verb->group ? verb->group : "",
+		 verb->group ? " " : "", verb->name, verb->args);
+	fprintf(out, "  %-58s %s\n", words, verb->help);
+}
+
+/* Usage of every verb, or of those in `group` (or of `only`). */
+static void usage(FILE *out, const char *group, const struct verb *only)
+{
+	fprintf(out, "usage: mailsecctl [--config FILE] [--json] COMMAND ...\n\n");
+	for (size_t i = 0; i < N_VERBS; i++) {
+		const struct verb *verb = &verbs[i];
+
+		if ((only && verb != only) ||
+		    (group && (!verb->group || strcmp(verb->group, group) != 0)))
+			continue;
+		print_verb(out, verb);
+	}
+	if (!only && !group)
+		fprintf(out, "\nExit status: 0 done, 1 refused, 2 usage, 3 no such mailbox,\n"
+			     "4 already exists, 5 invalid input or record, 6 system error.\n"
+			     "See mailsecctl(8).\n");
+}
+
+static bool is_group(const char *word)
+{
+	for (size_t i = 0; i < N_VERBS; i++)
+		if (verbs[i].group && strcmp(verbs[i].group, word) == 0)
+			return true;
+	return false;
+}
+
+/* Exact names only: no abbreviations. */
+static const struct verb *find_verb(int argc, char *const *argv, int *words)
+{
+	for (size_t i = 0; i < N_VERBS; i++) {
+		const struct verb *verb = &verbs[i];
+
+		if (!verb->group && strcmp(verb->name, argv[0]) == 0) {
+			*words = 1;
+			return verb;
+		}
+		if (verb->group && argc > 1 && strcmp(verb->group, argv[0]) == 0 &&
+		    strcmp(verb->name, argv[1]) == 0) {
+			*words = 2;
+			return verb;
+		}
+	}
+	return NULL;
+}
+
+struct options {
+	const char *config;
+	const char *qr;
+	bool json, help, version;
+};
+
+static bool parse_options(int argc, char **argv, struct options *opt)
+{
+	static const struct option long_options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "qr", required_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:jh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'c': opt->config = optarg; break;
+		case 'j': opt->json = true; break;
+		case 'q': opt->qr = optarg; break;
+		case 'h': opt->help = true; break;
+		case 'V': opt->version = true; break;
+		default: return false; /* getopt said why */
+		}
+	}
+	return true;
+}
+
+static int usage_error(const char *what, const char *group)
+{
+	fprintf(stderr, "mailsecctl: %s\n", what);
+	usage(stderr, group, NULL);
+	return MS_USAGE;
+}
+
+/* The verb for argv, or NULL after printing help or a usage error (*exit_code
+ * says which). */
+static const struct verb *pick_verb(int argc, char *const *argv,
+				    const struct options *opt, int *words,
+				    int *exit_code)
+{
+	const struct verb *verb;
+
+	*exit_code = MS_OK;
+	if (argc == 0) {
+		if (opt->help) {
+			usage(stdout, NULL, NULL);
+			return NULL;
+		}
+		*exit_code = usage_error("missing COMMAND", NULL);
+		return NULL;
+	}
+	verb = find_verb(argc, argv, words);
+	if (!verb && opt->help && is_group(argv[0]))
+		usage(stdout, argv[0], NULL);
+	else if (!verb && is_group(argv[0]))
+		*exit_code = usage_error("expected one of these subcommands",
+					 argv[0]);
+	else if (!verb)
+		*exit_code = usage_error("unknown command", NULL);
+	else if (opt->help)
+		usage(stdout, NULL, verb);
+	else
+		return verb;
+	return NULL;
+}
+
+static int check_arguments(const struct verb *verb, int n_args,
+			   const struct options *opt)
+{
+	if (n_args < verb->min_args || n_args > verb->max_args) {
+		fprintf(stderr, "mailsecctl: %s%s%s: wrong number of arguments\n",
+			verb->group ? verb->group : "", verb->group ? " " : "",
+			verb->name);
+		usage(stderr, NULL, verb);
+		return MS_USAGE;
+	}
+	if (opt->qr && verb->run != cmd_2fa_enroll) {
+		fprintf(stderr, "mailsecctl: --qr is only for 2fa enroll\n");
+		return MS_USAGE;
+	}
+	return MS_OK;
+}
+
+static int run(const struct verb *verb, struct ctl *ctl)
+{
+	enum ms_status status = MS_OK;
+
+	if (!verb->loads_config_itself)
+		status = ms_settings_load(ctl->config_path, &ctl->settings,
+					  &ctl->err);
+	if (status == MS_OK)
+		status = verb->run(ctl);
+	if (status != MS_OK && ctl->err.msg[0])
+		ms_log(NULL, LOG_ERR, "%s", ctl->err.msg);
+	if (fflush(stdout) != 0 && status == MS_OK) {
+		ms_log(NULL, LOG_ERR, "cannot write the output");
+		status = MS_SYSTEM;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt = { 0 };
+	struct ctl ctl = { 0 };
+	const struct verb *verb;
+	int words = 0, exit_code;
+
+	ms_log_set_program("mailsecctl");
+	if (!parse_options(argc, argv, &opt)) {
+		usage(stderr, NULL, NULL);
+		return MS_USAGE;
+	}
+	if (opt.version) {
+		printf("mailsecctl %s\n", PACKAGE_VERSION);
+		return MS_OK;
+	}
+	verb = pick_verb(argc - optind, argv + optind, &opt, &words, &exit_code);
+	if (!verb)
+		return exit_code;
+	ctl.args = argv + optind + words;
+	ctl.n_args = argc - optind - words;
+	exit_code = check_arguments(verb, ctl.n_args, &opt);
+	if (exit_code != MS_OK)
+		return exit_code;
+	out_set_json(opt.json);
+	ctl.qr_spec = opt.qr ? opt.qr : "utf8";
+	ctl.config_path = opt.config ? opt.config : getenv("MAILSEC_CONFIG");
+	if (!ctl.config_path || !ctl.config_path[0])
+		ctl.config_path = MAILSEC_CONF_DEFAULT;
+	return run(verb, &ctl);
+}

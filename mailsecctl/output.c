@@ -1,0 +1,181 @@
+#include "config.h"
+
+#include <stdio.h>
+
+#include "output.h"
+
+#define DEPTH_MAX 8
+
+static bool json;
+static bool first[DEPTH_MAX] = { true };
+static int depth;
+static bool inline_row, row_started;
+
+void out_set_json(bool enable)
+{
+	json = enable;
+}
+
+bool out_is_json(void)
+{
+	return json;
+}
+
+static void json_string(const char *text)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* The separator before a JSON member or element, and its key. */
+static void json_member(const char *key)
+{
+	if (!first[depth])
+		putchar(',');
+	first[depth] = false;
+	if (key) {
+		json_string(key);
+		putchar(':');
+	}
+}
+
+static void open_json(char bracket, const char *key)
+{
+	json_member(key);
+	putchar(bracket);
+	if (depth + 1 < DEPTH_MAX)
+		depth++;
+	first[depth] = true;
+}
+
+static void close_json(char bracket)
+{
+	putchar(bracket);
+	if (depth > 0)
+		depth--;
+	if (depth == 0)
+		putchar('\n');
+}
+
+void out_object_begin(bool inline_text)
+{
+	if (json)
+		open_json('{', NULL);
+	inline_row = inline_text;
+	row_started = false;
+}
+
+void out_object_end(void)
+{
+	if (json)
+		close_json('}');
+	else if (inline_row)
+		putchar('\n');
+	inline_row = false;
+}
+
+void out_list_begin(void)
+{
+	if (json)
+		open_json('[', NULL);
+}
+
+void out_list_end(void)
+{
+	if (json)
+		close_json(']');
+}
+
+static void text_field(const char *label, const char *value)
+{
+	if (inline_row) {
+		printf(row_started ? "  " : "");
+		row_started = true;
+		if (label)
+			printf("%s=%s", label, value);
+		else
+			printf("%s", value);
+	} else if (label) {
+		printf("%s: %s\n", label, value);
+	} else {
+		printf("%s\n", value);
+	}
+}
+
+void out_string(const char *key, const char *label, const char *value)
+{
+	if (json) {
+		json_member(key);
+		json_string(value);
+	} else {
+		text_field(label, value);
+	}
+}
+
+void out_string_or_null(const char *key, const char *label, const char *value,
+			const char *null_text)
+{
+	if (value)
+		out_string(key, label, value);
+	else if (json) {
+		json_member(key);
+		fputs("null", stdout);
+	} else
+		text_field(label, null_text);
+}
+
+void out_uint(const char *key, const char *label, unsigned long value)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%lu", value);
+	if (json) {
+		json_member(key);
+		fputs(text, stdout);
+	} else {
+		text_field(label, text);
+	}
+}
+
+void out_bool(const char *key, const char *label, bool value,
+	      const char *text_true, const char *text_false)
+{
+	if (json) {
+		json_member(key);
+		fputs(value ? "true" : "false", stdout);
+	} else {
+		text_field(label, value ? text_true : text_false);
+	}
+}
+
+void out_array_begin(const char *key, const char *label)
+{
+	if (json)
+		open_json('[', key);
+	else
+		printf("%s:\n", label);
+}
+
+void out_array_string(const char *value)
+{
+	if (json) {
+		json_member(NULL);
+		json_string(value);
+	} else {
+		printf("  %s\n", value);
+	}
+}
+
+void out_array_end(void)
+{
+	if (json)
+		close_json(']');
+}
