@@ -30,9 +30,9 @@ static const struct verb verbs[] = {
 	{ NULL, "show", 1, 1, cmd_show, "MAILBOX", "settings of one mailbox (never secrets)", false },
 	{ NULL, "passwd", 1, 1, cmd_passwd, "MAILBOX",
 	  "new password, from stdin or the terminal", false },
-	{ "2fa", "enroll", 1, 1, cmd_2fa_enroll,
-	  "MAILBOX [--qr utf8|ansi|none|png:FILE|svg:FILE]",
-	  "new secret, 2FA pending until confirmed; prints secret, URI, QR code", false },
+	{ "2fa", "enroll", 1, 1, cmd_2fa_enroll, "MAILBOX [--qr SPEC]",
+	  "new secret, pending until confirmed; prints it, its URI and a QR\n"
+	  "                                code (SPEC: utf8 ansi none png:FILE svg:FILE)", false },
 	{ "2fa", "confirm", 2, 2, cmd_2fa_confirm, "MAILBOX CODE|-",
 	  "enable 2FA with a code from the app (- reads it from stdin)", false },
 	{ "2fa", "disable", 1, 1, cmd_2fa_disable, "MAILBOX", "turn 2FA off", false },
@@ -55,7 +55,7 @@ static void print_verb(FILE *out, const struct verb *verb)
 
 	snprintf(words, sizeof(words), "%s%s%s %s", verb->group ? verb->group : "",
 		 verb->group ? " " : "", verb->name, verb->args);
-	fprintf(out, "  %-58s %s\n", words, verb->help);
+	fprintf(out, "  %-29s %s\n", words, verb->help);
 }
 
 /* Usage of every verb, or of those in `group` (or of `only`). */
@@ -134,9 +134,9 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 	return true;
 }
 
-static int usage_error(const char *what, const char *group)
+static int usage_error(const char *word, const char *what, const char *group)
 {
-	fprintf(stderr, "mailsecctl: %s\n", what);
+	fprintf(stderr, "mailsecctl: %s: %s\n", word, what);
 	usage(stderr, group, NULL);
 	return MS_USAGE;
 }
@@ -155,17 +155,17 @@ static const struct verb *pick_verb(int argc, char *const *argv,
 			usage(stdout, NULL, NULL);
 			return NULL;
 		}
-		*exit_code = usage_error("missing COMMAND", NULL);
+		*exit_code = usage_error("usage", "missing COMMAND", NULL);
 		return NULL;
 	}
 	verb = find_verb(argc, argv, words);
 	if (!verb && opt->help && is_group(argv[0]))
 		usage(stdout, argv[0], NULL);
 	else if (!verb && is_group(argv[0]))
-		*exit_code = usage_error("expected one of these subcommands",
+		*exit_code = usage_error(argv[0], "expected one of these subcommands",
 					 argv[0]);
 	else if (!verb)
-		*exit_code = usage_error("unknown command", NULL);
+		*exit_code = usage_error(argv[0], "unknown command", NULL);
 	else if (opt->help)
 		usage(stdout, NULL, verb);
 	else

@@ -96,8 +96,10 @@ static enum ms_status parse_totp(struct ms_cfg *cfg, const config_setting_t *roo
 	config_setting_t *totp;
 	char status[16] = "", algorithm[16] = "";
 
-	if (ms_cfg_group(cfg, root, "totp", &totp) != MS_OK || !totp)
-		return cfg->err->status;
+	if (ms_cfg_group(cfg, root, "totp", &totp) != MS_OK)
+		return MS_INVALID;
+	if (!totp)
+		return MS_OK;
 	if (ms_cfg_known_keys(cfg, totp, known) ||
 	    ms_cfg_string(cfg, totp, "status", true, status, sizeof(status)) ||
 	    ms_cfg_string(cfg, totp, "secret", false, record->totp.secret,
@@ -236,6 +238,9 @@ enum ms_status ms_record_format(const struct ms_record *record, char **text,
 	bool built;
 
 	config_init(&cfg.config);
+	/* "totp = { ... }" as DESIGN.md writes it, not libconfig's "totp : {". */
+	config_set_options(&cfg.config, config_get_options(&cfg.config) &
+					~CONFIG_OPTION_COLON_ASSIGNMENT_FOR_GROUPS);
 	built = build(&cfg.config, record);
 	stream = built ? open_memstream(&buf, &len) : NULL;
 	if (stream) {

@@ -84,8 +84,10 @@ static enum ms_status load_totp(struct ms_cfg *cfg, const config_setting_t *root
 	config_setting_t *group;
 	char algorithm[16] = "";
 
-	if (ms_cfg_group(cfg, root, "totp", &group) != MS_OK || !group)
-		return cfg->err->status;
+	if (ms_cfg_group(cfg, root, "totp", &group) != MS_OK)
+		return MS_INVALID;
+	if (!group)
+		return MS_OK;
 	if (ms_cfg_known_keys(cfg, group, known) ||
 	    ms_cfg_string(cfg, group, "issuer", false, settings->totp.issuer,
 			  sizeof(settings->totp.issuer)) ||
@@ -115,8 +117,10 @@ static enum ms_status load_lockout(struct ms_cfg *cfg,
 					      "lock_for", NULL };
 	config_setting_t *group;
 
-	if (ms_cfg_group(cfg, root, "lockout", &group) != MS_OK || !group)
-		return cfg->err->status;
+	if (ms_cfg_group(cfg, root, "lockout", &group) != MS_OK)
+		return MS_INVALID;
+	if (!group)
+		return MS_OK;
 	if (ms_cfg_known_keys(cfg, group, known) ||
 	    ms_cfg_uint(cfg, group, "max_failures", 1, 1000,
 			&settings->lockout.max_failures) ||
