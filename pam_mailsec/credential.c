@@ -1,0 +1,76 @@
+#include "config.h"
+
+#include <security/pam_ext.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "credential.h"
+#include "recovery.h"
+#include "secure.h"
+
+#define CODE_PROMPT_TEXT "Verification code: "
+
+/* Where the code starts in `token` (strlen when there is none). */
+static size_t code_start(const char *token, unsigned digits)
+{
+	size_t len = strlen(token);
+
+	if (len > MS_RECOVERY_LEN &&
+	    ms_recovery_is_form(token + len - MS_RECOVERY_LEN))
+		return len - MS_RECOVERY_LEN;
+	return len > digits ? len - digits : len;
+}
+
+static int split_token(const char *token, unsigned digits,
+		       struct credential *cred)
+{
+	size_t at = code_start(token, digits);
+
+	cred->password = strndup(token, at);
+	cred->code = strdup(token + at);
+	return cred->password && cred->code ? PAM_SUCCESS : PAM_BUF_ERR;
+}
+
+int credential_read(struct login *login, bool split, struct credential *cred)
+{
+	const char *token = NULL;
+	int rc;
+
+	memset(cred, 0, sizeof(*cred));
+	if (login->args.no_password && !split)
+		return PAM_SUCCESS;
+	rc = pam_get_authtok(login->pamh, PAM_AUTHTOK, &token, NULL);
+	if (rc != PAM_SUCCESS || !token)
+		return rc == PAM_SUCCESS ? PAM_AUTH_ERR : rc;
+	if (split)
+		rc = split_token(token, login->record.totp.digits, cred);
+	else
+		rc = (cred->password = strdup(token)) ? PAM_SUCCESS : PAM_BUF_ERR;
+	if (login->args.no_password) {
+		/* Another module checked the password: only the code counts. */
+		ms_free_secret(cred->password);
+		cred->password = NULL;
+	}
+	return rc;
+}
+
+int credential_prompt_code(struct login *login, struct credential *cred)
+{
+	char *response = NULL;
+	int rc = pam_prompt(login->pamh, PAM_PROMPT_ECHO_OFF, &response, "%s",
+			    CODE_PROMPT_TEXT);
+
+	if (rc != PAM_SUCCESS) {
+		ms_free_secret(response);
+		return rc;
+	}
+	cred->code = response;
+	return PAM_SUCCESS;
+}
+
+void credential_wipe(struct credential *cred)
+{
+	ms_free_secret(cred->password);
+	ms_free_secret(cred->code);
+	cred->password = cred->code = NULL;
+}

@@ -1,0 +1,28 @@
+/* Who may log in where: the role of a PAM service and what it demands. */
+#ifndef MAILSEC_POLICY_H
+#define MAILSEC_POLICY_H
+
+#include <stdbool.h>
+
+#include "record.h"
+#include "settings.h"
+
+enum ms_role { MS_ROLE_UNSET = -1, MS_ROLE_CLIENT, MS_ROLE_WEBMAIL };
+
+/* role= wins; else a service listed in webmail_services is webmail; every
+ * other service (imap, pop3, smtp, dovecot, ...) is a client: unknown is
+ * restrictive. */
+enum ms_role ms_policy_role(const struct ms_settings *settings,
+			    const char *service, enum ms_role forced);
+
+const char *ms_role_name(enum ms_role role);
+
+/* Client stacks are refused when non-webmail access is off. */
+bool ms_policy_client_allowed(const struct ms_record *record,
+			      enum ms_role role);
+
+/* A code is required on webmail once enrolment is confirmed; a pending
+ * enrolment does not lock anyone out. */
+bool ms_policy_needs_code(const struct ms_record *record, enum ms_role role);
+
+#endif

@@ -1,0 +1,121 @@
+#include "config.h"
+
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+#include "login.h"
+
+static const char *item_text(pam_handle_t *pamh, int item)
+{
+	const void *value = NULL;
+
+	if (pam_get_item(pamh, item, &value) != PAM_SUCCESS || !value)
+		return "-";
+	return value;
+}
+
+/* PAM_RHOST may come from a client (IMAP ID x-originating-ip). */
+static void safe_copy(const char *text, char *out, size_t size)
+{
+	size_t i = 0;
+
+	for (; text[i] && i + 1 < size; i++)
+		out[i] = (text[i] > 0x20 && text[i] < 0x7f) ? text[i] : '?';
+	out[i] = '\0';
+}
+
+static int load_settings(struct login *login)
+{
+	const char *path = login->args.config ? login->args.config
+					      : MAILSEC_CONF_DEFAULT;
+
+	if (ms_settings_load(path, &login->settings, &login->err) != MS_OK) {
+		ms_log(login->pamh, LOG_ERR, "%s: refusing", login->err.msg);
+		return PAM_SERVICE_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+static int load_user(struct login *login)
+{
+	const char *user = NULL;
+
+	if (pam_get_user(login->pamh, &user, NULL) != PAM_SUCCESS || !user) {
+		ms_log(login->pamh, LOG_ERR, "cannot get the user name");
+		return PAM_USER_UNKNOWN;
+	}
+	/* The name is not logged: it was refused for holding odd bytes. */
+	if (ms_name_canonical(user, login->name, &login->err) != MS_OK) {
+		login_refused(login, login->err.msg);
+		return PAM_USER_UNKNOWN;
+	}
+	return PAM_SUCCESS;
+}
+
+static int load_record(struct login *login)
+{
+	enum ms_status status;
+
+	if (ms_store_open(&login->settings, MS_STORE_READ, &login->store,
+			  &login->err) != MS_OK) {
+		ms_log(login->pamh, LOG_ERR, "%s", login->err.msg);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	status = ms_record_load(&login->store, login->name, &login->record,
+				&login->err);
+	login->known = status == MS_OK;
+	if (status == MS_OK || status == MS_NOT_FOUND)
+		return PAM_SUCCESS;
+	ms_log(login->pamh, LOG_ERR, "%s", login->err.msg);
+	login_refused(login, "unusable record");
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+int login_begin(pam_handle_t *pamh, int argc, const char **argv,
+		struct login *login)
+{
+	int rc;
+
+	memset(login, 0, sizeof(*login));
+	login->pamh = pamh;
+	login->store.users_fd = login->store.state_fd = -1;
+	login->service = item_text(pamh, PAM_SERVICE);
+	safe_copy(item_text(pamh, PAM_RHOST), login->rhost, sizeof(login->rhost));
+	login->role = MS_ROLE_UNSET;
+	if (!module_args_parse(pamh, argc, argv, &login->args))
+		return PAM_SERVICE_ERR;
+	rc = load_settings(login);
+	if (rc == PAM_SUCCESS) {
+		login->role = ms_policy_role(&login->settings, login->service,
+					     login->args.role);
+		rc = load_user(login);
+	}
+	if (rc == PAM_SUCCESS)
+		rc = load_record(login);
+	return rc;
+}
+
+void login_end(struct login *login)
+{
+	ms_store_close(&login->store);
+	ms_record_wipe(&login->record);
+}
+
+void login_refused(const struct login *login, const char *reason)
+{
+	ms_log(login->pamh, LOG_NOTICE,
+	       "refused: mailbox=%s service=%s role=%s rhost=%s: %s",
+	       login->name[0] ? login->name : "-", login->service,
+	       login->role == MS_ROLE_UNSET ? "-" : ms_role_name(login->role),
+	       login->rhost, reason);
+}
+
+void login_debug(const struct login *login, const char *what)
+{
+	if (login->args.debug)
+		ms_log(login->pamh, LOG_DEBUG,
+		       "mailbox=%s service=%s role=%s rhost=%s: %s",
+		       login->name, login->service, ms_role_name(login->role),
+		       login->rhost, what);
+}

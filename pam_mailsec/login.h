@@ -1,0 +1,46 @@
+/* What one PAM call knows about the login: arguments, settings, the
+ * mailbox and its record. Both stages (auth, account) start here. */
+#ifndef PAM_MAILSEC_LOGIN_H
+#define PAM_MAILSEC_LOGIN_H
+
+#include <stdbool.h>
+
+#include <security/pam_modules.h>
+
+#include "args.h"
+#include "error.h"
+#include "name.h"
+#include "policy.h"
+#include "record.h"
+#include "settings.h"
+#include "store.h"
+
+struct login {
+	pam_handle_t *pamh;
+	struct module_args args;
+	struct ms_settings settings;
+	struct ms_store store;
+	char name[MS_NAME_MAX + 1];
+	const char *service;
+	char rhost[64]; /* PAM_RHOST made safe for a log line */
+	enum ms_role role;
+	struct ms_record record;
+	bool known; /* false: no record for this mailbox */
+	struct ms_error err;
+};
+
+/* Options → settings → user → record. PAM_SUCCESS with known == false for
+ * a mailbox without a record; any other failure is logged and returned
+ * (PAM_SERVICE_ERR, PAM_USER_UNKNOWN, PAM_AUTHINFO_UNAVAIL). */
+int login_begin(pam_handle_t *pamh, int argc, const char **argv,
+		struct login *login);
+
+void login_end(struct login *login);
+
+/* One LOG_NOTICE line: mailbox, service, role, rhost and why. */
+void login_refused(const struct login *login, const char *reason);
+
+/* One LOG_DEBUG line with the `debug` argument. */
+void login_debug(const struct login *login, const char *what);
+
+#endif
