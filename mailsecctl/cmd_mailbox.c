@@ -27,33 +27,24 @@ static enum ms_status new_password_hash(struct ctl *ctl, char hash[MS_HASH_MAX])
 	return status;
 }
 
-static enum ms_status create_record(struct ctl *ctl, struct ctl_mailbox *box)
+static enum ms_status create_record(struct ctl *ctl,
+				    const struct ms_store *store,
+				    struct ctl_mailbox *box, void *arg)
 {
-	struct ms_store store;
-	enum ms_status status;
-	int lock_fd = -1;
+	enum ms_status status = ms_record_exists(store, box->name, &ctl->err);
 
-	status = ms_store_open(&ctl->settings, MS_STORE_CREATE, &store, &ctl->err);
-	if (status != MS_OK)
+	if (status == MS_OK)
+		return ms_fail(&ctl->err, MS_EXISTS, "%s: already exists",
+			       box->name);
+	if (status != MS_NOT_FOUND)
 		return status;
-	status = ms_store_lock(&store, box->name, &lock_fd, &ctl->err);
-	if (status == MS_OK) {
-		status = ms_record_exists(&store, box->name, &ctl->err);
-		if (status == MS_OK)
-			status = ms_fail(&ctl->err, MS_EXISTS, "%s: already exists",
-					 box->name);
-		else if (status == MS_NOT_FOUND)
-			status = ms_record_save(&store, box->name, &box->record,
-						&ctl->err);
-	}
+	if (ms_record_save(store, box->name, &box->record, &ctl->err) != MS_OK)
+		return ctl->err.status;
 	/* A state left by an earlier mailbox of that name must not carry
 	 * over (its lockout or used codes). */
-	if (status == MS_OK &&
-	    ms_state_remove(&store, box->name, &ctl->err) == MS_SYSTEM)
-		status = MS_SYSTEM;
-	ms_store_unlock(lock_fd);
-	ms_store_close(&store);
-	return status == MS_NOT_FOUND ? MS_OK : status;
+	if (ms_state_remove(store, box->name, &ctl->err) == MS_SYSTEM)
+		return MS_SYSTEM;
+	return MS_OK;
 }
 
 enum ms_status cmd_add(struct ctl *ctl)
@@ -66,7 +57,7 @@ enum ms_status cmd_add(struct ctl *ctl)
 	if (status == MS_OK) {
 		box.record.non_webmail_access = true;
 		box.record.totp.status = MS_TOTP_OFF;
-		status = create_record(ctl, &box);
+		status = ctl_with_lock(ctl, &box, create_record, NULL);
 	}
 	if (status == MS_OK)
 		ctl_print_mailbox(&box, false);

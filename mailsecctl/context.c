@@ -35,8 +35,8 @@ static enum ms_status save(struct ctl *ctl, const struct ms_store *store,
 	return MS_OK;
 }
 
-enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
-			ctl_edit_fn edit, void *arg)
+enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
+			     ctl_edit_fn locked, void *arg)
 {
 	struct ms_store store;
 	enum ms_status status;
@@ -47,14 +47,35 @@ enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
 		return status;
 	status = ms_store_lock(&store, box->name, &lock_fd, &ctl->err);
 	if (status == MS_OK)
-		status = load(ctl, &store, box);
-	if (status == MS_OK)
-		status = edit(ctl, &store, box, arg);
-	if (status == MS_OK)
-		status = save(ctl, &store, box);
+		status = locked(ctl, &store, box, arg);
 	ms_store_unlock(lock_fd);
 	ms_store_close(&store);
 	return status;
+}
+
+struct edit_step {
+	ctl_edit_fn edit;
+	void *arg;
+};
+
+static enum ms_status load_edit_save(struct ctl *ctl,
+				     const struct ms_store *store,
+				     struct ctl_mailbox *box, void *arg)
+{
+	const struct edit_step *step = arg;
+
+	if (load(ctl, store, box) != MS_OK ||
+	    step->edit(ctl, store, box, step->arg) != MS_OK)
+		return ctl->err.status;
+	return save(ctl, store, box);
+}
+
+enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
+			ctl_edit_fn edit, void *arg)
+{
+	struct edit_step step = { edit, arg };
+
+	return ctl_with_lock(ctl, box, load_edit_save, &step);
 }
 
 enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg)

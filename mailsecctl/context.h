@@ -38,6 +38,11 @@ typedef enum ms_status (*ctl_edit_fn)(struct ctl *ctl,
 enum ms_status ctl_mailbox_name(struct ctl *ctl, int index,
 				struct ctl_mailbox *box);
 
+/* Opens the store (creating missing directories), takes the mailbox's lock,
+ * calls `locked`, unlocks. */
+enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
+			     ctl_edit_fn locked, void *arg);
+
 /* Loads the mailbox under its lock, calls `edit`, writes what it changed
  * (record first, atomically), unlocks. On success box holds the result. */
 enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,

@@ -191,6 +191,37 @@ enum ms_status ms_cfg_group(struct ms_cfg *cfg, const config_setting_t *group,
 	return MS_OK;
 }
 
+enum ms_status ms_cfg_string_list(struct ms_cfg *cfg,
+				  const config_setting_t *group, const char *key,
+				  unsigned max, size_t size, char *out,
+				  unsigned *count)
+{
+	config_setting_t *list = member_of(group, key);
+	unsigned length;
+
+	if (!list)
+		return MS_OK;
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return ms_cfg_fail(cfg, list, "'%s' must be a list of strings", key);
+	length = (unsigned)config_setting_length(list);
+	if (length > max)
+		return ms_cfg_fail(cfg, list, "'%s' has more than %u entries", key,
+				   max);
+	for (unsigned i = 0; i < length; i++) {
+		config_setting_t *item = config_setting_get_elem(list, i);
+		const char *value = config_setting_get_string(item);
+
+		if (!value || !value[0] || strlen(value) >= size ||
+		    !ms_cfg_printable(value))
+			return ms_cfg_fail(cfg, item,
+					   "'%s' entries must be strings of 1-%zu printable bytes",
+					   key, size - 1);
+		strcpy(out + i * size, value);
+	}
+	*count = length;
+	return MS_OK;
+}
+
 bool ms_cfg_printable(const char *text)
 {
 	for (const unsigned char *p = (const unsigned char *)text; *p; p++)

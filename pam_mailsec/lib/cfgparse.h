@@ -43,6 +43,14 @@ enum ms_status ms_cfg_uint(struct ms_cfg *cfg, const config_setting_t *group,
 			   unsigned *out);
 enum ms_status ms_cfg_bool(struct ms_cfg *cfg, const config_setting_t *group,
 			   const char *key, bool *out);
+/* A list or array of strings into `out`, an array of `max` rows of `size`
+ * bytes each; every item must be 1..size-1 printable bytes. Leaves `out`
+ * and `count` as they are when the key is absent. */
+enum ms_status ms_cfg_string_list(struct ms_cfg *cfg,
+				  const config_setting_t *group, const char *key,
+				  unsigned max, size_t size, char *out,
+				  unsigned *count);
+
 /* A group member that must be a group when present; NULL when absent. */
 enum ms_status ms_cfg_group(struct ms_cfg *cfg, const config_setting_t *group,
 			    const char *key, config_setting_t **out);

@@ -37,35 +37,6 @@ static bool status_parse(const char *text, enum ms_totp_status *out)
 	return false;
 }
 
-static enum ms_status parse_recovery(struct ms_cfg *cfg,
-				     const config_setting_t *totp,
-				     struct ms_record *record)
-{
-	config_setting_t *list = config_setting_get_member(totp, "recovery");
-	int count;
-
-	if (!list)
-		return MS_OK;
-	if (!config_setting_is_array(list) && !config_setting_is_list(list))
-		return ms_cfg_fail(cfg, list, "'recovery' must be a list of hashes");
-	count = config_setting_length(list);
-	if (count > MS_RECOVERY_MAX)
-		return ms_cfg_fail(cfg, list, "'recovery' has more than %d hashes",
-				   MS_RECOVERY_MAX);
-	for (int i = 0; i < count; i++) {
-		config_setting_t *item = config_setting_get_elem(list, (unsigned)i);
-		const char *hash = config_setting_get_string(item);
-
-		if (!hash || !hash[0] || strlen(hash) >= MS_HASH_MAX ||
-		    !ms_cfg_printable(hash))
-			return ms_cfg_fail(cfg, item,
-					   "'recovery' entries must be crypt hashes");
-		strcpy(record->totp.recovery[i], hash);
-	}
-	record->totp.n_recovery = (unsigned)count;
-	return MS_OK;
-}
-
 static enum ms_status check_totp(struct ms_cfg *cfg,
 				 const config_setting_t *totp,
 				 const struct ms_record *record,
@@ -110,7 +81,9 @@ static enum ms_status parse_totp(struct ms_cfg *cfg, const config_setting_t *roo
 			&record->totp.digits) ||
 	    ms_cfg_uint(cfg, totp, "period", MS_PERIOD_MIN, MS_PERIOD_MAX,
 			&record->totp.period) ||
-	    parse_recovery(cfg, totp, record) ||
+	    ms_cfg_string_list(cfg, totp, "recovery", MS_RECOVERY_MAX,
+			       MS_HASH_MAX, record->totp.recovery[0],
+			       &record->totp.n_recovery) ||
 	    check_totp(cfg, totp, record, status, algorithm))
 		return MS_INVALID;
 	status_parse(status, &record->totp.status);

@@ -5,13 +5,13 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include <liboath/oath.h>
 #include <sodium.h>
 
 #include "name.h"
 #include "password.h"
 #include "recovery.h"
 #include "secure.h"
+#include "totp.h"
 
 #define HALF 5
 
@@ -36,27 +36,20 @@ static enum ms_status code_new(char code[MS_RECOVERY_LEN + 1],
 			       struct ms_error *err)
 {
 	unsigned char raw[7];
-	char *b32 = NULL;
-	size_t b32_len = 0;
-	enum ms_status status = MS_OK;
+	char b32[24];
+	enum ms_status status;
 
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return ms_fail_errno(err, MS_SYSTEM, errno, "getrandom");
-	if (oath_init() != OATH_OK ||
-	    oath_base32_encode((const char *)raw, sizeof(raw), &b32, &b32_len) !=
-		    OATH_OK ||
-	    b32_len < 2 * HALF) {
-		status = ms_fail(err, MS_SYSTEM, "cannot encode a recovery code");
-	} else {
+	status = ms_base32_encode(raw, sizeof(raw), b32, sizeof(b32), err);
+	if (status == MS_OK) {
 		for (size_t i = 0; i < 2 * HALF; i++)
 			code[i + (i >= HALF)] = ms_ascii_lower(b32[i]);
 		code[HALF] = '-';
 		code[MS_RECOVERY_LEN] = '\0';
 	}
 	ms_wipe(raw, sizeof(raw));
-	if (b32)
-		ms_wipe(b32, b32_len);
-	free(b32);
+	ms_wipe(b32, sizeof(b32));
 	return status;
 }
 

@@ -43,39 +43,6 @@ static enum ms_status load_dir(struct ms_cfg *cfg, const config_setting_t *root,
 	return MS_OK;
 }
 
-static enum ms_status load_services(struct ms_cfg *cfg,
-				    const config_setting_t *root,
-				    struct ms_settings *settings)
-{
-	config_setting_t *list = config_setting_get_member(root,
-							   "webmail_services");
-	int count;
-
-	if (!list)
-		return MS_OK;
-	if (!config_setting_is_aggregate(list) || config_setting_is_group(list))
-		return ms_cfg_fail(cfg, list,
-				   "'webmail_services' must be a list of names");
-	count = config_setting_length(list);
-	if (count > MS_SERVICES_MAX)
-		return ms_cfg_fail(cfg, list,
-				   "'webmail_services' has more than %d names",
-				   MS_SERVICES_MAX);
-	for (int i = 0; i < count; i++) {
-		config_setting_t *item = config_setting_get_elem(list, (unsigned)i);
-		const char *name = config_setting_get_string(item);
-
-		if (!name || !name[0] || strlen(name) >= MS_SERVICE_NAME_MAX ||
-		    !ms_cfg_printable(name))
-			return ms_cfg_fail(cfg, item,
-					   "'webmail_services' entries must be names of 1-%d characters",
-					   MS_SERVICE_NAME_MAX - 1);
-		strcpy(settings->webmail_services[i], name);
-	}
-	settings->n_webmail_services = (unsigned)count;
-	return MS_OK;
-}
-
 static enum ms_status load_totp(struct ms_cfg *cfg, const config_setting_t *root,
 				struct ms_settings *settings)
 {
@@ -148,7 +115,10 @@ static enum ms_status parse_settings(const char *text, const char *path,
 		if (ms_cfg_known_keys(&cfg, root, known) ||
 		    load_dir(&cfg, root, "users_dir", settings->users_dir) ||
 		    load_dir(&cfg, root, "state_dir", settings->state_dir) ||
-		    load_services(&cfg, root, settings) ||
+		    ms_cfg_string_list(&cfg, root, "webmail_services",
+				       MS_SERVICES_MAX, MS_SERVICE_NAME_MAX,
+				       settings->webmail_services[0],
+				       &settings->n_webmail_services) ||
 		    load_totp(&cfg, root, settings) ||
 		    load_lockout(&cfg, root, settings) ||
 		    ms_cfg_uint(&cfg, root, "cache_ttl", 0, 86400,

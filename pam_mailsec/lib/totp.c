@@ -32,31 +32,39 @@ static int oath_flags(enum ms_algorithm algorithm)
 	return 0;
 }
 
-enum ms_status ms_totp_secret_new(char out[MS_SECRET_B32_MAX],
-				  struct ms_error *err)
+enum ms_status ms_base32_encode(const void *raw, size_t len, char *out,
+				size_t size, struct ms_error *err)
 {
-	unsigned char raw[MS_SECRET_BYTES];
 	char *b32 = NULL;
 	size_t b32_len = 0;
 	enum ms_status status = MS_OK;
 
 	if (ms_totp_init(err) != MS_OK)
 		return MS_SYSTEM;
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return ms_fail_errno(err, MS_SYSTEM, errno, "getrandom");
-	if (oath_base32_encode((const char *)raw, sizeof(raw), &b32, &b32_len) !=
-		    OATH_OK ||
-	    b32_len >= MS_SECRET_B32_MAX) {
-		status = ms_fail(err, MS_SYSTEM, "cannot encode a secret");
+	if (oath_base32_encode(raw, len, &b32, &b32_len) != OATH_OK ||
+	    b32_len >= size) {
+		status = ms_fail(err, MS_SYSTEM, "cannot encode in base32");
 	} else {
-		/* 20 bytes encode to 32 characters: no '=' padding. */
 		memcpy(out, b32, b32_len);
 		out[b32_len] = '\0';
 	}
-	ms_wipe(raw, sizeof(raw));
 	if (b32)
 		ms_wipe(b32, b32_len);
 	free(b32);
+	return status;
+}
+
+enum ms_status ms_totp_secret_new(char out[MS_SECRET_B32_MAX],
+				  struct ms_error *err)
+{
+	unsigned char raw[MS_SECRET_BYTES];
+	enum ms_status status;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return ms_fail_errno(err, MS_SYSTEM, errno, "getrandom");
+	/* 20 bytes encode to 32 characters: no '=' padding. */
+	status = ms_base32_encode(raw, sizeof(raw), out, MS_SECRET_B32_MAX, err);
+	ms_wipe(raw, sizeof(raw));
 	return status;
 }
 

@@ -17,6 +17,11 @@
 /* Calls oath_init once per process; the library calls it itself. */
 enum ms_status ms_totp_init(struct ms_error *err);
 
+/* RFC 4648 base32 of `raw` (liboath's encoder) into `out`, wiping liboath's
+ * copy. MS_SYSTEM when it does not fit in `size`. */
+enum ms_status ms_base32_encode(const void *raw, size_t len, char *out,
+				size_t size, struct ms_error *err);
+
 /* A fresh random secret, base32 (upper case, no padding). */
 enum ms_status ms_totp_secret_new(char out[MS_SECRET_B32_MAX],
 				  struct ms_error *err);
