@@ -11,6 +11,7 @@
 #include "recovery.h"
 #include "secret_input.h"
 #include "secure.h"
+#include "session.h"
 #include "totp.h"
 
 typedef char recovery_codes_t[MS_RECOVERY_COUNT][MS_RECOVERY_LEN + 1];
@@ -42,7 +43,8 @@ static enum ms_status start_enrolment(struct ctl *ctl,
 	record->totp.digits = ctl->settings.totp.digits;
 	record->totp.period = ctl->settings.totp.period;
 	record->totp.n_recovery = 0;
-	box->save_record = true;
+	ms_session_clear(&box->state);
+	box->save_record = box->save_state = true;
 	return MS_OK;
 }
 
@@ -177,7 +179,8 @@ static enum ms_status turn_off(struct ctl *ctl, const struct ms_store *store,
 	record->totp.algorithm = MS_SHA1;
 	record->totp.digits = 6;
 	record->totp.period = 30;
-	box->save_record = true;
+	ms_session_clear(&box->state);
+	box->save_record = box->save_state = true;
 	return MS_OK;
 }
 

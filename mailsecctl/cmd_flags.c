@@ -1,9 +1,11 @@
-/* Per-mailbox switches: non-webmail access and the code lockout. */
+/* Per-mailbox switches: non-webmail access, the code lockout, webmail
+ * sessions. */
 #include "config.h"
 
 #include <stdbool.h>
 
 #include "commands.h"
+#include "session.h"
 
 static enum ms_status set_access(struct ctl *ctl, const struct ms_store *store,
 				 struct ctl_mailbox *box, void *allow)
@@ -20,6 +22,15 @@ static enum ms_status clear_lockout(struct ctl *ctl,
 	box->state.fail_count = 0;
 	box->state.fail_since = 0;
 	box->state.locked_until = 0;
+	box->save_state = true;
+	return MS_OK;
+}
+
+static enum ms_status end_sessions(struct ctl *ctl,
+				   const struct ms_store *store,
+				   struct ctl_mailbox *box, void *arg)
+{
+	ms_session_clear(&box->state);
 	box->save_state = true;
 	return MS_OK;
 }
@@ -41,4 +52,9 @@ enum ms_status cmd_non_webmail_disable(struct ctl *ctl)
 enum ms_status cmd_unlock(struct ctl *ctl)
 {
 	return ctl_edit_and_show(ctl, clear_lockout, NULL);
+}
+
+enum ms_status cmd_logout(struct ctl *ctl)
+{
+	return ctl_edit_and_show(ctl, end_sessions, NULL);
 }

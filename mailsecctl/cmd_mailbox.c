@@ -13,6 +13,7 @@
 #include "password.h"
 #include "secret_input.h"
 #include "secure.h"
+#include "session.h"
 
 /* Reads and hashes a new password before any lock is taken: the hash is
  * the slow part. */
@@ -171,7 +172,9 @@ static enum ms_status set_password(struct ctl *ctl, const struct ms_store *store
 				   struct ctl_mailbox *box, void *hash)
 {
 	strcpy(box->record.password, hash);
-	box->save_record = true;
+	/* Sessions already end by construction (session.h); say so plainly. */
+	ms_session_clear(&box->state);
+	box->save_record = box->save_state = true;
 	return MS_OK;
 }
 

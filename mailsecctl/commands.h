@@ -16,6 +16,7 @@ enum ms_status cmd_2fa_recovery(struct ctl *ctl);
 enum ms_status cmd_non_webmail_enable(struct ctl *ctl);
 enum ms_status cmd_non_webmail_disable(struct ctl *ctl);
 enum ms_status cmd_unlock(struct ctl *ctl);
+enum ms_status cmd_logout(struct ctl *ctl);
 enum ms_status cmd_check_config(struct ctl *ctl);
 
 #endif

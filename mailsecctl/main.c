@@ -43,6 +43,7 @@ static const struct verb verbs[] = {
 	{ "non-webmail", "disable", 1, 1, cmd_non_webmail_disable, "MAILBOX",
 	  "refuse IMAP, POP3 and SMTP logins (webmail keeps working)", false },
 	{ NULL, "unlock", 1, 1, cmd_unlock, "MAILBOX", "clear a code lockout", false },
+	{ NULL, "logout", 1, 1, cmd_logout, "MAILBOX", "end every webmail session", false },
 	{ NULL, "check-config", 0, 0, cmd_check_config, "",
 	  "parse mailsec.conf and every record; report each problem", true },
 };

@@ -14,6 +14,8 @@ struct module_args {
 	const char *config; /* mailsec.conf; NULL for the default */
 	enum ms_role role;  /* MS_ROLE_UNSET: from webmail_services */
 	enum code_mode code_mode;
+	unsigned session_idle; /* session=SECONDS; 0: no webmail sessions */
+	unsigned session_max;  /* session_max=SECONDS */
 	bool no_password;
 	bool debug;
 };

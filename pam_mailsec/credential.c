@@ -28,7 +28,9 @@ static int split_token(const char *token, unsigned digits,
 
 	cred->password = strndup(token, at);
 	cred->code = strdup(token + at);
-	return cred->password && cred->code ? PAM_SUCCESS : PAM_BUF_ERR;
+	cred->whole = strdup(token);
+	return cred->password && cred->code && cred->whole ? PAM_SUCCESS
+							   : PAM_BUF_ERR;
 }
 
 int credential_read(struct login *login, bool split, struct credential *cred)
@@ -72,5 +74,6 @@ void credential_wipe(struct credential *cred)
 {
 	ms_free_secret(cred->password);
 	ms_free_secret(cred->code);
-	cred->password = cred->code = NULL;
+	ms_free_secret(cred->whole);
+	cred->password = cred->code = cred->whole = NULL;
 }

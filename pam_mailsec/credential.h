@@ -9,6 +9,7 @@
 struct credential {
 	char *password; /* heap, wiped; NULL with no_password */
 	char *code;     /* heap, wiped; NULL until known */
+	char *whole;    /* heap, wiped: the authtok as given, when split */
 };
 
 /* Reads the authtok; in append mode, when `split` is set, splits the code

@@ -81,7 +81,8 @@ int login_begin(pam_handle_t *pamh, int argc, const char **argv,
 	login->pamh = pamh;
 	login->store.users_fd = login->store.state_fd = -1;
 	login->service = item_text(pamh, PAM_SERVICE);
-	safe_copy(item_text(pamh, PAM_RHOST), login->rhost, sizeof(login->rhost));
+	login->rhost_item = item_text(pamh, PAM_RHOST);
+	safe_copy(login->rhost_item, login->rhost, sizeof(login->rhost));
 	login->role = MS_ROLE_UNSET;
 	if (!module_args_parse(pamh, argc, argv, &login->args))
 		return PAM_SERVICE_ERR;

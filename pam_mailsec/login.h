@@ -22,6 +22,7 @@ struct login {
 	struct ms_store store;
 	char name[MS_NAME_MAX + 1];
 	const char *service;
+	const char *rhost_item; /* PAM_RHOST as given, "-" when unset */
 	char rhost[64]; /* PAM_RHOST made safe for a log line */
 	enum ms_role role;
 	struct ms_record record;

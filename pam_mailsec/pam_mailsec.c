@@ -14,27 +14,44 @@
 #include "log.h"
 #include "login.h"
 #include "password.h"
+#include "secure.h"
+#include "session.h"
 
-static int check_code(struct login *login, struct credential *cred)
+/* What authentication needs beyond the login itself. */
+struct attempt {
+	struct credential cred;
+	bool needs_code;
+	bool use_session;
+	unsigned char session_tag[MS_SESSION_TAG_BYTES];
+};
+
+static int state_error(struct login *login)
+{
+	ms_log(login->pamh, LOG_ERR, "%s", login->err.msg);
+	login_refused(login, "state not writable");
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+static int check_code(struct login *login, struct attempt *attempt)
 {
 	enum ms_code_result result;
 	int rc = PAM_SUCCESS;
 
 	if (login->args.code_mode == CODE_PROMPT)
-		rc = credential_prompt_code(login, cred);
+		rc = credential_prompt_code(login, &attempt->cred);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	result = ms_code_check(&login->store, login->name, &login->record,
-			       cred->code, time(NULL), &login->err);
+			       attempt->cred.code, time(NULL),
+			       attempt->use_session ? attempt->session_tag : NULL,
+			       &login->err);
 	switch (result) {
 	case MS_CODE_OK:
 	case MS_CODE_RECOVERY_OK:
 		login_debug(login, ms_code_result_reason(result));
 		return PAM_SUCCESS;
 	case MS_CODE_ERROR:
-		ms_log(login->pamh, LOG_ERR, "%s", login->err.msg);
-		login_refused(login, "state not writable");
-		return PAM_AUTHINFO_UNAVAIL;
+		return state_error(login);
 	default:
 		login_refused(login, ms_code_result_reason(result));
 		return PAM_AUTH_ERR;
@@ -57,34 +74,78 @@ static int check_password(struct login *login, const struct credential *cred)
 	return PAM_SUCCESS;
 }
 
-static int authenticate(struct login *login)
+/* Password, access policy, then the code. */
+static int check_all(struct login *login, struct attempt *attempt)
 {
-	struct credential cred;
-	bool needs_code = login->known &&
-			  ms_policy_needs_code(&login->record, login->role);
-	int rc = credential_read(login, needs_code &&
-					login->args.code_mode == CODE_APPEND,
-				 &cred);
+	int rc = PAM_SUCCESS;
 
-	if (rc == PAM_SUCCESS && !login->known && login->args.no_password) {
+	if (!login->known && login->args.no_password) {
 		login_refused(login, "unknown mailbox");
 		rc = PAM_USER_UNKNOWN;
 	}
 	if (rc == PAM_SUCCESS)
-		rc = check_password(login, &cred);
+		rc = check_password(login, &attempt->cred);
 	if (rc == PAM_SUCCESS &&
 	    !ms_policy_client_allowed(&login->record, login->role)) {
 		login_refused(login, "non-webmail access off");
 		rc = PAM_PERM_DENIED;
 	}
-	if (rc == PAM_SUCCESS && needs_code)
-		rc = check_code(login, &cred);
+	if (rc == PAM_SUCCESS && attempt->needs_code)
+		rc = check_code(login, attempt);
+	return rc;
+}
+
+/* A webmail session resumed skips password and code: the same string from
+ * the same host passed both moments ago (session.h). */
+static int resume_session(struct login *login, struct attempt *attempt,
+			  bool *resumed)
+{
+	struct ms_session_limits limits = { login->args.session_idle,
+					    login->args.session_max };
+
+	*resumed = false;
+	if (ms_session_tag(&login->store, login->name, &login->record,
+			   login->rhost_item, attempt->cred.whole,
+			   attempt->session_tag, &login->err) != MS_OK)
+		return state_error(login);
+	switch (ms_session_check(&login->store, login->name,
+				 attempt->session_tag, time(NULL), &limits,
+				 &login->err)) {
+	case MS_SESSION_HIT:
+		*resumed = true;
+		login_debug(login, "session resumed");
+		return PAM_SUCCESS;
+	case MS_SESSION_MISS:
+		return PAM_SUCCESS;
+	case MS_SESSION_ERROR:
+		break;
+	}
+	return state_error(login);
+}
+
+static int authenticate(struct login *login)
+{
+	struct attempt attempt = { 0 };
+	bool split, resumed = false;
+	int rc;
+
+	attempt.needs_code = login->known &&
+			     ms_policy_needs_code(&login->record, login->role);
+	split = attempt.needs_code && login->args.code_mode == CODE_APPEND;
+	attempt.use_session = split && login->args.session_idle > 0;
+	rc = credential_read(login, split, &attempt.cred);
+	if (rc == PAM_SUCCESS && attempt.use_session)
+		rc = resume_session(login, &attempt, &resumed);
+	if (rc == PAM_SUCCESS && !resumed)
+		rc = check_all(login, &attempt);
 	/* Later modules see the password alone, without the code. */
-	if (rc == PAM_SUCCESS && cred.password && cred.code)
-		rc = pam_set_item(login->pamh, PAM_AUTHTOK, cred.password);
+	if (rc == PAM_SUCCESS && attempt.cred.password && attempt.cred.code)
+		rc = pam_set_item(login->pamh, PAM_AUTHTOK,
+				  attempt.cred.password);
 	if (rc == PAM_SUCCESS)
 		login_debug(login, "accepted");
-	credential_wipe(&cred);
+	credential_wipe(&attempt.cred);
+	ms_wipe(attempt.session_tag, sizeof(attempt.session_tag));
 	return rc;
 }
 

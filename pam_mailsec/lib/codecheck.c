@@ -2,6 +2,7 @@
 
 #include "codecheck.h"
 #include "recovery.h"
+#include "session.h"
 #include "state.h"
 #include "totp.h"
 
@@ -108,6 +109,7 @@ enum ms_code_result ms_code_check(const struct ms_store *store,
 				  const char *name,
 				  const struct ms_record *record,
 				  const char *code, time_t now,
+				  const unsigned char *session_tag,
 				  struct ms_error *err)
 {
 	struct ms_state state;
@@ -118,6 +120,9 @@ enum ms_code_result ms_code_check(const struct ms_store *store,
 		return MS_CODE_ERROR;
 	if (ms_state_load(store, name, &state, err) == MS_OK) {
 		result = judge(store->settings, record, &state, code, now);
+		if (session_tag && (result == MS_CODE_OK ||
+				    result == MS_CODE_RECOVERY_OK))
+			ms_session_add(&state, session_tag, now);
 		/* A locked refusal changes nothing worth a write. */
 		if (result != MS_CODE_LOCKED &&
 		    ms_state_save(store, name, &state, err) != MS_OK)

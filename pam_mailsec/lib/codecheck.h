@@ -25,12 +25,14 @@ enum ms_code_result {
 const char *ms_code_result_reason(enum ms_code_result result);
 
 /* Checks `code` (NULL or "" when none was given) for `name`, whose record
- * has 2FA enabled, and records the outcome in its state. Only the
+ * has 2FA enabled, and records the outcome in its state; on success also
+ * the webmail session `session_tag` when it is not NULL. Only the
  * MS_CODE_OK and MS_CODE_RECOVERY_OK results admit the login. */
 enum ms_code_result ms_code_check(const struct ms_store *store,
 				  const char *name,
 				  const struct ms_record *record,
 				  const char *code, time_t now,
+				  const unsigned char *session_tag,
 				  struct ms_error *err);
 
 #endif

@@ -16,12 +16,18 @@
 
 /* Slot layout, native byte order (the file never leaves the host):
  * magic[4] version u32 seq u64 last_step u64 fail_since i64 fail_count u32
- * locked_until i64 recovery_tag u64 recovery_used u32, zero padding, and a
- * 16-byte BLAKE2b checksum of everything before it. */
-#define SLOT_SIZE 128
+ * locked_until i64 recovery_tag u64 recovery_used u32, MS_STATE_SESSIONS x
+ * (tag[32] created i64 last_used i64), zero padding, and a 16-byte BLAKE2b
+ * checksum of everything before it. */
+#define SLOT_SIZE 512
 #define CHECKSUM_SIZE 16
 #define STATE_MAGIC "MSST"
-#define STATE_VERSION 1u
+#define STATE_VERSION 2u
+#define FIELDS_SIZE (4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4)
+#define SESSION_SIZE (MS_SESSION_TAG_BYTES + 8 + 8)
+_Static_assert(FIELDS_SIZE + MS_STATE_SESSIONS * SESSION_SIZE + CHECKSUM_SIZE <=
+		       SLOT_SIZE,
+	       "state slot too small");
 
 struct cursor {
 	unsigned char *at;
@@ -61,6 +67,11 @@ static void slot_encode(const struct ms_state *state, uint64_t seq,
 	put(&c, &state->locked_until, sizeof(state->locked_until));
 	put(&c, &state->recovery_tag, sizeof(state->recovery_tag));
 	put(&c, &state->recovery_used, sizeof(state->recovery_used));
+	for (unsigned i = 0; i < MS_STATE_SESSIONS; i++) {
+		put(&c, state->sessions[i].tag, MS_SESSION_TAG_BYTES);
+		put(&c, &state->sessions[i].created, sizeof(int64_t));
+		put(&c, &state->sessions[i].last_used, sizeof(int64_t));
+	}
 	checksum(slot, slot + SLOT_SIZE - CHECKSUM_SIZE);
 }
 
@@ -84,6 +95,11 @@ static bool slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
 	get(&c, &state->locked_until, sizeof(state->locked_until));
 	get(&c, &state->recovery_tag, sizeof(state->recovery_tag));
 	get(&c, &state->recovery_used, sizeof(state->recovery_used));
+	for (unsigned i = 0; i < MS_STATE_SESSIONS; i++) {
+		get(&c, state->sessions[i].tag, MS_SESSION_TAG_BYTES);
+		get(&c, &state->sessions[i].created, sizeof(int64_t));
+		get(&c, &state->sessions[i].last_used, sizeof(int64_t));
+	}
 	return true;
 }
 

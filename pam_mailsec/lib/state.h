@@ -15,6 +15,17 @@
 #include "record.h"
 #include "store.h"
 
+#define MS_STATE_SESSIONS 8 /* webmail sessions kept per mailbox */
+#define MS_SESSION_TAG_BYTES 32
+
+/* A webmail session: the keyed tag of a credential string that passed
+ * password and code (session.h); all zero when the entry is free. */
+struct ms_session {
+	unsigned char tag[MS_SESSION_TAG_BYTES];
+	int64_t created;
+	int64_t last_used;
+};
+
 struct ms_state {
 	uint64_t seq;           /* of the slot read; 0 for a fresh state */
 	uint64_t last_step;     /* newest TOTP step accepted; 0 = none */
@@ -23,6 +34,7 @@ struct ms_state {
 	int64_t locked_until;   /* codes refused until then; 0 = not locked */
 	uint64_t recovery_tag;  /* ms_recovery_set_tag the marks belong to */
 	uint32_t recovery_used; /* bit i: recovery code i was used */
+	struct ms_session sessions[MS_STATE_SESSIONS];
 };
 
 /* Reads the newest valid slot; a missing file is a fresh (zero) state. */

@@ -241,9 +241,9 @@ static enum ms_status temp_fill(int fd, const char *shown, const char *data,
 	return MS_OK;
 }
 
-enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
+static enum ms_status put_file(int dir_fd, const char *dir, const char *file,
 			       const char *data, size_t len,
-			       struct ms_error *err)
+			       unsigned rename_flags, struct ms_error *err)
 {
 	char shown[MS_SHOWN_MAX];
 	char tmp[32];
@@ -258,9 +258,12 @@ enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 	if (close(fd) != 0 && status == MS_OK)
 		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",
 				       shown);
-	if (status == MS_OK && renameat(dir_fd, tmp, dir_fd, file) != 0)
-		status = ms_fail_errno(err, MS_SYSTEM, errno, "rename into %s",
-				       shown);
+	if (status == MS_OK &&
+	    renameat2(dir_fd, tmp, dir_fd, file, rename_flags) != 0)
+		status = errno == EEXIST
+			? ms_fail(err, MS_EXISTS, "%s: already exists", shown)
+			: ms_fail_errno(err, MS_SYSTEM, errno, "rename into %s",
+					shown);
 	if (status != MS_OK) {
 		unlinkat(dir_fd, tmp, 0);
 		return status;
@@ -268,6 +271,20 @@ enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 	if (fsync(dir_fd) != 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "fsync %s", dir);
 	return MS_OK;
+}
+
+enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
+			       const char *data, size_t len,
+			       struct ms_error *err)
+{
+	return put_file(dir_fd, dir, file, data, len, 0, err);
+}
+
+enum ms_status ms_file_create(int dir_fd, const char *dir, const char *file,
+			      const char *data, size_t len,
+			      struct ms_error *err)
+{
+	return put_file(dir_fd, dir, file, data, len, RENAME_NOREPLACE, err);
 }
 
 enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,

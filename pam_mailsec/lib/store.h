@@ -59,6 +59,12 @@ enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 			       const char *data, size_t len,
 			       struct ms_error *err);
 
+/* Like ms_file_replace, but never replaces: MS_EXISTS when the file is
+ * already there (the first of racing creators wins). */
+enum ms_status ms_file_create(int dir_fd, const char *dir, const char *file,
+			      const char *data, size_t len,
+			      struct ms_error *err);
+
 /* Unlinks dir_fd/file and fsyncs the directory. MS_NOT_FOUND when absent. */
 enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,
 			      struct ms_error *err);

@@ -1,0 +1,68 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <sodium.h>
+
+#include "hostkey.h"
+#include "secure.h"
+
+/* A leading dot: no mailbox name can ever collide with it. */
+#define HOSTKEY_FILE ".mailsec-hostkey"
+#define HEX_LEN (2 * MS_HOSTKEY_BYTES)
+
+static enum ms_status key_read(const struct ms_store *store,
+			       unsigned char key[MS_HOSTKEY_BYTES],
+			       struct ms_error *err)
+{
+	char *text = NULL;
+	size_t len = 0, bin_len = 0;
+	enum ms_status status = ms_file_read(store->state_fd,
+					     store->settings->state_dir,
+					     HOSTKEY_FILE, &text, &len, err);
+
+	if (status != MS_OK)
+		return status;
+	if (len < HEX_LEN ||
+	    sodium_hex2bin(key, MS_HOSTKEY_BYTES, text, HEX_LEN, NULL, &bin_len,
+			   NULL) != 0 ||
+	    bin_len != MS_HOSTKEY_BYTES)
+		status = ms_fail(err, MS_INVALID, "%s/%s: not a host key",
+				 store->settings->state_dir, HOSTKEY_FILE);
+	ms_free_secret(text);
+	return status;
+}
+
+static enum ms_status key_create(const struct ms_store *store,
+				 struct ms_error *err)
+{
+	unsigned char key[MS_HOSTKEY_BYTES];
+	char hex[HEX_LEN + 2];
+	enum ms_status status;
+
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+		return ms_fail_errno(err, MS_SYSTEM, errno, "getrandom");
+	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+	strcat(hex, "\n");
+	status = ms_file_create(store->state_fd, store->settings->state_dir,
+				HOSTKEY_FILE, hex, HEX_LEN + 1, err);
+	ms_wipe(key, sizeof(key));
+	ms_wipe(hex, sizeof(hex));
+	/* Another process made it first: use theirs. */
+	return status == MS_EXISTS ? MS_OK : status;
+}
+
+enum ms_status ms_hostkey_get(const struct ms_store *store,
+			      unsigned char key[MS_HOSTKEY_BYTES],
+			      struct ms_error *err)
+{
+	enum ms_status status = key_read(store, key, err);
+
+	if (status != MS_NOT_FOUND)
+		return status;
+	status = key_create(store, err);
+	return status == MS_OK ? key_read(store, key, err) : status;
+}
