@@ -14,8 +14,8 @@
 void ms_settings_defaults(struct ms_settings *settings)
 {
 	memset(settings, 0, sizeof(*settings));
-	strcpy(settings->users_dir, MS_DEFAULT_USERS_DIR);
-	strcpy(settings->state_dir, MS_DEFAULT_STATE_DIR);
+	strcpy(settings->users_dir, MAILSEC_USERS_DIR_DEFAULT);
+	strcpy(settings->state_dir, MAILSEC_STATE_DIR_DEFAULT);
 	strcpy(settings->webmail_services[0], "webmail");
 	strcpy(settings->webmail_services[1], "roundcube");
 	settings->n_webmail_services = 2;

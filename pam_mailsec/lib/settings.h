@@ -8,8 +8,6 @@
 #include "error.h"
 #include "totp_params.h"
 
-#define MS_DEFAULT_USERS_DIR "/etc/mailsec/users"
-#define MS_DEFAULT_STATE_DIR "/var/lib/mailsec"
 #define MS_SERVICES_MAX 16
 #define MS_SERVICE_NAME_MAX 64
 #define MS_ISSUER_MAX 64
