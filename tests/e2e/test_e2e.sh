@@ -13,21 +13,13 @@ skip() { echo "SKIP: $*"; exit 77; }
 for tool in dovecot postfix python3 oathtool; do
 	command -v "$tool" >/dev/null || skip "$tool is not installed (.ci/install-deps)"
 done
-wrapper=$(ls /usr/lib/*/libpam_wrapper.so 2>/dev/null | head -n 1)
-[ -n "$wrapper" ] || skip "libpam_wrapper.so is not installed"
+. "$top_srcdir/tests/e2e/servers.sh"
+[ -n "$PAM_WRAPPER_SO" ] || skip "libpam_wrapper.so is not installed"
 
 T=$(mktemp -d)
 chmod 711 "$T"
-stop_all() {
-	[ -f "$T/postfix/main.cf" ] && postfix -c "$T/postfix" stop >/dev/null 2>&1
-	[ -f "$T/run/master.pid" ] && kill "$(cat "$T/run/master.pid")" 2>/dev/null
-	sleep 1
-	rm -rf "$T"
-}
-trap stop_all EXIT
-[ -n "${E2E_KEEP:-}" ] && trap 'postfix -c "$T/postfix" stop; kill "$(cat "$T/run/master.pid")"; echo "kept $T"' EXIT
+trap 'servers_stop "$T"; rm -rf "$T"' EXIT
 
-IMAP=11143 POP3=11110 WEBMAIL=10143 SUBMISSION=587
 passed=0 failed=0 source=1
 
 # --- the store and the PAM stacks (conf/pam.d, module path and config
@@ -38,105 +30,7 @@ state_dir = "$T/state";
 lockout = { max_failures = 3; within = 300; lock_for = 900; };
 CONF
 export MAILSEC_CONFIG="$T/mailsec.conf"
-mkdir -p "$T/pam.d"
-for stack in "$top_srcdir"/conf/pam.d/*; do
-	sed -e "s|pam_mailsec\.so|$MAILSEC_MODULE config=$T/mailsec.conf|" \
-	    -e 's/session=[0-9]*/session=4/' "$stack" >"$T/pam.d/$(basename "$stack")"
-done
-
-# --- Dovecot: test scaffolding around conf/dovecot/90-mailsec.conf ---
-mkdir -p "$T/mail" && chown dovecot:dovecot "$T/mail"
-cat >"$T/dovecot.conf" <<CONF
-base_dir = $T/run
-state_dir = $T/run/state
-log_path = $T/dovecot.log
-protocols = imap pop3
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_failure_delay = 0
-mail_location = maildir:$T/mail/%u
-default_internal_user = dovecot
-default_login_user = dovenull
-first_valid_uid = 100
-userdb {
-  driver = static
-  args = uid=dovecot gid=dovecot home=$T/mail/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $IMAP
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = $POP3
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-}
-# PAM from the test's stacks, not /etc/pam.d.
-service auth-worker {
-  executable = /usr/bin/env LD_PRELOAD=$wrapper PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d /usr/lib/dovecot/auth -w
-}
-!include $top_srcdir/conf/dovecot/90-mailsec.conf
-CONF
-
-# --- Postfix: its own instance around conf/postfix/{main,master}.cf ---
-mkdir -p "$T/postfix" "$T/spool" "$T/pfdata"
-chown postfix "$T/pfdata"
-{
-	cat <<CONF
-compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/pfdata
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mail.test
-mydestination = mail.test
-maillog_file = $T/postfix.log
-maillog_file_prefixes = $T
-CONF
-	cat "$top_srcdir/conf/postfix/main.cf"
-	echo "smtpd_sasl_path = $T/run/auth-postfix"
-} >"$T/postfix/main.cf"
-{
-	for service in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" \
-		"qmgr unix n - n 300 1 qmgr" "rewrite unix - - n - - trivial-rewrite" \
-		"bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
-		"trace unix - - n - 0 bounce" "verify unix - - n - 1 verify" \
-		"proxymap unix - - n - - proxymap" "smtp unix - - n - - smtp" \
-		"showq unix n - n - - showq" "error unix - - n - - error" \
-		"retry unix - - n - - error" "discard unix - - n - - discard" \
-		"local unix - n n - - local" "anvil unix - - n - 1 anvil" \
-		"scache unix - - n - 1 scache" "postlog unix-dgram n - n - 1 postlogd"; do
-		echo "$service"
-	done
-	cat "$top_srcdir/conf/postfix/master.cf"
-} >"$T/postfix/master.cf"
-
-wait_port() {
-	for _ in $(seq 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.2
-	done
-	echo "port $1 never opened" >&2
-	return 1
-}
-
-start_servers() {
-	dovecot -c "$T/dovecot.conf" || return 1
-	postfix -c "$T/postfix" start >/dev/null 2>&1 || return 1
-	wait_port "$IMAP" && wait_port "$POP3" && wait_port "$WEBMAIL" &&
-		wait_port "$SUBMISSION"
-}
+mailsec_pam_stacks "$T" "$MAILSEC_MODULE" "$T/mailsec.conf" 4
 
 # --- checks ---
 # login PROTOCOL PORT USER PASSWORD [RHOST]: a client from a new 127.0.0.x
@@ -191,7 +85,7 @@ secret=$("$MAILSECCTL" --json 2fa enroll alice@example.com --qr none | jq -r .se
 # The step before now: "now" and "+30 seconds" stay fresh for the logins.
 "$MAILSECCTL" 2fa confirm alice@example.com "$(code_at "-30 seconds")" >/dev/null
 
-if ! start_servers; then
+if ! dovecot_start "$T" || ! postfix_start "$T"; then
 	echo "not ok - servers did not start"
 	tail -n 20 "$T/dovecot.log" "$T/postfix.log" 2>/dev/null
 	exit 1

@@ -1,0 +1,153 @@
+# Dovecot and Postfix on 127.0.0.1 around conf/'s snippets, in a private
+# directory T, with PAM from T/pam.d through pam_wrapper (never /etc/pam.d).
+# Sourced by tests/e2e/test_e2e.sh and tests/demo; needs top_srcdir.
+
+IMAP=11143 POP3=11110 WEBMAIL=10143 SUBMISSION=587
+PAM_WRAPPER_SO=$(ls /usr/lib/*/libpam_wrapper.so 2>/dev/null | head -n 1)
+
+# mailsec_pam_stacks T MODULE CONFIG [SESSION]: conf/pam.d with the module's
+# path and config= filled in (and the webmail session length, if given).
+mailsec_pam_stacks() {
+	mkdir -p "$1/pam.d"
+	for stack in "$top_srcdir"/conf/pam.d/*; do
+		sed -e "s|pam_mailsec\.so|$2 config=$3|" \
+		    ${4:+-e "s/session=[0-9]*/session=$4/"} \
+		    "$stack" >"$1/pam.d/$(basename "$stack")"
+	done
+}
+
+wait_port() {
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "port $1 never opened" >&2
+	return 1
+}
+
+# Refuse to start beside something already listening (another run).
+ports_free() {
+	for port in "$@"; do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "127.0.0.1:$port is already in use" >&2
+			return 1
+		fi
+	done
+}
+
+dovecot_conf() {
+	cat <<CONF
+base_dir = $1/run
+state_dir = $1/run/state
+log_path = $1/dovecot.log
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_location = maildir:$1/mail/%u
+default_internal_user = dovecot
+default_login_user = dovenull
+first_valid_uid = 100
+userdb {
+  driver = static
+  args = uid=dovecot gid=dovecot home=$1/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = $POP3
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+# PAM from T/pam.d, not /etc/pam.d.
+service auth-worker {
+  executable = /usr/bin/env LD_PRELOAD=$PAM_WRAPPER_SO PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$1/pam.d /usr/lib/dovecot/auth -w
+}
+!include $top_srcdir/conf/dovecot/90-mailsec.conf
+CONF
+}
+
+# dovecot_start T: IMAP on $IMAP, POP3 on $POP3 and the webmail listener of
+# conf/dovecot/90-mailsec.conf on $WEBMAIL.
+dovecot_start() {
+	ports_free "$IMAP" "$POP3" "$WEBMAIL" || return 1
+	mkdir -p "$1/mail" && chown dovecot:dovecot "$1/mail"
+	dovecot_conf "$1" >"$1/dovecot.conf"
+	dovecot -c "$1/dovecot.conf" &&
+		wait_port "$IMAP" && wait_port "$POP3" && wait_port "$WEBMAIL"
+}
+
+# Postfix's own daemons, then conf/postfix/master.cf's listeners.
+postfix_master_cf() {
+	local service
+	for service in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" \
+		"qmgr unix n - n 300 1 qmgr" "rewrite unix - - n - - trivial-rewrite" \
+		"bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
+		"trace unix - - n - 0 bounce" "verify unix - - n - 1 verify" \
+		"proxymap unix - - n - - proxymap" "smtp unix - - n - - smtp" \
+		"showq unix n - n - - showq" "error unix - - n - - error" \
+		"retry unix - - n - - error" "discard unix - - n - - discard" \
+		"local unix - n n - - local" "anvil unix - - n - 1 anvil" \
+		"scache unix - - n - 1 scache" "postlog unix-dgram n - n - 1 postlogd"; do
+		echo "$service"
+	done
+	cat "$top_srcdir/conf/postfix/master.cf"
+}
+
+# Instance settings, conf/postfix/main.cf, and the path of Dovecot's socket.
+postfix_main_cf() {
+	cat <<CONF
+compatibility_level = 3.6
+queue_directory = $1/spool
+data_directory = $1/pfdata
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mail.test
+mydestination = mail.test
+maillog_file = $1/postfix.log
+maillog_file_prefixes = $1
+CONF
+	cat "$top_srcdir/conf/postfix/main.cf"
+	echo "smtpd_sasl_path = $1/run/auth-postfix"
+}
+
+# postfix_start T: SMTP AUTH on $SUBMISSION through Dovecot (start it first).
+postfix_start() {
+	ports_free "$SUBMISSION" || return 1
+	mkdir -p "$1/postfix" "$1/spool" "$1/pfdata"
+	chown postfix "$1/pfdata"
+	postfix_main_cf "$1" >"$1/postfix/main.cf"
+	postfix_master_cf >"$1/postfix/master.cf"
+	postfix -c "$1/postfix" start >/dev/null 2>&1 && wait_port "$SUBMISSION"
+}
+
+# stop_pid FILE: TERM the daemon whose pid FILE holds, and wait for it.
+stop_pid() {
+	local pid
+	[ -f "$1" ] && pid=$(cat "$1") || return 0
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	kill -9 "$pid" 2>/dev/null
+}
+
+# servers_stop T: Postfix before Dovecot, whatever was started.
+servers_stop() {
+	stop_pid "$1/spool/pid/master.pid"
+	stop_pid "$1/run/master.pid"
+}
