@@ -1,0 +1,19 @@
+/* The test cases of test_module, one file per concern. */
+#ifndef TESTS_PAM_SUITES_H
+#define TESTS_PAM_SUITES_H
+
+#include <check.h>
+
+TCase *tcase_roles(void);    /* tc_roles.c: role × code mode, access */
+TCase *tcase_codes(void);    /* tc_codes.c: window, replay, recovery */
+TCase *tcase_lockout(void);  /* tc_lockout.c */
+TCase *tcase_inputs(void);   /* tc_inputs.c: names, records, arguments */
+TCase *tcase_state(void);    /* tc_state.c: state failures fail closed */
+TCase *tcase_session(void);  /* tc_session.c: session=SECONDS */
+TCase *tcase_items(void);    /* tc_items.c: PAM_AUTHTOK, no_password, ... */
+TCase *tcase_parallel(void); /* tc_parallel.c: fork */
+
+/* A test case with the temp-tree fixture and a generous timeout. */
+TCase *tcase_with_fixture(const char *name);
+
+#endif

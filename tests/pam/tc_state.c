@@ -1,0 +1,172 @@
+/* The state file: an unusable or unwritable state refuses the login that
+ * needs it (fail closed) and is never damaged by the attempt. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "mailbox.h"
+#include "pamrun.h"
+#include "spawn.h"
+#include "suites.h"
+
+#define ALICE "alice@example.com"
+
+static void state_path(char *out, const char *name)
+{
+	fx_path(out, PATH_MAX, fx.state, name, "state");
+}
+
+static void expect_unavailable(const struct mailbox *mb)
+{
+	char code[16];
+
+	mb_code(mb, 0, code);
+	pr_expect("webmail", mb->name, MB_PASSWORD, code, PAM_AUTHINFO_UNAVAIL,
+		  "PC");
+}
+
+START_TEST(state_is_a_directory)
+{
+	char path[PATH_MAX];
+	struct mailbox mb;
+
+	mb_create(&mb, ALICE, MB_2FA);
+	state_path(path, ALICE);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	expect_unavailable(&mb);
+}
+END_TEST
+
+/* Whether `path` holds exactly `text`. */
+static int holds(const char *path, const char *text)
+{
+	char buf[512] = "";
+	FILE *f = fopen(path, "r");
+	size_t got;
+
+	ck_assert_ptr_nonnull(f);
+	got = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	return got == strlen(text) && memcmp(buf, text, got) == 0;
+}
+
+START_TEST(corrupt_state)
+{
+	static const char garbage[] = "this is not a mailsec state file, "
+				      "neither slot can be valid";
+	char path[PATH_MAX];
+	struct mailbox mb;
+
+	mb_create(&mb, ALICE, MB_2FA);
+	state_path(path, ALICE);
+	fx_write(path, garbage, 0600);
+	expect_unavailable(&mb);
+	ck_assert_msg(holds(path, garbage), "the corrupt state was rewritten");
+}
+END_TEST
+
+START_TEST(symlinked_state)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	struct mailbox mb;
+
+	mb_create(&mb, ALICE, MB_2FA);
+	state_path(path, ALICE);
+	fx_path(target, sizeof(target), fx.dir, "target", NULL);
+	fx_write(target, "", 0600);
+	ck_assert_int_eq(symlink(target, path), 0);
+	expect_unavailable(&mb);
+	ck_assert_msg(holds(target, ""), "written through a symlink");
+}
+END_TEST
+
+START_TEST(writable_state)
+{
+	char path[PATH_MAX], code[16];
+	struct mailbox mb;
+
+	mb_create(&mb, ALICE, MB_2FA);
+	mb_wait_step_margin(4);
+	mb_code(&mb, -1, code);
+	pr_expect("webmail", ALICE, MB_PASSWORD, code, PAM_SUCCESS, "PC");
+	state_path(path, ALICE);
+	ck_assert_int_eq(chmod(path, 0620), 0);
+	expect_unavailable(&mb);
+}
+END_TEST
+
+struct limited_login {
+	const char *name;
+	char code[16];
+};
+
+/* In a child: no file may grow (RLIMIT_FSIZE 0), so every write fails. */
+static int login_without_writes(void *arg)
+{
+	struct limited_login *login = arg;
+	struct rlimit none = { 0, 0 };
+	struct talk talk = { .password = MB_PASSWORD, .code = login->code };
+
+	crowd_gate();
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &none) != 0)
+		return 255;
+	return pr_auth_quiet("webmail", login->name, &talk);
+}
+
+START_TEST(failed_state_write_fails_closed)
+{
+	struct limited_login login = { ALICE, "" };
+	struct crowd crowd;
+	struct ms_state st;
+	struct mailbox mb;
+	char code[16];
+	int rc;
+
+	mb_create(&mb, ALICE, MB_2FA);
+	mb_wait_step_margin(4);
+	mb_code(&mb, -1, code);
+	pr_expect("webmail", ALICE, MB_PASSWORD, code, PAM_SUCCESS, "PC");
+	mb_code(&mb, 0, login.code);
+	crowd_begin(&crowd);
+	crowd_spawn(&crowd, login_without_writes, &login);
+	crowd_finish(&crowd, &rc);
+	ck_pam(rc, PAM_AUTHINFO_UNAVAIL);
+	mb_state(ALICE, &st);
+	ck_assert_uint_eq(st.last_step, mb_step(-1));
+	pr_expect("webmail", ALICE, MB_PASSWORD, login.code, PAM_SUCCESS, "PC");
+}
+END_TEST
+
+START_TEST(missing_state_dir)
+{
+	char cmd[PATH_MAX + 16];
+	struct mailbox mb;
+
+	mb_create(&mb, ALICE, MB_2FA);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx.state);
+	ck_assert_int_eq(system(cmd), 0);
+	pr_expect("webmail", ALICE, MB_PASSWORD, "", PAM_AUTHINFO_UNAVAIL,
+		  NULL);
+}
+END_TEST
+
+TCase *tcase_state(void)
+{
+	TCase *tc = tcase_with_fixture("state");
+
+	tcase_add_test(tc, state_is_a_directory);
+	tcase_add_test(tc, corrupt_state);
+	tcase_add_test(tc, symlinked_state);
+	tcase_add_test(tc, writable_state);
+	tcase_add_test(tc, failed_state_write_fails_closed);
+	tcase_add_test(tc, missing_state_dir);
+	return tc;
+}
