@@ -14,11 +14,15 @@
 
 struct fixture fx;
 
+/* Made by the runner before any test process forks; holds every test's
+ * directory, so that those of failed tests go too. */
+static char run_dir[PATH_MAX - 64];
+
 const char *fx_module(void)
 {
 	const char *module = getenv("MAILSEC_MODULE");
 
-	ck_assert_msg(module && module[0] == '/',
+	ck_assert_msg(module && module[0] == '/' && access(module, R_OK) == 0,
 		      "MAILSEC_MODULE must name the built pam_mailsec.so");
 	return module;
 }
@@ -116,11 +120,9 @@ static void make_dir(char *out, const char *name)
 
 void fx_setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
+	ck_assert_msg(run_dir[0], "fx_run_begin not called");
 	memset(&fx, 0, sizeof(fx));
-	snprintf(fx.dir, sizeof(fx.dir), "%s/pam-mailsec-XXXXXX",
-		 tmp && tmp[0] == '/' ? tmp : "/tmp");
+	snprintf(fx.dir, sizeof(fx.dir), "%s/test-XXXXXX", run_dir);
 	ck_assert_msg(mkdtemp(fx.dir), "mkdtemp: %s", strerror(errno));
 	make_dir(fx.users, "users");
 	make_dir(fx.state, "state");
@@ -140,9 +142,33 @@ static int remove_one(const char *path, const struct stat *st, int flag,
 	return remove(path);
 }
 
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void fx_teardown(void)
 {
 	if (fx.dir[0])
-		nftw(fx.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		remove_tree(fx.dir);
 	fx.dir[0] = '\0';
+}
+
+int fx_run_begin(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(run_dir, sizeof(run_dir), "%s/pam-mailsec-XXXXXX",
+		 tmp && tmp[0] == '/' ? tmp : "/tmp");
+	if (mkdtemp(run_dir))
+		return 0;
+	perror("mkdtemp");
+	return -1;
+}
+
+void fx_run_end(void)
+{
+	if (run_dir[0])
+		remove_tree(run_dir);
+	run_dir[0] = '\0';
 }

@@ -20,6 +20,11 @@ extern struct fixture fx;
 /* The settings every test starts from: 3 refused codes lock. */
 #define FX_CONF_DEFAULT "lockout = { max_failures = 3; within = 300; lock_for = 900; };\n"
 
+/* The runner's temp dir, around srunner_run_all: every test's tree lives
+ * in it, and fx_run_end removes what failed tests left. */
+int fx_run_begin(void);
+void fx_run_end(void);
+
 /* Checked fixture: a fresh temp tree, FX_CONF_DEFAULT, the usual stacks. */
 void fx_setup(void);
 void fx_teardown(void);

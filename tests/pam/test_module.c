@@ -37,11 +37,15 @@ static Suite *module_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(module_suite());
+	SRunner *sr;
 	int failed;
 
+	if (fx_run_begin() != 0)
+		return 99; /* a hard error for the automake harness */
+	sr = srunner_create(module_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	fx_run_end();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
