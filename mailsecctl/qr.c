@@ -1,6 +1,10 @@
+/* QR code of an otpauth URI (see qr.h); libqrencode does the encoding.
+ * The symbol carries a TOTP secret: the text never appears in a message,
+ * and the module matrix and pixel rows are wiped before they are freed. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <png.h>
 #include <qrencode.h>
@@ -13,36 +17,38 @@
 #include "qr.h"
 #include "secure.h"
 
-#define QUIET 4      /* modules of light border, as the standard asks */
-#define PNG_SCALE 8  /* pixels a module */
+#define QUIET 4     /* light modules all round the symbol (ISO/IEC 18004) */
+#define PNG_SCALE 8 /* pixels a module */
+/* At 1 bit a pixel, a module is then one byte of a PNG row. */
+_Static_assert(PNG_SCALE == 8, "png_emit writes one byte a module");
 
-enum qr_form { QR_NONE, QR_UTF8, QR_ANSI, QR_PNG, QR_SVG };
+enum qr_form { QR_BAD, QR_NONE, QR_UTF8, QR_ANSI, QR_PNG, QR_SVG };
 
+/* The form `spec` names, and for file forms its FILE (never empty). */
 static enum qr_form parse_spec(const char *spec, const char **file)
 {
 	*file = NULL;
+	if (!spec)
+		return QR_BAD;
 	if (strcmp(spec, "none") == 0)
 		return QR_NONE;
 	if (strcmp(spec, "utf8") == 0)
 		return QR_UTF8;
 	if (strcmp(spec, "ansi") == 0)
 		return QR_ANSI;
-	if (strncmp(spec, "png:", 4) == 0 && spec[4]) {
+	if ((strncmp(spec, "png:", 4) == 0 || strncmp(spec, "svg:", 4) == 0) &&
+	    spec[4] != '\0') {
 		*file = spec + 4;
-		return QR_PNG;
+		return spec[0] == 'p' ? QR_PNG : QR_SVG;
 	}
-	if (strncmp(spec, "svg:", 4) == 0 && spec[4]) {
-		*file = spec + 4;
-		return QR_SVG;
-	}
-	return -1;
+	return QR_BAD;
 }
 
 enum ms_status qr_spec_check(const char *spec, struct ms_error *err)
 {
 	const char *file;
 
-	if ((int)parse_spec(spec, &file) < 0)
+	if (parse_spec(spec, &file) == QR_BAD)
 		return ms_fail(err, MS_USAGE,
 			       "--qr: expected utf8, ansi, none, png:FILE or svg:FILE");
 	return MS_OK;
@@ -56,10 +62,12 @@ static int dark(const QRcode *qr, int x, int y)
 	return qr->data[y * qr->width + x] & 1;
 }
 
-/* Light modules are drawn and dark ones left blank, so the code reads
- * right on the usual dark terminal background (as qrencode -t UTF8). */
+/* Two module rows a line. Light modules are drawn and dark ones left blank
+ * (inverted, as `qrencode -t UTF8` does): the code then scans on the usual
+ * light-on-dark terminal. On a dark-on-light terminal use --qr ansi. */
 static void print_utf8(const QRcode *qr, FILE *out)
 {
+	/* index: top dark * 2 + bottom dark */
 	static const char *const cell[4] = { "\u2588", "\u2580", "\u2584", " " };
 
 	for (int y = -QUIET; y < qr->width + QUIET; y += 2) {
@@ -69,6 +77,7 @@ static void print_utf8(const QRcode *qr, FILE *out)
 	}
 }
 
+/* Background colours, two spaces a module: right on any terminal theme. */
 static void print_ansi(const QRcode *qr, FILE *out)
 {
 	for (int y = -QUIET; y < qr->width + QUIET; y++) {
@@ -78,7 +87,22 @@ static void print_ansi(const QRcode *qr, FILE *out)
 	}
 }
 
-static void write_svg(const QRcode *qr, FILE *out)
+/* The dark runs of row y, as unit-high rectangles of a path. */
+static void svg_row(const QRcode *qr, int y, FILE *out)
+{
+	for (int x = 0; x < qr->width; x++) {
+		int run = 0;
+
+		while (x + run < qr->width && dark(qr, x + run, y))
+			run++;
+		if (run > 0)
+			fprintf(out, "M%d %dh%dv1h-%dz", x + QUIET, y + QUIET, run, run);
+		x += run; /* x + run is light (or past the end) */
+	}
+}
+
+/* One path, black on a white rectangle; viewBox in modules. */
+static int write_svg(const QRcode *qr, FILE *out)
 {
 	int size = qr->width + 2 * QUIET;
 
@@ -88,68 +112,139 @@ static void write_svg(const QRcode *qr, FILE *out)
 		     "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n<path d=\"",
 		     size, size, size * PNG_SCALE, size * PNG_SCALE, size, size);
 	for (int y = 0; y < qr->width; y++)
-		for (int x = 0; x < qr->width; x++)
-			if (dark(qr, x, y))
-				fprintf(out, "M%d %dh1v1h-1z", x + QUIET, y + QUIET);
+		svg_row(qr, y, out);
 	fputs("\" fill=\"#000\"/>\n</svg>\n", out);
+	return !ferror(out);
+}
+
+/* libpng errors end in a longjmp to png_emit; the caller reports errno. */
+__attribute__((noreturn))
+static void png_error_jump(png_structp png, png_const_charp msg)
+{
+	(void)msg;
+	png_longjmp(png, 1);
+}
+
+static void png_warning_ignore(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
+/* The libpng calls, 1-bit grey. 0 when libpng failed. Nothing set here is
+ * read after the longjmp, so nothing needs to be volatile. */
+static int png_emit(png_structp png, png_infop info, const QRcode *qr,
+		    png_bytep row, FILE *out)
+{
+	int modules = qr->width + 2 * QUIET;
+	png_uint_32 size = (png_uint_32)modules * PNG_SCALE;
+
+	if (setjmp(png_jmpbuf(png)))
+		return 0;
+	png_init_io(png, out);
+	png_set_IHDR(png, info, size, size, 1, PNG_COLOR_TYPE_GRAY,
+		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+		     PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	for (int y = 0; y < modules; y++) {
+		for (int x = 0; x < modules; x++)
+			row[x] = dark(qr, x - QUIET, y - QUIET) ? 0x00 : 0xff;
+		for (int i = 0; i < PNG_SCALE; i++)
+			png_write_row(png, row);
+	}
+	png_write_end(png, info);
+	return 1;
 }
 
 static int write_png(const QRcode *qr, FILE *out)
 {
-	int size = (qr->width + 2 * QUIET) * PNG_SCALE;
+	size_t row_len = (size_t)(qr->width + 2 * QUIET);
 	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
-						  NULL, NULL);
+						  png_error_jump,
+						  png_warning_ignore);
 	png_infop info = png ? png_create_info_struct(png) : NULL;
-	png_bytep row = calloc((size_t)size, 1);
-	int ok = 0;
+	png_bytep row = malloc(row_len);
+	int ok = png && info && row && png_emit(png, info, qr, row, out);
 
-	if (!png || !info || !row || setjmp(png_jmpbuf(png)))
-		goto done;
-	png_init_io(png, out);
-	png_set_IHDR(png, info, (png_uint_32)size, (png_uint_32)size, 8,
-		     PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
-		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_write_info(png, info);
-	for (int y = 0; y < size; y++) {
-		for (int x = 0; x < size; x++)
-			row[x] = dark(qr, x / PNG_SCALE - QUIET,
-				      y / PNG_SCALE - QUIET) ? 0 : 255;
-		png_write_row(png, row);
-	}
-	png_write_end(png, info);
-	ok = 1;
-done:
-	png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
+	if (png)
+		png_destroy_write_struct(&png, info ? &info : NULL);
+	ms_wipe(row, row_len);
 	free(row);
 	return ok;
 }
 
-/* Writes the picture to a temp file beside `path`, then renames it over. */
+/* Fills the new temp file `fd` (closed here). 0 with errno set on failure. */
+static int fill_temp(const QRcode *qr, enum qr_form form, int fd)
+{
+	FILE *out = NULL;
+	int ok, saved;
+
+	errno = 0;
+	ok = fchmod(fd, 0644) == 0 && (out = fdopen(fd, "w")) != NULL;
+	ok = ok && (form == QR_PNG ? write_png(qr, out) : write_svg(qr, out));
+	ok = ok && fflush(out) == 0 && fsync(fd) == 0;
+	saved = errno;
+	if ((out ? fclose(out) : close(fd)) != 0 && ok) {
+		ok = 0;
+		saved = errno;
+	}
+	errno = saved ? saved : EIO;
+	return ok;
+}
+
+/* fsync of the directory holding `path`, so the rename outlives a crash. */
+static enum ms_status sync_dir(const char *path, struct ms_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX] = ".";
+	int fd, ok, saved;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash == path ? 1 : (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ok = fd >= 0 && (fsync(fd) == 0 || errno == EINVAL);
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		return ms_fail_errno(err, MS_SYSTEM, saved, "cannot write %s", path);
+	return MS_OK;
+}
+
+/* A temp file beside `path` (mkstemp), filled, then renamed over `path`. */
 static enum ms_status write_file(const QRcode *qr, enum qr_form form,
 				 const char *path, struct ms_error *err)
 {
 	char tmp[PATH_MAX];
-	FILE *out = NULL;
-	int fd, ok;
+	int fd;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return ms_fail(err, MS_SYSTEM, "cannot write %s: path too long", path);
+		return ms_fail_errno(err, MS_SYSTEM, ENAMETOOLONG,
+				     "cannot write %s", path);
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "cannot write %s", path);
-	ok = fchmod(fd, 0644) == 0 && (out = fdopen(fd, "w")) != NULL;
-	if (ok && form == QR_PNG)
-		ok = write_png(qr, out);
-	else if (ok)
-		write_svg(qr, out);
-	ok = ok && fflush(out) == 0 && !ferror(out) && fsync(fd) == 0;
-	if (out ? fclose(out) != 0 : close(fd) != 0)
-		ok = 0;
-	if (ok && rename(tmp, path) == 0)
-		return MS_OK;
-	ms_fail_errno(err, MS_SYSTEM, errno ? errno : EIO, "cannot write %s", path);
-	unlink(tmp);
-	return MS_SYSTEM;
+	if (!fill_temp(qr, form, fd) || rename(tmp, path) != 0) {
+		ms_fail_errno(err, MS_SYSTEM, errno, "cannot write %s", path);
+		unlink(tmp);
+		return MS_SYSTEM;
+	}
+	return sync_dir(path, err);
+}
+
+static enum ms_status print_terminal(const QRcode *qr, enum qr_form form,
+				     FILE *out, struct ms_error *err)
+{
+	errno = 0;
+	if (form == QR_UTF8)
+		print_utf8(qr, out);
+	else
+		print_ansi(qr, out);
+	if (fflush(out) != 0 || ferror(out))
+		return ms_fail_errno(err, MS_SYSTEM, errno ? errno : EIO,
+				     "cannot write the QR code");
+	return MS_OK;
 }
 
 enum ms_status qr_render(const char *text, const char *spec, FILE *terminal,
@@ -157,24 +252,21 @@ enum ms_status qr_render(const char *text, const char *spec, FILE *terminal,
 {
 	const char *file;
 	enum qr_form form = parse_spec(spec, &file);
-	enum ms_status status = MS_OK;
+	enum ms_status status;
 	QRcode *qr;
 
-	if ((int)form < 0)
+	if (form == QR_BAD)
 		return qr_spec_check(spec, err);
 	if (form == QR_NONE)
 		return MS_OK;
 	qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	if (!qr)
-		return ms_fail_errno(err, MS_INVALID, errno,
-				     "cannot encode the URI as a QR code");
-	if (form == QR_UTF8)
-		print_utf8(qr, terminal);
-	else if (form == QR_ANSI)
-		print_ansi(qr, terminal);
+		return ms_fail_errno(err, errno == ENOMEM ? MS_SYSTEM : MS_INVALID,
+				     errno, "cannot encode the URI as a QR code");
+	if (form == QR_UTF8 || form == QR_ANSI)
+		status = print_terminal(qr, form, terminal, err);
 	else
 		status = write_file(qr, form, file, err);
-	/* The symbol encodes the secret. */
 	ms_wipe(qr->data, (size_t)qr->width * (size_t)qr->width);
 	QRcode_free(qr);
 	return status;
