@@ -42,8 +42,11 @@ enum ms_status ms_name_canonical(const char *given, char out[MS_NAME_MAX + 1],
 		if (c == '@' && ++at_signs > 1)
 			return ms_fail(err, MS_INVALID,
 				       "mailbox name has more than one '@'");
-		out[i] = c;
 	}
+	/* Only now: a refused name must leave `out` empty, not a prefix of
+	 * itself that a caller could log or use. */
+	for (size_t i = 0; i < len; i++)
+		out[i] = ms_ascii_lower(given[i]);
 	out[len] = '\0';
 	return MS_OK;
 }

@@ -13,7 +13,8 @@ char ms_ascii_lower(char c);
 
 /* Folds ASCII upper case to lower case, then accepts 1..MS_NAME_MAX
  * characters of [a-z0-9._%+-@], not starting with '.', with at most one '@'.
- * On success `out` holds the canonical name. MS_INVALID otherwise. */
+ * On success `out` holds the canonical name. MS_INVALID otherwise, with
+ * `out` empty. */
 enum ms_status ms_name_canonical(const char *given, char out[MS_NAME_MAX + 1],
 				 struct ms_error *err);
 

@@ -108,6 +108,15 @@ static void state_file(const char *name, char *file, size_t size)
 	ms_file_name(name, "state", file, size);
 }
 
+static bool all_zero(const unsigned char *bytes, size_t len)
+{
+	unsigned char any = 0;
+
+	for (size_t i = 0; i < len; i++)
+		any |= bytes[i];
+	return any == 0;
+}
+
 static enum ms_status read_slots(int fd, const char *shown,
 				 struct ms_state *state, struct ms_error *err)
 {
@@ -122,9 +131,12 @@ static enum ms_status read_slots(int fd, const char *shown,
 	valid[0] = slot_decode(slots[0], &candidate[0]);
 	valid[1] = slot_decode(slots[1], &candidate[1]);
 	if (!valid[0] && !valid[1]) {
-		/* Empty: made but never written. Anything else was tampered
-		 * with, since one write can only ever tear one slot. */
-		if (got == 0)
+		/* Slot 0 as made (zero) means nothing but the first write
+		 * (seq 1, to slot 1) ever happened: the file was never written,
+		 * or that write tore (crash, disk full), so the state before
+		 * it is the fresh one. Anything else was tampered with, since
+		 * one write can only ever tear one slot. */
+		if (all_zero(slots[0], SLOT_SIZE))
 			return MS_OK;
 		return ms_fail(err, MS_INVALID, "%s: corrupt state", shown);
 	}

@@ -1,0 +1,23 @@
+/* The suites of test_lib, one file per concern of libmailsec. */
+#ifndef TESTS_UNIT_SUITES_H
+#define TESTS_UNIT_SUITES_H
+
+#include <check.h>
+
+Suite *name_suite(void);     /* test_name.c: mailbox names */
+Suite *settings_suite(void); /* test_settings.c: mailsec.conf */
+Suite *record_suite(void);   /* test_record.c: users/NAME.conf */
+Suite *store_suite(void);    /* test_store.c: safe open, atomic write, lock */
+Suite *totp_suite(void);     /* test_totp.c: RFC 6238, secrets, URIs */
+Suite *password_suite(void); /* test_password.c: crypt, constant time */
+Suite *recovery_suite(void); /* test_recovery.c: one-time codes */
+Suite *state_suite(void);    /* test_state.c: two-slot runtime state */
+Suite *policy_suite(void);   /* test_policy.c: roles and decisions */
+Suite *session_suite(void);  /* test_session.c: webmail sessions */
+
+/* test_lock.c: the store's directories and per-mailbox lock, added to the
+ * store suite. */
+TCase *tcase_store_dirs(void);
+TCase *tcase_store_lock(void);
+
+#endif

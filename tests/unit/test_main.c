@@ -1,0 +1,33 @@
+/* libmailsec's unit tests. CK_FORK=no runs every test in one process (for
+ * valgrind); CK_RUN_SUITE / CK_RUN_CASE pick some. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "helpers.h"
+#include "suites.h"
+
+int main(void)
+{
+	SRunner *runner = srunner_create(name_suite());
+	int failed;
+
+	srunner_add_suite(runner, settings_suite());
+	srunner_add_suite(runner, record_suite());
+	srunner_add_suite(runner, store_suite());
+	srunner_add_suite(runner, totp_suite());
+	srunner_add_suite(runner, password_suite());
+	srunner_add_suite(runner, recovery_suite());
+	srunner_add_suite(runner, state_suite());
+	srunner_add_suite(runner, policy_suite());
+	srunner_add_suite(runner, session_suite());
+	if (th_run_begin() != 0) {
+		srunner_free(runner);
+		return EXIT_FAILURE;
+	}
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	th_run_end();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,152 @@
+/* Password hashes over libxcrypt, and the constant-time compare. */
+#include "config.h"
+
+#include <string.h>
+
+#include "helpers.h"
+#include "password.h"
+#include "secure.h"
+#include "suites.h"
+
+/* Cheap hashes where the method's cost is not what is tested. */
+#define CHEAP "$5$"
+#define CHEAP_ROUNDS 1000
+
+static void cheap_hash(const char *password, char hash[MS_HASH_MAX])
+{
+	struct ms_error err = { 0 };
+
+	ck_assert_msg(ms_password_hash(password, CHEAP, CHEAP_ROUNDS, hash,
+				       &err) == MS_OK, "%s", err.msg);
+}
+
+START_TEST(preferred_method_is_yescrypt)
+{
+	char hash[MS_HASH_MAX];
+	struct ms_error err = { 0 };
+
+	ck_assert_msg(ms_password_hash("correct horse", NULL, 0, hash, &err) ==
+			      MS_OK, "%s", err.msg);
+	ck_assert_msg(strncmp(hash, "$y$", 3) == 0, "%s", hash);
+	ck_assert(ms_password_verify("correct horse", hash));
+	ck_assert(!ms_password_verify("correct horsf", hash));
+}
+END_TEST
+
+START_TEST(chosen_method_and_rounds)
+{
+	char hash[MS_HASH_MAX];
+
+	cheap_hash("s3cret", hash);
+	ck_assert_msg(strncmp(hash, "$5$rounds=1000$", 15) == 0, "%s", hash);
+	ck_assert(ms_password_verify("s3cret", hash));
+	ck_assert(!ms_password_verify("s3cret ", hash));
+	ck_assert(!ms_password_verify("S3cret", hash));
+	ck_assert(!ms_password_verify("", hash));
+}
+END_TEST
+
+START_TEST(fresh_salt_each_time)
+{
+	char a[MS_HASH_MAX], b[MS_HASH_MAX];
+
+	cheap_hash("same", a);
+	cheap_hash("same", b);
+	ck_assert_str_ne(a, b);
+	ck_assert(ms_password_verify("same", a));
+	ck_assert(ms_password_verify("same", b));
+}
+END_TEST
+
+START_TEST(empty_password)
+{
+	char hash[MS_HASH_MAX];
+
+	cheap_hash("", hash);
+	ck_assert(ms_password_verify("", hash));
+	ck_assert(!ms_password_verify("x", hash));
+}
+END_TEST
+
+/* Hashes crypt cannot use, as an admin may put in a record to lock it. */
+static const char *const unusable[] = {
+	"*", "", "!", "!!", "*0", "*1", "*LK*", "x", "$5$", "$y$",
+	"$unknown$salt$hash",
+};
+
+START_TEST(unusable_hash_never_matches)
+{
+	const char *hash = unusable[_i];
+
+	ck_assert(!ms_password_verify("", hash));
+	ck_assert(!ms_password_verify(hash, hash));
+	ck_assert(!ms_password_verify("*0", hash));
+	ck_assert(!ms_password_verify("password", hash));
+}
+END_TEST
+
+START_TEST(locked_hash_never_matches)
+{
+	char hash[MS_HASH_MAX], locked[MS_HASH_MAX + 1] = "!";
+
+	/* usermod -L style: "!" before a hash that would match. */
+	cheap_hash("pw", hash);
+	strcat(locked, hash);
+	ck_assert(!ms_password_verify("pw", locked));
+}
+END_TEST
+
+START_TEST(dummy_verify_returns)
+{
+	/* Nothing to observe but its cost; it must cope with any input. */
+	ms_password_dummy_verify("whatever");
+	ms_password_dummy_verify("");
+}
+END_TEST
+
+START_TEST(streq_ct)
+{
+	ck_assert(ms_streq_ct("abc", "abc"));
+	ck_assert(ms_streq_ct("", ""));
+	ck_assert(!ms_streq_ct("abd", "abc"));
+	ck_assert(!ms_streq_ct("ab", "abc"));
+	ck_assert(!ms_streq_ct("abcd", "abc"));
+	ck_assert(!ms_streq_ct("", "abc"));
+	ck_assert(!ms_streq_ct("abc", ""));
+	ck_assert(!ms_streq_ct("Abc", "abc"));
+}
+END_TEST
+
+START_TEST(wipe)
+{
+	char buf[8] = "secret!";
+	char *heap = strdup("on the heap");
+
+	ms_wipe_str(buf);
+	ck_assert_mem_eq(buf, "\0\0\0\0\0\0\0", 8);
+	ms_wipe_str(NULL);
+	ms_wipe(NULL, 4);
+	ck_assert_ptr_nonnull(heap);
+	ms_free_secret(heap);
+	ms_free_secret(NULL);
+}
+END_TEST
+
+Suite *password_suite(void)
+{
+	Suite *s = suite_create("password");
+	TCase *tc = th_tcase("password");
+
+	tcase_add_test(tc, preferred_method_is_yescrypt);
+	tcase_add_test(tc, chosen_method_and_rounds);
+	tcase_add_test(tc, fresh_salt_each_time);
+	tcase_add_test(tc, empty_password);
+	tcase_add_loop_test(tc, unusable_hash_never_matches, 0,
+			    sizeof(unusable) / sizeof(*unusable));
+	tcase_add_test(tc, locked_hash_never_matches);
+	tcase_add_test(tc, dummy_verify_returns);
+	tcase_add_test(tc, streq_ct);
+	tcase_add_test(tc, wipe);
+	suite_add_tcase(s, tc);
+	return s;
+}

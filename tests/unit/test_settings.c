@@ -1,0 +1,237 @@
+/* mailsec.conf: built-in defaults, every key, refusals with "PATH:LINE". */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "settings.h"
+#include "suites.h"
+
+/* The values DESIGN.md promises when a key is absent. */
+static void assert_defaults(const struct ms_settings *s)
+{
+	ck_assert_str_eq(s->users_dir, MAILSEC_USERS_DIR_DEFAULT);
+	ck_assert_str_eq(s->state_dir, MAILSEC_STATE_DIR_DEFAULT);
+	ck_assert_uint_eq(s->n_webmail_services, 2);
+	ck_assert_str_eq(s->webmail_services[0], "webmail");
+	ck_assert_str_eq(s->webmail_services[1], "roundcube");
+	ck_assert_str_eq(s->totp.issuer, "Mail");
+	ck_assert_int_eq(s->totp.algorithm, MS_SHA1);
+	ck_assert_uint_eq(s->totp.digits, 6);
+	ck_assert_uint_eq(s->totp.period, 30);
+	ck_assert_uint_eq(s->totp.window, 1);
+	ck_assert_uint_eq(s->lockout.max_failures, 5);
+	ck_assert_uint_eq(s->lockout.within, 300);
+	ck_assert_uint_eq(s->lockout.lock_for, 900);
+	ck_assert_uint_eq(s->cache_ttl, 0);
+}
+
+/* th.dir/mailsec.conf holding `text`, with `mode`. */
+static void write_conf(char path[PATH_MAX], const char *text, mode_t mode)
+{
+	th_path(path, PATH_MAX, th.dir, "mailsec.conf");
+	th_write_str(path, text, mode);
+}
+
+START_TEST(defaults)
+{
+	struct ms_settings s;
+
+	memset(&s, 0x5a, sizeof(s));
+	ms_settings_defaults(&s);
+	assert_defaults(&s);
+}
+END_TEST
+
+START_TEST(missing_file_means_defaults)
+{
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	th_path(path, sizeof(path), th.dir, "none.conf");
+	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_OK);
+	assert_defaults(&s);
+	/* Nor does a missing directory make it an error. */
+	th_path(path, sizeof(path), th.dir, "no/such/dir/mailsec.conf");
+	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_OK);
+	assert_defaults(&s);
+}
+END_TEST
+
+START_TEST(every_key)
+{
+	static const char text[] =
+		"users_dir = \"/srv/mail/users\";\n"
+		"state_dir = \"/srv/mail/state\";\n"
+		"webmail_services = [ \"sogo\", \"rc\", \"horde\" ];\n"
+		"totp = { issuer = \"Example Mail\"; algorithm = \"SHA256\";\n"
+		"         digits = 8; period = 60; window = 2; };\n"
+		"lockout = { max_failures = 7; within = 600; lock_for = 1800; };\n"
+		"cache_ttl = 120;\n";
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	write_conf(path, text, 0644);
+	ck_assert_msg(ms_settings_load(path, &s, &err) == MS_OK, "%s", err.msg);
+	ck_assert_str_eq(s.path, path);
+	ck_assert_str_eq(s.users_dir, "/srv/mail/users");
+	ck_assert_str_eq(s.state_dir, "/srv/mail/state");
+	ck_assert_uint_eq(s.n_webmail_services, 3);
+	ck_assert_str_eq(s.webmail_services[0], "sogo");
+	ck_assert_str_eq(s.webmail_services[2], "horde");
+	ck_assert_str_eq(s.totp.issuer, "Example Mail");
+	ck_assert_int_eq(s.totp.algorithm, MS_SHA256);
+	ck_assert_uint_eq(s.totp.digits, 8);
+	ck_assert_uint_eq(s.totp.period, 60);
+	ck_assert_uint_eq(s.totp.window, 2);
+	ck_assert_uint_eq(s.lockout.max_failures, 7);
+	ck_assert_uint_eq(s.lockout.within, 600);
+	ck_assert_uint_eq(s.lockout.lock_for, 1800);
+	ck_assert_uint_eq(s.cache_ttl, 120);
+}
+END_TEST
+
+START_TEST(partial_file_keeps_other_defaults)
+{
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	write_conf(path, "totp = { digits = 7; };\n", 0600);
+	ck_assert_msg(ms_settings_load(path, &s, &err) == MS_OK, "%s", err.msg);
+	ck_assert_uint_eq(s.totp.digits, 7);
+	s.totp.digits = 6;
+	assert_defaults(&s);
+}
+END_TEST
+
+/* Each of these is on line 3, after two lines that are fine. */
+static const char *const bad_lines[] = {
+	"totp = { digits = 5; };",
+	"totp = { digits = 9; };",
+	"totp = { period = 10; };",
+	"totp = { period = 121; };",
+	"totp = { algorithm = \"MD5\"; };",
+	"totp = { algorithm = \"sha1\"; };",
+	"totp = { issuer = \"\"; };",
+	"totp = { colour = \"red\"; };",
+	"colour = \"red\";",
+	"users_dir = ;",
+	"users_dir = \"relative/users\";",
+	"state_dir = 42;",
+	"webmail_services = [ \"\" ];",
+	"lockout = { max_failures = 0; };",
+	"lockout = 5;",
+	"cache_ttl = -1;",
+	"@include \"/etc/passwd\"",
+};
+
+START_TEST(bad_value_is_invalid_with_path_and_line)
+{
+	char path[PATH_MAX], text[256], where[PATH_MAX + 8];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	snprintf(text, sizeof(text), "# mailsec.conf\ncache_ttl = 0;\n%s\n",
+		 bad_lines[_i]);
+	write_conf(path, text, 0644);
+	ck_assert_msg(ms_settings_load(path, &s, &err) == MS_INVALID,
+		      "accepted: %s", bad_lines[_i]);
+	ck_assert_int_eq(err.status, MS_INVALID);
+	snprintf(where, sizeof(where), "%s:3:", path);
+	ck_assert_msg(th_has(err.msg, where), "\"%s\" lacks \"%s\"", err.msg,
+		      where);
+}
+END_TEST
+
+START_TEST(writable_by_others_is_refused)
+{
+	static const mode_t modes[] = { 0666, 0646, 0664, 0620 };
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
+		write_conf(path, "cache_ttl = 5;\n", modes[i]);
+		ck_assert_msg(ms_settings_load(path, &s, &err) == MS_SYSTEM,
+			      "mode %o accepted", (unsigned)modes[i]);
+		ck_assert(th_has(err.msg, "writable"));
+	}
+}
+END_TEST
+
+START_TEST(symlink_is_refused)
+{
+	char real[PATH_MAX], link[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	th_path(real, sizeof(real), th.dir, "real.conf");
+	th_write_str(real, "cache_ttl = 5;\n", 0644);
+	th_path(link, sizeof(link), th.dir, "mailsec.conf");
+	ck_assert_int_eq(symlink(real, link), 0);
+	ck_assert_int_eq(ms_settings_load(link, &s, &err), MS_SYSTEM);
+	ck_assert(th_has(err.msg, "symbolic link"));
+}
+END_TEST
+
+START_TEST(foreign_owner_is_refused)
+{
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	/* Only root can give a file away. */
+	if (geteuid() != 0)
+		return;
+	write_conf(path, "cache_ttl = 5;\n", 0644);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_SYSTEM);
+	ck_assert(th_has(err.msg, "owned by uid 65534"));
+}
+END_TEST
+
+START_TEST(webmail_service_lookup)
+{
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	ms_settings_defaults(&s);
+	ck_assert(ms_settings_is_webmail_service(&s, "webmail"));
+	ck_assert(ms_settings_is_webmail_service(&s, "roundcube"));
+	ck_assert(!ms_settings_is_webmail_service(&s, "imap"));
+	/* Exact names only: unknown is restrictive. */
+	ck_assert(!ms_settings_is_webmail_service(&s, "Webmail"));
+	ck_assert(!ms_settings_is_webmail_service(&s, "webmail2"));
+	ck_assert(!ms_settings_is_webmail_service(&s, ""));
+
+	write_conf(path, "webmail_services = [ \"sogo\" ];\n", 0644);
+	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_OK);
+	ck_assert(ms_settings_is_webmail_service(&s, "sogo"));
+	ck_assert(!ms_settings_is_webmail_service(&s, "webmail"));
+}
+END_TEST
+
+Suite *settings_suite(void)
+{
+	Suite *s = suite_create("settings");
+	TCase *tc = th_tcase_dir("load");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, missing_file_means_defaults);
+	tcase_add_test(tc, every_key);
+	tcase_add_test(tc, partial_file_keeps_other_defaults);
+	tcase_add_loop_test(tc, bad_value_is_invalid_with_path_and_line, 0,
+			    sizeof(bad_lines) / sizeof(*bad_lines));
+	tcase_add_test(tc, writable_by_others_is_refused);
+	tcase_add_test(tc, symlink_is_refused);
+	tcase_add_test(tc, foreign_owner_is_refused);
+	tcase_add_test(tc, webmail_service_lookup);
+	suite_add_tcase(s, tc);
+	return s;
+}
