@@ -120,8 +120,11 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char program[] = "mailsecctl";
 	int c;
 
+	/* getopt names argv[0] in its errors: "mailsecctl: ...", as ours. */
+	argv[0] = program;
 	while ((c = getopt_long(argc, argv, "c:jh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': opt->config = optarg; break;

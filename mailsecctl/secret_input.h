@@ -6,7 +6,9 @@
 
 #include "error.h"
 
-#define SECRET_INPUT_MAX 512 /* longest password accepted, in bytes */
+/* Longest password accepted, in bytes: crypt(3) takes at most
+ * CRYPT_MAX_PASSPHRASE_SIZE - 1 = 511 (a longer one fails with ERANGE). */
+#define SECRET_INPUT_MAX 511
 
 /* One line of stdin without its newline, read byte by byte so no stdio
  * buffer keeps a copy. `what` names it in errors. Empty → MS_INVALID. */

@@ -42,6 +42,8 @@ static enum ms_status check_totp(struct ms_cfg *cfg,
 				 const struct ms_record *record,
 				 const char *status, const char *algorithm)
 {
+	const config_setting_t *secret_at =
+		config_setting_get_member(totp, "secret");
 	struct ms_record scratch;
 
 	if (!status_parse(status, &scratch.totp.status))
@@ -52,7 +54,7 @@ static enum ms_status check_totp(struct ms_cfg *cfg,
 				   "'algorithm' must be SHA1, SHA256 or SHA512");
 	if ((scratch.totp.status != MS_TOTP_OFF || record->totp.secret[0]) &&
 	    !ms_totp_secret_valid(record->totp.secret))
-		return ms_cfg_fail(cfg, totp,
+		return ms_cfg_fail(cfg, secret_at ? secret_at : totp,
 				   "'secret' must be base32 of at least %d bits",
 				   MS_SECRET_MIN_BYTES * 8);
 	return MS_OK;

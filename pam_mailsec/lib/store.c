@@ -38,6 +38,18 @@ static enum ms_status check_dir(int fd, const char *path, struct ms_error *err)
 	return MS_OK;
 }
 
+/* Only to name the refusal: O_DIRECTORY|O_NOFOLLOW fails on a symlink
+ * with ENOTDIR or ELOOP, which says nothing to an administrator. */
+static bool is_symlink(const char *path)
+{
+	int saved = errno;
+	struct stat st;
+	bool link = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+
+	errno = saved;
+	return link;
+}
+
 static enum ms_status open_dir(const char *path, enum ms_store_mode mode,
 			       int *fd_out, struct ms_error *err)
 {
@@ -51,7 +63,11 @@ static enum ms_status open_dir(const char *path, enum ms_store_mode mode,
 			return ms_fail_errno(err, MS_SYSTEM, errno,
 					     "cannot create %s", path);
 	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* The directory itself must not be a symlink: it could be swapped to
+	 * point anywhere between two runs. Its parents are the admin's. */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && is_symlink(path))
+		return ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", path);
 	if (fd < 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", path);
 	/* mkdir's mode is filtered by the umask: set it exactly. */

@@ -1,0 +1,819 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR disable=SC2016 # literal '$y$...' hashes
+# mailsecctl against its contract (DESIGN.md, mailsecctl.8): commands, JSON
+# shapes, exit codes, file modes, atomic and locked writes, refusal of
+# unsafe files. Runs the built tool on a mailsec.conf in a temporary
+# directory (see lib.sh); needs jq and oathtool (else exit 77).
+#
+#   MAILSECCTL=$PWD/mailsecctl/mailsecctl top_srcdir=.. tests/cli/test_cli.sh
+#
+# mailsecctl's exit codes, asserted exactly: 0 done; 1 refused; 2 usage;
+# 3 no such mailbox; 4 already exists; 5 invalid input or record; 6 system
+# error. This script exits 0 when every case passed, 1 if any failed, 77
+# (skip) without jq or oathtool; its last line is "N passed, N failed".
+
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+M=$MAILSECCTL
+SHOW_KEYS='["mailbox","non_webmail_access","2fa","recovery_codes_left","locked_until"]'
+RECOVERY_RE='^[a-z2-7]{5}-[a-z2-7]{5}$'
+
+test_usage() {
+	group "usage, help, version"
+	expect_exit 0 "$M" --help
+	check_match "--help lists the commands" '^  2fa confirm MAILBOX' "$OUT"
+	check_match "--help gives the exit codes" '2 usage' "$OUT"
+	expect_exit 0 "$M" -h
+	expect_exit 0 "$M" --version
+	check_match "--version prints the version" '^mailsecctl [0-9]' "$OUT"
+
+	local cmd
+	for cmd in add remove list show passwd "2fa enroll" "2fa confirm" \
+		"2fa disable" "2fa recovery" "non-webmail enable" \
+		"non-webmail disable" unlock logout check-config; do
+		# shellcheck disable=SC2086 # the group and its verb are two words
+		expect_exit 0 "$M" $cmd --help
+		check_match "$cmd --help is about $cmd" "^  $cmd( |$)" "$OUT"
+	done
+	expect_exit 0 "$M" 2fa --help
+	check_match "2fa --help lists 2fa enroll" '^  2fa enroll' "$OUT"
+	expect_exit 0 "$M" non-webmail --help
+	check_match "non-webmail --help lists non-webmail disable" \
+		'^  non-webmail disable' "$OUT"
+
+	expect_exit 2 "$M"
+	check_match "no command: usage on stderr" '^usage: mailsecctl' "$ERR"
+	expect_exit 2 "$M" frobnicate
+	check_match "unknown command named" 'frobnicate: unknown command' "$ERR"
+	expect_exit 2 "$M" help
+	# Command names are exact: no abbreviations.
+	expect_exit 2 "$M" sho x@example.com
+	expect_exit 2 "$M" lis
+	expect_exit 2 "$M" 2fa enr x@example.com
+	expect_exit 2 "$M" non-web disable x@example.com
+	expect_exit 2 "$M" SHOW x@example.com
+	expect_exit 2 "$M" 2fa
+	expect_exit 2 "$M" 2fa bogus x@example.com
+	expect_exit 2 "$M" non-webmail
+	expect_exit 2 "$M" non-webmail on x@example.com
+	# Wrong numbers of arguments.
+	expect_exit 2 "$M" add
+	expect_exit 2 "$M" add a@example.com b@example.com
+	expect_exit 2 "$M" show
+	expect_exit 2 "$M" show a@example.com b@example.com
+	check_match "wrong number of arguments said" 'show: wrong number of arguments' "$ERR"
+	expect_exit 2 "$M" list extra
+	expect_exit 2 "$M" remove
+	expect_exit 2 "$M" passwd
+	expect_exit 2 "$M" 2fa enroll
+	expect_exit 2 "$M" 2fa confirm a@example.com
+	expect_exit 2 "$M" 2fa confirm a@example.com 123456 654321
+	expect_exit 2 "$M" 2fa disable
+	expect_exit 2 "$M" 2fa recovery a@example.com b@example.com
+	expect_exit 2 "$M" non-webmail enable
+	expect_exit 2 "$M" unlock
+	expect_exit 2 "$M" logout a@example.com b@example.com
+	expect_exit 2 "$M" check-config extra
+	# Options.
+	expect_exit 2 "$M" --bogus list
+	check_match "option errors start with mailsecctl:" "^mailsecctl: unrecognized option '--bogus'" "$ERR"
+	expect_exit 2 "$M" list -x
+	expect_exit 2 "$M" --config
+	expect_exit 2 "$M" --json=yes list
+	expect_exit 2 "$M" --qr none show a@example.com
+	check_match "--qr outside enroll said" 'only for 2fa enroll' "$ERR"
+	expect_exit 2 "$M" 2fa enroll a@example.com --qr bogus
+	expect_exit 2 "$M" 2fa enroll a@example.com --qr png:
+	# Usage errors are found before any file is touched.
+	check "usage errors created no directory" test ! -e "$USERS_DIR"
+}
+
+test_add() {
+	group "add"
+	local dir conf users state
+
+	# A fresh tree under umask 000: the tool sets modes itself.
+	dir=$TEST_ROOT/umask
+	conf=$(make_config "$dir")
+	users=$dir/users
+	state=$dir/state
+	local old_umask
+	old_umask=$(umask)
+	umask 000
+	expect_exit_input $'pw one\n' 0 "$M" --config "$conf" add u@example.com
+	check_match "add prints the new mailbox" '^mailbox: u@example.com$' "$OUT"
+	expect_exit 0 "$M" --config "$conf" logout u@example.com # writes state
+	umask "$old_umask"
+	check_eq "users_dir made 0700 under umask 000" 700 "$(file_mode "$users")"
+	check_eq "state_dir made 0700 under umask 000" 700 "$(file_mode "$state")"
+	check_eq "record 0600 under umask 000" 600 \
+		"$(file_mode "$users/u@example.com.conf")"
+	check_eq "state 0600 under umask 000" 600 \
+		"$(file_mode "$state/u@example.com.state")"
+	check_eq "lock 0600 under umask 000" 600 \
+		"$(file_mode "$state/u@example.com.lock")"
+
+	expect_exit_input $'pw\n' 0 "$M" --json add bob@example.com
+	check_json "add --json: the new mailbox, 2FA off, access on" \
+		'.mailbox == "bob@example.com" and .non_webmail_access == true and ."2fa" == "off" and .recovery_codes_left == 0 and .locked_until == null' \
+		"$OUT"
+	check "record file created" test -f "$USERS_DIR/bob@example.com.conf"
+	check_match "record holds a crypt hash, not the password" \
+		'^password = "\$' "$(cat "$USERS_DIR/bob@example.com.conf")"
+	check_absent "record does not hold the password itself" '"pw"' \
+		"$(cat "$USERS_DIR/bob@example.com.conf")"
+	expect_exit_input $'pw\n' 4 "$M" add bob@example.com
+	check_match "duplicate said" 'already exists' "$ERR"
+	expect_exit_input $'pw\n' 4 "$M" add BOB@example.com
+
+	local name
+	for name in "a b" ".x" "a@b@c" "../x" "x/y" "" "a:b" $'a\nb' "é@example.com" \
+		"$(printf 'a%.0s' {1..250})"; do
+		expect_exit_input $'pw\n' 5 "$M" add "$name"
+	done
+	check "no file made outside users_dir for ../x" test ! -e "$MAIN_DIR/x.conf"
+	check "no record for a refused name" test ! -e "$USERS_DIR/x/y.conf"
+	# 249 characters is the longest name (NAME.state fits in 255 bytes).
+	name=$(printf 'a%.0s' {1..237})@example.com
+	check_eq "long name is 249 characters" 249 "${#name}"
+	expect_exit_input $'pw\n' 0 "$M" add "$name"
+	expect_exit 0 "$M" logout "$name"
+	expect_exit 0 "$M" remove "$name"
+
+	# Upper case is folded.
+	expect_exit_input $'pw\n' 0 "$M" --json add Alice@Example.COM
+	check_json "add of Alice@Example.COM reports alice@example.com" \
+		'.mailbox == "alice@example.com"' "$OUT"
+	check "record named in lower case" test -f "$USERS_DIR/alice@example.com.conf"
+	check "no upper-case record" test ! -e "$USERS_DIR/Alice@Example.COM.conf"
+	expect_exit 0 "$M" show alice@example.com
+	expect_exit 0 "$M" --json show ALICE@EXAMPLE.COM
+	check_json "show folds the name too" '.mailbox == "alice@example.com"' "$OUT"
+	expect_exit_input $'pw\n' 4 "$M" add alice@example.com
+
+	# Passwords: first line of stdin; empty refused; at most 512 bytes.
+	expect_exit_input $'\n' 5 "$M" add empty@example.com
+	check_match "empty password said" 'empty password' "$ERR"
+	expect_exit_input "" 5 "$M" add empty@example.com
+	check "no record after an empty password" test ! -e "$USERS_DIR/empty@example.com.conf"
+	# At most 511 bytes: the limit of crypt(3).
+	expect_exit_input "$(printf 'p%.0s' {1..512})"$'\n' 5 "$M" add long@example.com
+	check_match "too long password said" 'longer than 511 bytes' "$ERR"
+	check "no record after a too long password" test ! -e "$USERS_DIR/long@example.com.conf"
+	expect_exit_input "$(printf 'p%.0s' {1..511})"$'\n' 0 "$M" add long@example.com
+	expect_exit_input "no newline" 0 "$M" add nonl@example.com
+	expect_exit_input $'two\nlines\n' 0 "$M" add lines@example.com
+	check_absent "no error text mentions the password" "$(printf 'p%.0s' {1..20})" "$ERR"
+	local n
+	for n in long nonl lines; do
+		expect_exit 0 "$M" remove "$n@example.com"
+	done
+}
+
+test_parallel() {
+	group "parallel adds and edits"
+	local dir conf runs i ok exists other
+	dir=$TEST_ROOT/parallel
+	conf=$(make_config "$dir")
+	runs=$TEST_ROOT/parallel-runs
+	mkdir -p "$runs"
+
+	# 20 distinct names at once, on a tree that does not exist yet.
+	for i in $(seq 1 20); do
+		(printf 'pw%s\n' "$i" | "$M" --config "$conf" add "p$i@example.com" \
+			>/dev/null 2>"$runs/distinct.$i.err"
+		 echo $? >"$runs/distinct.$i.rc") &
+	done
+	wait
+	ok=$(grep -lx 0 "$runs"/distinct.*.rc | wc -l)
+	check_eq "20 parallel adds of distinct names: all exit 0" 20 "$ok"
+	[ "$ok" = 20 ] || fail "stderr of the failed adds" "$(cat "$runs"/distinct.*.err)"
+	expect_exit 0 "$M" --config "$conf" --json list
+	check_eq "list --json has all 20" 20 "$(jq length <<<"$OUT")"
+	check_eq "every one listed once" 20 "$(jq -r '.[].mailbox' <<<"$OUT" | sort -u | wc -l)"
+
+	# 20 adds of one name at once: one wins, the others see it exists.
+	for i in $(seq 1 20); do
+		(printf 'pw%s\n' "$i" | "$M" --config "$conf" add same@example.com \
+			>/dev/null 2>"$runs/same.$i.err"
+		 echo $? >"$runs/same.$i.rc") &
+	done
+	wait
+	ok=$(grep -lx 0 "$runs"/same.*.rc | wc -l)
+	exists=$(grep -lx 4 "$runs"/same.*.rc | wc -l)
+	other=$((20 - ok - exists))
+	check_eq "20 parallel adds of one name: exactly one exits 0" 1 "$ok"
+	check_eq "...and 19 exit 4" 19 "$exists"
+	check_eq "...and none exits otherwise" 0 "$other"
+	expect_exit 0 "$M" --config "$conf" --json list
+	check_eq "list --json has 21 now" 21 "$(jq length <<<"$OUT")"
+
+	# Different edits of one mailbox at once lose nothing.
+	local hash_before hash_after record=$dir/users/same@example.com.conf
+	hash_before=$(record_field "$record" password)
+	for i in 1 2 3 4 5; do
+		("$M" --config "$conf" non-webmail disable same@example.com >/dev/null 2>&1
+		 echo $? >"$runs/edit-nw.$i.rc") &
+		("$M" --config "$conf" 2fa enroll same@example.com --qr none >/dev/null 2>&1
+		 echo $? >"$runs/edit-2fa.$i.rc") &
+		(printf 'new%s\n' "$i" | "$M" --config "$conf" passwd same@example.com \
+			>/dev/null 2>&1
+		 echo $? >"$runs/edit-pw.$i.rc") &
+		("$M" --config "$conf" logout same@example.com >/dev/null 2>&1
+		 echo $? >"$runs/edit-lo.$i.rc") &
+	done
+	wait
+	check_eq "20 parallel edits of one mailbox: all exit 0" 20 \
+		"$(grep -lx 0 "$runs"/edit-*.rc | wc -l)"
+	expect_exit 0 "$M" --config "$conf" --json show same@example.com
+	check_json "every edit kept: access off and 2FA pending" \
+		'.non_webmail_access == false and ."2fa" == "pending"' "$OUT"
+	hash_after=$(record_field "$record" password)
+	check "every edit kept: password changed" \
+		test -n "$hash_after" -a "$hash_after" != "$hash_before"
+	check_eq "record still 0600" 600 "$(file_mode "$record")"
+}
+
+test_show_list() {
+	group "show and list"
+	local dir conf
+	dir=$TEST_ROOT/list
+	conf=$(make_config "$dir")
+	# Before anything was written, users_dir does not exist yet: list and
+	# show refuse (only writing commands create it; a missing directory is
+	# a system error).
+	expect_exit 6 "$M" --config "$conf" list
+	expect_exit 6 "$M" --config "$conf" show nobody@example.com
+	mkdir -m 700 "$dir/users" "$dir/state"
+	expect_exit 0 "$M" --config "$conf" list
+	check_eq "empty list prints nothing" "" "$OUT"
+	expect_exit 0 "$M" --config "$conf" --json list
+	check_eq "empty list --json is []" "[]" "$(jq -c . <<<"$OUT")"
+	local n
+	for n in carol@example.com a@example.com b@example.org b@example.com; do
+		expect_exit_input $'pw\n' 0 "$M" --config "$conf" add "$n"
+	done
+	expect_exit 0 "$M" --config "$conf" non-webmail disable b@example.org
+	expect_exit 0 "$M" --config "$conf" --json list
+	check_json "list --json is an array of 4" 'type == "array" and length == 4' "$OUT"
+	check_eq "list --json sorted by name" \
+		'["a@example.com","b@example.com","b@example.org","carol@example.com"]' \
+		"$(jq -c '[.[].mailbox]' <<<"$OUT")"
+	check_json "each element has exactly the show keys" \
+		"all(.[]; keys_unsorted == $SHOW_KEYS)" "$OUT"
+	check_json "list reflects non-webmail access" \
+		'[.[] | select(.mailbox == "b@example.org")][0].non_webmail_access == false' \
+		"$OUT"
+	check_eq "list --json is one line" 1 "$(wc -l <<<"$OUT")"
+	expect_exit 0 "$M" --config "$conf" list
+	check_eq "list text: one line a mailbox" 4 "$(wc -l <<<"$OUT")"
+	check_match "list text row" \
+		'^b@example.org +non-webmail=disabled +2fa=off +recovery-codes=0 +locked-until=-$' \
+		"$OUT"
+	check_eq "list text sorted" "a@example.com b@example.com b@example.org carol@example.com" \
+		"$(awk '{print $1}' <<<"$OUT" | paste -sd' ')"
+
+	expect_exit 0 "$M" --config "$conf" show carol@example.com
+	check_eq "show text" \
+		"mailbox: carol@example.com
+non-webmail: enabled
+2fa: off
+recovery-codes: 0
+locked-until: -" "$OUT"
+	expect_exit 0 "$M" --config "$conf" --json show carol@example.com
+	check_json "show --json: exactly the documented keys, in order" \
+		"keys_unsorted == $SHOW_KEYS" "$OUT"
+	check_json "show --json: types" \
+		'(.mailbox|type) == "string" and (.non_webmail_access|type) == "boolean" and (."2fa"|type) == "string" and (.recovery_codes_left|type) == "number" and .locked_until == null' \
+		"$OUT"
+	# Options may appear anywhere on the line.
+	expect_exit 0 "$M" show --json carol@example.com --config "$conf"
+	check_json "options after the command" '.mailbox == "carol@example.com"' "$OUT"
+
+	expect_exit 3 "$M" --config "$conf" show nobody@example.com
+	check_match "no such mailbox said" 'nobody@example.com: no such mailbox' "$ERR"
+	check_eq "show of unknown prints nothing on stdout" "" "$OUT"
+	expect_exit 3 "$M" --config "$conf" --json show nobody@example.com
+	expect_exit 5 "$M" --config "$conf" show "../users/a@example.com"
+	expect_exit 5 "$M" --config "$conf" show ".hidden"
+
+	# A broken record: reported on stderr, the others listed, exit 5.
+	printf 'garbage\n' >"$dir/users/broken@example.com.conf"
+	chmod 600 "$dir/users/broken@example.com.conf"
+	expect_exit 5 "$M" --config "$conf" --json list
+	check_json "list with a broken record still lists the other 4" 'length == 4' "$OUT"
+	check_match "the broken record is named on stderr" 'broken@example.com.conf' "$ERR"
+	expect_exit 5 "$M" --config "$conf" show broken@example.com
+	# Files that are not canonical record names are not mailboxes.
+	rm "$dir/users/broken@example.com.conf"
+	cp -p "$dir/users/a@example.com.conf" "$dir/users/Upper@example.com.conf"
+	cp -p "$dir/users/a@example.com.conf" "$dir/users/a@example.com.conf.bak"
+	expect_exit 0 "$M" --config "$conf" --json list
+	check_json "list skips files that are not canonical record names" 'length == 4' "$OUT"
+}
+
+test_passwd() {
+	group "passwd"
+	local record=$USERS_DIR/pw@example.com.conf before after
+	add_mailbox pw@example.com "first password"
+	before=$(record_field "$record" password)
+	expect_exit_input $'second password\n' 0 "$M" passwd pw@example.com
+	check_match "passwd prints the mailbox" '^mailbox: pw@example.com$' "$OUT"
+	after=$(record_field "$record" password)
+	check "passwd changes the hash in the record" \
+		test -n "$after" -a "$after" != "$before"
+	check_match "the new hash is a crypt hash" '^\$' "$after"
+	expect_exit_input $'x\n' 0 "$M" --json passwd PW@example.com
+	check_json "passwd --json: the show object" "keys_unsorted == $SHOW_KEYS" "$OUT"
+	before=$(record_field "$record" password)
+	expect_exit_input $'\n' 5 "$M" passwd pw@example.com
+	expect_exit_input "" 5 "$M" passwd pw@example.com
+	check_eq "an empty password leaves the record" "$before" \
+		"$(record_field "$record" password)"
+	expect_exit_input $'pw\n' 3 "$M" passwd nobody@example.com
+	check "passwd of unknown creates no record" \
+		test ! -e "$USERS_DIR/nobody@example.com.conf"
+	expect_exit_input $'pw\n' 5 "$M" passwd "a b"
+}
+
+test_2fa() {
+	group "2fa"
+	local box=tf@example.com record=$USERS_DIR/tf@example.com.conf
+	local secret1 secret2 code bad first second
+	add_mailbox "$box"
+
+	expect_exit 1 "$M" 2fa confirm "$box" 123456
+	check_match "confirm without enrolment said" 'no pending 2FA enrolment' "$ERR"
+	expect_exit 1 "$M" 2fa recovery "$box"
+	expect_exit 0 "$M" 2fa disable "$box"
+	check_match "disable of a mailbox without 2FA: off" '^2fa: off$' "$OUT"
+
+	expect_exit 0 "$M" --json 2fa enroll "$box" --qr none
+	check_json "enroll --json: mailbox, secret, uri" \
+		'keys_unsorted == ["mailbox","secret","uri"] and .mailbox == "tf@example.com"' \
+		"$OUT"
+	secret1=$(jq -r .secret <<<"$OUT")
+	check_match "secret is base32 of 160 bits or more" '^[A-Z2-7]{32,}$' "$secret1"
+	check_json "uri is otpauth://totp/ with the secret" \
+		"(.uri | startswith(\"otpauth://totp/\")) and (.uri | contains(\"secret=$secret1\"))" \
+		"$OUT"
+	check_eq "record holds the pending secret" "$secret1" "$(record_field "$record" secret)"
+	expect_exit 0 "$M" --json show "$box"
+	check_json "show: 2fa pending" '."2fa" == "pending" and .recovery_codes_left == 0' "$OUT"
+
+	# Enrolling again while pending replaces the secret.
+	expect_exit 0 "$M" 2fa enroll "$box" --qr none
+	secret2=$(sed -n 's/^secret: //p' <<<"$OUT")
+	check_match "enroll text: secret line" '^[A-Z2-7]{32,}$' "$secret2"
+	check_match "enroll text: uri line" '^uri: otpauth://totp/' "$OUT"
+	check "enroll again gives a new secret" test "$secret2" != "$secret1"
+	check_eq "record holds the new secret" "$secret2" "$(record_field "$record" secret)"
+
+	bad=$(wrong_code "$secret2")
+	expect_exit 1 "$M" 2fa confirm "$box" "$bad"
+	check_match "wrong code said" 'wrong verification code' "$ERR"
+	expect_exit 1 "$M" 2fa confirm "$box" abcdef
+	expect_exit 0 "$M" --json show "$box"
+	check_json "still pending after a wrong code" '."2fa" == "pending"' "$OUT"
+	# The replaced secret's code does not work (unless it happens to be
+	# one of the new secret's codes too: 1 in 300000).
+	code=$(totp "$secret1")
+	if [ "$code" != "$(totp "$secret2")" ]; then
+		expect_exit 1 "$M" 2fa confirm "$box" "$code"
+	fi
+
+	expect_exit 0 "$M" --json 2fa confirm "$box" "$(totp "$secret2")"
+	check_json "confirm --json: mailbox and 10 recovery codes" \
+		'keys_unsorted == ["mailbox","recovery_codes"] and (.recovery_codes | length) == 10' \
+		"$OUT"
+	first=$(jq -r '.recovery_codes[]' <<<"$OUT")
+	check_eq "recovery codes have the form xxxxx-xxxxx" 10 \
+		"$(grep -Ec "$RECOVERY_RE" <<<"$first")"
+	check_eq "recovery codes are distinct" 10 "$(sort -u <<<"$first" | wc -l)"
+	expect_exit 0 "$M" --json show "$box"
+	check_json "show: enabled, 10 recovery codes left" \
+		'."2fa" == "enabled" and .recovery_codes_left == 10' "$OUT"
+	check_eq "record status enabled" enabled "$(record_field "$record" status)"
+	expect_exit 1 "$M" 2fa confirm "$box" "$(totp "$secret2" "+30 seconds")"
+	check_match "confirm when enabled said" 'no pending' "$ERR"
+
+	expect_exit 1 "$M" 2fa enroll "$box" --qr none
+	check_match "enroll while enabled said" 'disable it first' "$ERR"
+	check_eq "refused enroll keeps the secret" "$secret2" "$(record_field "$record" secret)"
+
+	expect_exit 0 "$M" --json 2fa recovery "$box"
+	check_json "recovery --json: 10 codes" '(.recovery_codes | length) == 10' "$OUT"
+	second=$(jq -r '.recovery_codes[]' <<<"$OUT")
+	check_eq "new recovery codes have the form" 10 "$(grep -Ec "$RECOVERY_RE" <<<"$second")"
+	check_eq "new recovery codes all differ from the old ones" "" \
+		"$(comm -12 <(sort <<<"$first") <(sort <<<"$second"))"
+	expect_exit 0 "$M" 2fa recovery "$box"
+	check_eq "recovery text: 10 indented codes" 10 \
+		"$(grep -Ec '^  [a-z2-7]{5}-[a-z2-7]{5}$' <<<"$OUT")"
+	expect_exit 0 "$M" --json show "$box"
+	check_json "still 10 recovery codes left" '.recovery_codes_left == 10' "$OUT"
+
+	# Nothing secret in show or list, text or JSON.
+	local hashes=() outputs="" i
+	mapfile -t hashes < <(grep -o '"\$[^"]*"' "$record" | tr -d '"' | sort -u)
+	check_eq "the record holds 11 hashes: password and 10 recovery codes" 11 \
+		"${#hashes[@]}"
+	check "the password hash is one of them" \
+		grep -qxF -- "$(record_field "$record" password)" <(printf '%s\n' "${hashes[@]}")
+	expect_exit 0 "$M" show "$box"; outputs+=$OUT$ERR
+	expect_exit 0 "$M" --json show "$box"; outputs+=$OUT$ERR
+	expect_exit 0 "$M" list; outputs+=$OUT$ERR
+	expect_exit 0 "$M" --json list; outputs+=$OUT$ERR
+	expect_exit 0 "$M" unlock "$box"; outputs+=$OUT$ERR
+	expect_exit 0 "$M" --json non-webmail enable "$box"; outputs+=$OUT$ERR
+	for i in "${!hashes[@]}"; do
+		check_absent "show/list never print hash $((i + 1)) of the record" \
+			"${hashes[i]}" "$outputs"
+	done
+	check_absent "show/list never print the TOTP secret" "$secret2" "$outputs"
+	check_absent "show/list never print part of the secret" "${secret2:0:16}" "$outputs"
+
+	expect_exit 0 "$M" --json 2fa disable "$box"
+	check_json "disable: 2fa off, no recovery codes" \
+		'."2fa" == "off" and .recovery_codes_left == 0' "$OUT"
+	check_eq "disable forgets the secret" "" "$(record_field "$record" secret)"
+	check_eq "disable forgets the recovery codes" "" "$(grep -o '"\$[^"]*"' "$record" | grep -v -F "$(record_field "$record" password)")"
+	expect_exit 0 "$M" 2fa disable "$box"
+	expect_exit 1 "$M" 2fa recovery "$box"
+	check_match "recovery without 2FA said" '2FA is not enabled' "$ERR"
+
+	# Enrol again after disable; the code read from stdin with "-".
+	local box2=stdin@example.com secret3
+	add_mailbox "$box2"
+	expect_exit 0 "$M" --json 2fa enroll "$box2" --qr none
+	secret3=$(jq -r .secret <<<"$OUT")
+	expect_exit_input "$(wrong_code "$secret3")"$'\n' 1 "$M" 2fa confirm "$box2" -
+	expect_exit_input "" 5 "$M" 2fa confirm "$box2" -
+	expect_exit_input "$(totp "$secret3")"$'\n' 0 "$M" 2fa confirm "$box2" -
+	check_eq "confirm text: 10 indented codes" 10 \
+		"$(grep -Ec '^  [a-z2-7]{5}-[a-z2-7]{5}$' <<<"$OUT")"
+	check_match "confirm text: the mailbox" '^mailbox: stdin@example.com$' "$OUT"
+	expect_exit 0 "$M" --json show "$box2"
+	check_json "confirm - enabled 2FA" '."2fa" == "enabled"' "$OUT"
+
+	# JSON enroll with the default (terminal) QR: one JSON object only.
+	local box3=qr@example.com
+	add_mailbox "$box3"
+	expect_exit 0 "$M" --json 2fa enroll "$box3"
+	check_json "enroll --json without --qr prints the JSON object only" \
+		'.uri | startswith("otpauth://totp/")' "$OUT"
+	check_eq "...on one line" 1 "$(wc -l <<<"$OUT")"
+	expect_exit 0 "$M" 2fa enroll "$box3"
+	check "enroll text with the default QR prints more than 3 lines" \
+		test "$(wc -l <<<"$OUT")" -gt 10
+	expect_exit 0 "$M" 2fa enroll "$box3" --qr ansi
+	check_match "--qr ansi prints colour escapes" $'\e\\[' "$OUT"
+
+	# Unknown and invalid mailboxes.
+	local cmd
+	for cmd in "enroll" "disable" "recovery"; do
+		expect_exit 3 "$M" 2fa "$cmd" nobody@example.com
+		expect_exit 5 "$M" 2fa "$cmd" "a@b@c"
+	done
+	expect_exit 3 "$M" 2fa enroll nobody@example.com --qr none
+	expect_exit 3 "$M" 2fa confirm nobody@example.com 123456
+	expect_exit_input $'123456\n' 3 "$M" 2fa confirm nobody@example.com -
+	expect_exit 5 "$M" 2fa confirm "a b" 123456
+	check "2fa on unknown creates no record" test ! -e "$USERS_DIR/nobody@example.com.conf"
+}
+
+test_qr_files() {
+	group "2fa enroll --qr png:FILE, svg:FILE"
+	local box=pic@example.com dir=$TEST_ROOT/pictures old_umask
+	add_mailbox "$box"
+	mkdir -p "$dir"
+	old_umask=$(umask)
+	umask 000
+	expect_exit 0 "$M" 2fa enroll "$box" --qr "png:$dir/qr.png"
+	umask "$old_umask"
+	check "png written" test -s "$dir/qr.png"
+	check_eq "png starts with the PNG signature" "89504e470d0a1a0a" \
+		"$(head -c 8 "$dir/qr.png" | od -An -tx1 | tr -d ' \n')"
+	check_eq "png mode 0644" 644 "$(file_mode "$dir/qr.png")"
+	check_match "png: secret and uri still printed" '^uri: otpauth://totp/' "$OUT"
+
+	expect_exit 0 "$M" --json 2fa enroll "$box" --qr "svg:$dir/qr.svg"
+	check_json "svg with --json: the JSON object on stdout" '.secret | length >= 32' "$OUT"
+	check "svg written" test -s "$dir/qr.svg"
+	check_match "svg is SVG" '<svg ' "$(head -c 400 "$dir/qr.svg")"
+	check_match "svg ends with </svg>" '</svg>' "$(tail -n 2 "$dir/qr.svg")"
+
+	expect_exit 0 "$M" 2fa enroll "$box" --qr "png:$dir/qr.png"
+	check "png replaced in place" test -s "$dir/qr.png"
+	expect_exit 6 "$M" 2fa enroll "$box" --qr "png:$dir/missing/qr.png"
+	check_match "unwritable QR file named" "$dir/missing/qr.png" "$ERR"
+	check_eq "no temporary QR files left" "" \
+		"$(find "$dir" -name 'qr.*.*' -print)"
+	expect_exit 0 "$M" 2fa enroll "$box" --qr none
+	check_eq "--qr none prints mailbox, secret, uri only" 3 "$(wc -l <<<"$OUT")"
+}
+
+test_non_webmail() {
+	group "non-webmail"
+	local box=nw@example.com record=$USERS_DIR/nw@example.com.conf
+	add_mailbox "$box"
+	expect_exit 0 "$M" --json non-webmail disable "$box"
+	check_json "disable: the show object, access false" \
+		".non_webmail_access == false and keys_unsorted == $SHOW_KEYS" "$OUT"
+	check_match "record says false" '^non_webmail_access = false;' "$(cat "$record")"
+	expect_exit 0 "$M" --json show "$box"
+	check_json "show: non_webmail_access false" '.non_webmail_access == false' "$OUT"
+	expect_exit 0 "$M" show "$box"
+	check_match "show text: disabled" '^non-webmail: disabled$' "$OUT"
+	expect_exit 0 "$M" non-webmail disable "$box"
+	expect_exit 0 "$M" non-webmail enable "$box"
+	expect_exit 0 "$M" --json show "$box"
+	check_json "show: non_webmail_access true again" '.non_webmail_access == true' "$OUT"
+	check_match "record says true" '^non_webmail_access = true;' "$(cat "$record")"
+	expect_exit 3 "$M" non-webmail disable nobody@example.com
+	expect_exit 3 "$M" non-webmail enable nobody@example.com
+	expect_exit 5 "$M" non-webmail enable ".x"
+}
+
+test_unlock_logout() {
+	group "unlock, logout"
+	local box=ul@example.com
+	add_mailbox "$box"
+	expect_exit 0 "$M" unlock "$box"
+	check_match "unlock prints the mailbox" '^locked-until: -$' "$OUT"
+	expect_exit 0 "$M" --json unlock "$box"
+	check_json "unlock --json: not locked" '.locked_until == null' "$OUT"
+	expect_exit 0 "$M" logout "$box"
+	expect_exit 0 "$M" --json logout "$box"
+	check_json "logout --json: the show object" "keys_unsorted == $SHOW_KEYS" "$OUT"
+	check_eq "state file 0600" 600 "$(file_mode "$STATE_DIR/$box.state")"
+	expect_exit 3 "$M" unlock nobody@example.com
+	expect_exit 3 "$M" logout nobody@example.com
+	check "unlock/logout of unknown create no state" \
+		test ! -e "$STATE_DIR/nobody@example.com.state"
+	expect_exit 5 "$M" unlock "a b"
+	expect_exit 5 "$M" logout "../x"
+}
+
+test_remove() {
+	group "remove"
+	local box=rm@example.com
+	add_mailbox "$box"
+	expect_exit 0 "$M" logout "$box"
+	check "state exists before remove" test -f "$STATE_DIR/$box.state"
+	expect_exit 0 "$M" --json remove RM@example.com
+	check_json "remove --json" '. == {"mailbox":"rm@example.com","removed":true}' "$OUT"
+	check "record gone" test ! -e "$USERS_DIR/$box.conf"
+	check "state gone" test ! -e "$STATE_DIR/$box.state"
+	expect_exit 3 "$M" show "$box"
+	expect_exit 3 "$M" remove "$box"
+	expect_exit 3 "$M" remove nobody@example.com
+	expect_exit 5 "$M" remove "../main/users/x"
+	# A new mailbox of the same name starts afresh.
+	add_mailbox "$box"
+	expect_exit 0 "$M" --json show "$box"
+	check_json "re-added mailbox starts with 2FA off" '."2fa" == "off"' "$OUT"
+	expect_exit 0 "$M" remove "$box"
+	check "text remove" test ! -e "$USERS_DIR/$box.conf"
+}
+
+test_check_config() {
+	group "check-config"
+	local dir conf users n
+	dir=$TEST_ROOT/check
+	conf=$(make_config "$dir")
+	users=$dir/users
+	for n in one@example.com two@example.com; do
+		expect_exit_input $'pw\n' 0 "$M" --config "$conf" add "$n"
+	done
+	expect_exit 0 "$M" --config "$conf" check-config
+	check_match "check-config names the config" "^config: $conf\$" "$OUT"
+	expect_exit 0 "$M" --config "$conf" --json check-config
+	check_json "check-config --json on a clean setup" \
+		"keys_unsorted == [\"config\",\"problems\",\"records\"] and .config == \"$conf\" and .problems == [] and .records == 2" \
+		"$OUT"
+
+	# A record that is not libconfig.
+	printf 'garbage\n' >"$users/x@y.conf"
+	chmod 600 "$users/x@y.conf"
+	expect_exit 5 "$M" --config "$conf" check-config
+	check_match "the broken record is named with its line" \
+		"^  $users/x@y\\.conf:[0-9]+: " "$OUT"
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "check-config --json: one problem naming the file and line" \
+		"(.problems | length) == 1 and (.problems[0] | test(\"^$users/x@y\\\\.conf:[0-9]+: \")) and .records == 3" \
+		"$OUT"
+	expect_exit 5 "$M" --config "$conf" show x@y
+	check_match "show of the broken record names file and line" \
+		"$users/x@y\\.conf:[0-9]+: " "$ERR"
+	rm "$users/x@y.conf"
+
+	# Valid libconfig, invalid record: each kind is found with its line.
+	printf 'version = 1;\npassword = "$y$j9T$x$y";\ntotp = {\n  status = "bogus";\n};\n' \
+		>"$users/bad@example.com.conf"
+	chmod 600 "$users/bad@example.com.conf"
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "invalid status found on its line (4)" \
+		"any(.problems[]; startswith(\"$users/bad@example.com.conf:4: \"))" "$OUT"
+	printf 'version = 1;\npassword = "$y$j9T$x$y";\ntotp = {\n  status = "enabled";\n  secret = "NOT!BASE32";\n  algorithm = "SHA1"; digits = 6; period = 30;\n};\n' \
+		>"$users/bad@example.com.conf"
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "invalid secret found on its line (5)" \
+		"any(.problems[]; test(\"^$users/bad@example\\\\.com\\\\.conf:5: 'secret' must be base32\"))" \
+		"$OUT"
+	printf 'version = 1;\npassword = "$y$j9T$x$y";\ntotp = {\n  status = "enabled";\n  secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";\n  digits = 9;\n};\n' \
+		>"$users/bad@example.com.conf"
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "digits outside 6-8 found on its line (6)" \
+		"any(.problems[]; startswith(\"$users/bad@example.com.conf:6: \"))" "$OUT"
+	printf 'version = 1;\n' >"$users/bad@example.com.conf"
+	expect_exit 5 "$M" --config "$conf" show bad@example.com
+	check_match "missing password named" "bad@example.com.conf.*password" "$ERR"
+	expect_exit 5 "$M" --config "$conf" 2fa enroll bad@example.com --qr none
+	expect_exit_input $'pw\n' 5 "$M" --config "$conf" passwd bad@example.com
+	check_eq "an invalid record is not rewritten" "version = 1;" "$(cat "$users/bad@example.com.conf")"
+	rm "$users/bad@example.com.conf"
+
+	# Several problems: each one reported.
+	printf 'garbage\n' >"$users/g1@example.com.conf"
+	printf 'garbage\n' >"$users/g2@example.com.conf"
+	printf 'stray\n' >"$users/README"
+	chmod 600 "$users/g1@example.com.conf" "$users/g2@example.com.conf"
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "three problems, each reported" '(.problems | length) == 3' "$OUT"
+	check_json "a stray file is a problem too" \
+		'any(.problems[]; test("README: not a mailbox record name"))' "$OUT"
+	rm "$users/g1@example.com.conf" "$users/g2@example.com.conf" "$users/README"
+	expect_exit 0 "$M" --config "$conf" check-config
+
+	# An unsafe record is a system error (6).
+	chmod 666 "$users/one@example.com.conf"
+	expect_exit 6 "$M" --config "$conf" --json check-config
+	check_json "writable record reported" \
+		'any(.problems[]; test("one@example.com.conf: file is group- or world-writable"))' \
+		"$OUT"
+	chmod 600 "$users/one@example.com.conf"
+	expect_exit 0 "$M" --config "$conf" check-config
+}
+
+test_bad_settings() {
+	group "invalid mailsec.conf"
+	local dir conf line
+	dir=$TEST_ROOT/badconf
+	conf=$(make_config "$dir" "webmail_services = [ \"webmail\" ];" \
+		"totp = { digits = 9; };")
+	line=$(grep -n 'digits = 9' "$conf" | cut -d: -f1)
+	expect_exit_input $'pw\n' 5 "$M" --config "$conf" add a@example.com
+	check_match "add: error names mailsec.conf and the line" "^mailsecctl: $conf:$line: .*digits" "$ERR"
+	check "nothing created under an invalid mailsec.conf" test ! -e "$dir/users"
+	expect_exit 5 "$M" --config "$conf" list
+	expect_exit 5 "$M" --config "$conf" show a@example.com
+	check_match "show: error names the file and line" "$conf:$line: " "$ERR"
+	expect_exit 5 "$M" --config "$conf" 2fa enroll a@example.com --qr none
+	expect_exit 5 "$M" --config "$conf" check-config
+	check_match "check-config reports it" "^  $conf:$line: " "$OUT"
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "check-config --json reports it" \
+		"(.problems | length) == 1 and (.problems[0] | startswith(\"$conf:$line: \"))" \
+		"$OUT"
+	expect_exit 5 env MAILSEC_CONFIG="$conf" "$M" show a@example.com
+
+	conf=$(make_config "$dir" "no_such_key = 1;")
+	expect_exit 5 "$M" --config "$conf" list
+	check_match "unknown key named with its line" "$conf:3: " "$ERR"
+	conf=$(make_config "$dir" "totp = { period = 10; };")
+	expect_exit 5 "$M" --config "$conf" list
+	conf=$(make_config "$dir" "totp = { algorithm = \"MD5\"; };")
+	expect_exit 5 "$M" --config "$conf" list
+	conf=$(make_config "$dir" "this is not libconfig")
+	expect_exit 5 "$M" --config "$conf" list
+	check_match "syntax error named with its line" "$conf:3: " "$ERR"
+	printf 'users_dir = "relative/users";\n' >"$dir/mailsec.conf"
+	expect_exit 5 "$M" --config "$dir/mailsec.conf" list
+	# A missing mailsec.conf means all defaults (here: /etc/mailsec/users,
+	# which is not touched by a read-only command).
+	expect_exit 0 "$M" --config "$dir/none.conf" --help
+}
+
+test_unsafe_files() {
+	group "unsafe records and directories"
+	local box=safe@example.com record=$USERS_DIR/safe@example.com.conf
+	add_mailbox "$box"
+	chmod 666 "$record"
+	expect_exit 6 "$M" show "$box"
+	check_match "world-writable record named" "$record: file is group- or world-writable" "$ERR"
+	expect_exit 6 "$M" --json list
+	expect_exit_input $'pw\n' 6 "$M" passwd "$box"
+	expect_exit 6 "$M" non-webmail disable "$box"
+	check_eq "refused record left as it was" 666 "$(file_mode "$record")"
+	chmod 620 "$record"
+	expect_exit 6 "$M" show "$box"
+	chmod 602 "$record"
+	expect_exit 6 "$M" show "$box"
+	chmod 600 "$record"
+	expect_exit 0 "$M" show "$box"
+
+	# A symlink in place of the record: refused, the target untouched.
+	local target=$TEST_ROOT/target.conf copy=$TEST_ROOT/target.copy
+	cp -p "$record" "$target"
+	cp -p "$record" "$copy"
+	rm "$record"
+	ln -s "$target" "$record"
+	expect_exit 6 "$M" show "$box"
+	check_match "symlink named" "$record: is a symbolic link" "$ERR"
+	expect_exit_input $'new password\n' 6 "$M" passwd "$box"
+	expect_exit 6 "$M" non-webmail disable "$box"
+	expect_exit 6 "$M" 2fa enroll "$box" --qr none
+	expect_exit 6 "$M" remove "$box"
+	expect_exit_input $'pw\n' 4 "$M" add "$box"
+	check "the symlink target is not modified" cmp -s "$target" "$copy"
+	check "the symlink is still there" test -L "$record"
+	rm "$record"
+
+	# A directory in place of a record.
+	mkdir -m 700 "$record"
+	expect_exit 6 "$M" show "$box"
+	check_match "directory record named" "not a regular file" "$ERR"
+	rmdir "$record"
+	expect_exit 3 "$M" show "$box"
+
+	# Unsafe directories.
+	chmod 777 "$USERS_DIR"
+	expect_exit 6 "$M" list
+	check_match "writable users_dir named" "$USERS_DIR: directory is group- or world-writable" "$ERR"
+	expect_exit_input $'pw\n' 6 "$M" add new@example.com
+	chmod 700 "$USERS_DIR"
+	chmod 770 "$STATE_DIR"
+	expect_exit_input $'pw\n' 6 "$M" add new@example.com
+	check "no record made when state_dir is unsafe" test ! -e "$USERS_DIR/new@example.com.conf"
+	chmod 700 "$STATE_DIR"
+	# A symlinked users_dir is refused, and nothing is written through it.
+	mv "$USERS_DIR" "$TEST_ROOT/users.real"
+	ln -s "$TEST_ROOT/users.real" "$USERS_DIR"
+	expect_exit 6 "$M" list
+	check_match "symlinked users_dir named" "$USERS_DIR: is a symbolic link" "$ERR"
+	expect_exit_input $'pw\n' 6 "$M" add link@example.com
+	check "no record written through the symlink" \
+		test ! -e "$TEST_ROOT/users.real/link@example.com.conf"
+	rm "$USERS_DIR"
+	mv "$TEST_ROOT/users.real" "$USERS_DIR"
+
+	# A symlinked state file is refused too.
+	add_mailbox state@example.com
+	expect_exit 0 "$M" logout state@example.com
+	cp -p "$STATE_DIR/state@example.com.state" "$TEST_ROOT/state.copy"
+	cp -p "$STATE_DIR/state@example.com.state" "$TEST_ROOT/state.target"
+	rm "$STATE_DIR/state@example.com.state"
+	ln -s "$TEST_ROOT/state.target" "$STATE_DIR/state@example.com.state"
+	expect_exit 6 "$M" logout state@example.com
+	check "the state symlink target is not modified" \
+		cmp -s "$TEST_ROOT/state.target" "$TEST_ROOT/state.copy"
+	rm "$STATE_DIR/state@example.com.state"
+	expect_exit 0 "$M" remove state@example.com
+}
+
+test_config_option() {
+	group "--config and MAILSEC_CONFIG"
+	local dir conf bad
+	dir=$TEST_ROOT/other
+	conf=$(make_config "$dir")
+	bad=$(make_config "$TEST_ROOT/bad-env" "totp = { digits = 9; };")
+	expect_exit_input $'pw\n' 0 "$M" --config "$conf" add only-here@example.com
+	check "--config's users_dir used" test -f "$dir/users/only-here@example.com.conf"
+	check "MAILSEC_CONFIG's users_dir not used" test ! -e "$USERS_DIR/only-here@example.com.conf"
+	expect_exit 3 "$M" show only-here@example.com
+	expect_exit 0 env MAILSEC_CONFIG="$conf" "$M" show only-here@example.com
+	expect_exit 0 env MAILSEC_CONFIG="$bad" "$M" --config "$conf" show only-here@example.com
+	expect_exit 0 env MAILSEC_CONFIG="$bad" "$M" show --config="$conf" only-here@example.com
+	expect_exit 5 env MAILSEC_CONFIG="$bad" "$M" show only-here@example.com
+	expect_exit 0 "$M" --json --config "$conf" check-config
+	check_json "check-config reports the --config file" ".config == \"$conf\"" "$OUT"
+	expect_exit 0 "$M" --json check-config
+	check_json "check-config reports MAILSEC_CONFIG" ".config == \"$MAILSEC_CONFIG\"" "$OUT"
+}
+
+test_leftovers() {
+	group "no temporary files left"
+	check_eq "no .tmp-* file anywhere under the test tree" "" \
+		"$(find "$TEST_ROOT" -name '.tmp-*' -print)"
+	check_eq "every record is 0600" "" \
+		"$(find "$TEST_ROOT" -path '*/users/*.conf' -type f ! -perm 600 -print)"
+}
+
+test_usage
+test_add
+test_parallel
+test_show_list
+test_passwd
+test_2fa
+test_qr_files
+test_non_webmail
+test_unlock_logout
+test_remove
+test_check_config
+test_bad_settings
+test_unsafe_files
+test_config_option
+test_leftovers
+finish
