@@ -2,7 +2,7 @@
 # directory T, with PAM from T/pam.d through pam_wrapper (never /etc/pam.d).
 # Sourced by tests/e2e/test_e2e.sh and tests/demo; needs top_srcdir.
 
-IMAP=11143 POP3=11110 WEBMAIL=10143 SUBMISSION=587
+IMAP=11143 POP3=11110 WEBMAIL=10143 SUBMISSION=587 WEBMAIL_SMTP=10587
 PAM_WRAPPER_SO=$(ls /usr/lib/*/libpam_wrapper.so 2>/dev/null | head -n 1)
 
 # mailsec_pam_stacks T MODULE CONFIG [SESSION]: conf/pam.d with the module's
@@ -86,8 +86,11 @@ dovecot_start() {
 	ports_free "$IMAP" "$POP3" "$WEBMAIL" || return 1
 	mkdir -p "$1/mail" && chown dovecot:dovecot "$1/mail"
 	dovecot_conf "$1" >"$1/dovecot.conf"
-	dovecot -c "$1/dovecot.conf" &&
-		wait_port "$IMAP" && wait_port "$POP3" && wait_port "$WEBMAIL"
+	# Its daemons must not keep the caller's stdout open (a pipe would
+	# never close while they run).
+	dovecot -c "$1/dovecot.conf" </dev/null >>"$1/dovecot-start.log" 2>&1 ||
+		{ cat "$1/dovecot-start.log" >&2; return 1; }
+	wait_port "$IMAP" && wait_port "$POP3" && wait_port "$WEBMAIL"
 }
 
 # Postfix's own daemons, then conf/postfix/master.cf's listeners.
@@ -126,12 +129,13 @@ CONF
 
 # postfix_start T: SMTP AUTH on $SUBMISSION through Dovecot (start it first).
 postfix_start() {
-	ports_free "$SUBMISSION" || return 1
+	ports_free "$SUBMISSION" "$WEBMAIL_SMTP" || return 1
 	mkdir -p "$1/postfix" "$1/spool" "$1/pfdata"
 	chown postfix "$1/pfdata"
 	postfix_main_cf "$1" >"$1/postfix/main.cf"
 	postfix_master_cf >"$1/postfix/master.cf"
-	postfix -c "$1/postfix" start >/dev/null 2>&1 && wait_port "$SUBMISSION"
+	postfix -c "$1/postfix" start >/dev/null 2>&1 &&
+		wait_port "$SUBMISSION" && wait_port "$WEBMAIL_SMTP"
 }
 
 # stop_pid FILE: TERM the daemon whose pid FILE holds, and wait for it.

@@ -99,6 +99,9 @@ echo "# non-webmail access off: clients refused, webmail works, no restart"
 check "$MAILSECCTL" non-webmail disable bob@example.com
 client_protocols refused bob@example.com bob-secret
 expect ok "webmail port, access off" -- imap "$WEBMAIL" bob@example.com bob-secret
+expect ok "webmail sends on its trusted listener, access off" -- send "$WEBMAIL_SMTP" bob@example.com "" 127.0.0.1
+expect refused "another host cannot use the webmail's listener" -- send "$WEBMAIL_SMTP" bob@example.com ""
+expect refused "no relay on submission without SMTP AUTH" -- send "$SUBMISSION" bob@example.com ""
 check "$MAILSECCTL" non-webmail enable bob@example.com
 client_protocols ok bob@example.com bob-secret
 
