@@ -3,7 +3,9 @@
  * keeps mailboxes apart. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "fixture.h"
@@ -120,6 +122,79 @@ START_TEST(twenty_wrong_codes_lock_after_max_failures)
 }
 END_TEST
 
+#define GUESSERS 40
+#define GUESSES_EACH 25 /* 1,000 guesses in all */
+
+struct guesser {
+	const char *name;
+	int first;          /* this guesser's first candidate */
+	char valid[5][16];  /* codes of steps -2..2: never guessed */
+};
+
+static bool is_valid_code(const struct guesser *g, const char *code)
+{
+	for (int k = 0; k < 5; k++)
+		if (!strcmp(code, g->valid[k]))
+			return true;
+	return false;
+}
+
+/* In a child: GUESSES_EACH distinct wrong codes, one login each; exits
+ * with how many were not refused (0 expected). */
+static int guess_codes(void *arg)
+{
+	struct guesser *g = arg;
+	int admitted = 0;
+
+	crowd_gate();
+	for (int i = 0, candidate = g->first; i < GUESSES_EACH; candidate++) {
+		char code[16];
+		struct talk talk = { .password = MB_PASSWORD, .code = code };
+
+		snprintf(code, sizeof(code), "%06d", candidate * 7919 % 1000000);
+		if (is_valid_code(g, code))
+			continue;
+		if (pr_auth_quiet("webmail", g->name, &talk) != PAM_AUTH_ERR)
+			admitted++;
+		i++;
+	}
+	return admitted;
+}
+
+/* An attacker who has the password and guesses codes as fast as the host
+ * allows: every guess refused, the lock taken after exactly max_failures,
+ * and the real code refused while it holds. */
+START_TEST(thousand_wrong_codes_in_parallel_all_refused)
+{
+	static struct guesser guessers[GUESSERS];
+	int results[GUESSERS];
+	struct crowd crowd;
+	struct ms_state st;
+	struct mailbox mb;
+	char code[16];
+
+	fx_conf("lockout = { max_failures = 5; within = 300; lock_for = 900; };\n");
+	mb_create(&mb, "alice@example.com", MB_2FA);
+	mb_wait_step_margin(MARGIN);
+	crowd_begin(&crowd);
+	for (int i = 0; i < GUESSERS; i++) {
+		guessers[i].name = mb.name;
+		guessers[i].first = i * GUESSES_EACH * 2;
+		for (int k = -2; k <= 2; k++)
+			mb_code(&mb, k, guessers[i].valid[k + 2]);
+		crowd_spawn(&crowd, guess_codes, &guessers[i]);
+	}
+	crowd_finish(&crowd, results);
+	ck_assert_int_eq(crowd_count(results, GUESSERS, 0), GUESSERS);
+	mb_state(mb.name, &st);
+	ck_assert_msg(st.seq == 5, "%llu failures counted, expected 5",
+		      (unsigned long long)st.seq);
+	ck_assert_int_gt(st.locked_until, time(NULL) + 800);
+	mb_code(&mb, 0, code);
+	pr_expect("webmail", mb.name, MB_PASSWORD, code, PAM_AUTH_ERR, "PC");
+}
+END_TEST
+
 TCase *tcase_parallel(void)
 {
 	TCase *tc = tcase_with_fixture("parallel");
@@ -127,5 +202,6 @@ TCase *tcase_parallel(void)
 	tcase_add_test(tc, same_code_twenty_processes_one_success);
 	tcase_add_test(tc, fifty_mailboxes_at_once);
 	tcase_add_test(tc, twenty_wrong_codes_lock_after_max_failures);
+	tcase_add_test(tc, thousand_wrong_codes_in_parallel_all_refused);
 	return tc;
 }
