@@ -23,14 +23,19 @@ static enum ms_status load(struct ctl *ctl, const struct ms_store *store,
 	return ms_state_load(store, box->name, &box->state, &ctl->err);
 }
 
+/* State first: where an edit changes both, its state change only makes
+ * the state stricter (sessions ended, a code used up), so a state written
+ * before a record save that fails is harmless, while a record written
+ * before a state save that fails would be a change the command reports as
+ * not made (exit 6). */
 static enum ms_status save(struct ctl *ctl, const struct ms_store *store,
 			   struct ctl_mailbox *box)
 {
-	if (box->save_record &&
-	    ms_record_save(store, box->name, &box->record, &ctl->err) != MS_OK)
-		return ctl->err.status;
 	if (box->save_state &&
 	    ms_state_save(store, box->name, &box->state, &ctl->err) != MS_OK)
+		return ctl->err.status;
+	if (box->save_record &&
+	    ms_record_save(store, box->name, &box->record, &ctl->err) != MS_OK)
 		return ctl->err.status;
 	return MS_OK;
 }

@@ -91,6 +91,13 @@ void ms_cfg_destroy(struct ms_cfg *cfg)
 	config_destroy(&cfg->config);
 }
 
+/* libconfig 1.5 does not check its allocations: a key or string it
+ * could not copy reads back as NULL, which is no fault of the file. */
+static enum ms_status out_of_memory(struct ms_cfg *cfg)
+{
+	return ms_fail(cfg->err, MS_SYSTEM, "%s: out of memory", cfg->shown);
+}
+
 enum ms_status ms_cfg_known_keys(struct ms_cfg *cfg,
 				 const config_setting_t *group,
 				 const char *const known[])
@@ -103,6 +110,8 @@ enum ms_status ms_cfg_known_keys(struct ms_cfg *cfg,
 		const char *name = config_setting_name(member);
 		size_t k = 0;
 
+		if (!name) /* libconfig 1.5 lost it to a failed strdup */
+			return out_of_memory(cfg);
 		while (known[k] && strcmp(known[k], name) != 0)
 			k++;
 		if (!known[k])
@@ -131,6 +140,8 @@ enum ms_status ms_cfg_string(struct ms_cfg *cfg, const config_setting_t *group,
 	if (config_setting_type(member) != CONFIG_TYPE_STRING)
 		return ms_cfg_fail(cfg, member, "'%s' must be a string", key);
 	value = config_setting_get_string(member);
+	if (!value)
+		return out_of_memory(cfg);
 	if (strlen(value) >= size)
 		return ms_cfg_fail(cfg, member, "'%s' is longer than %zu bytes",
 				   key, size - 1);
@@ -211,6 +222,8 @@ enum ms_status ms_cfg_string_list(struct ms_cfg *cfg,
 		config_setting_t *item = config_setting_get_elem(list, i);
 		const char *value = config_setting_get_string(item);
 
+		if (!value && config_setting_type(item) == CONFIG_TYPE_STRING)
+			return out_of_memory(cfg);
 		if (!value || !value[0] || strlen(value) >= size ||
 		    !ms_cfg_printable(value))
 			return ms_cfg_fail(cfg, item,

@@ -203,6 +203,45 @@ static bool build(config_t *config, const struct ms_record *record)
 	       build_totp(root, record);
 }
 
+static bool same_totp(const struct ms_record *a, const struct ms_record *b)
+{
+	if (a->totp.status != b->totp.status)
+		return false;
+	if (a->totp.status == MS_TOTP_OFF) /* nothing else is written */
+		return true;
+	if (strcmp(a->totp.secret, b->totp.secret) != 0 ||
+	    a->totp.algorithm != b->totp.algorithm ||
+	    a->totp.digits != b->totp.digits ||
+	    a->totp.period != b->totp.period ||
+	    a->totp.n_recovery != b->totp.n_recovery)
+		return false;
+	for (unsigned i = 0; i < a->totp.n_recovery; i++)
+		if (strcmp(a->totp.recovery[i], b->totp.recovery[i]) != 0)
+			return false;
+	return true;
+}
+
+/* libconfig 1.5 does not check its allocations: one that fails leaves a
+ * key or a value out of what config_write prints, and a record written so
+ * locks its mailbox out. Only text that reads back as `record` will do. */
+static enum ms_status check_format(const char *text,
+				   const struct ms_record *record,
+				   struct ms_error *err)
+{
+	struct ms_record back;
+	bool same = ms_record_parse(text, "record", &back, err) == MS_OK &&
+		    strcmp(back.password, record->password) == 0 &&
+		    back.non_webmail_access == record->non_webmail_access &&
+		    same_totp(&back, record);
+
+	ms_record_wipe(&back);
+	if (!same)
+		return ms_fail(err, MS_SYSTEM,
+			       "cannot format record: it does not read back "
+			       "(out of memory?)");
+	return MS_OK;
+}
+
 enum ms_status ms_record_format(const struct ms_record *record, char **text,
 				struct ms_error *err)
 {
@@ -228,6 +267,10 @@ enum ms_status ms_record_format(const struct ms_record *record, char **text,
 	ms_cfg_destroy(&cfg);
 	if (!buf)
 		return ms_fail(err, MS_SYSTEM, "cannot format record: out of memory");
+	if (check_format(buf, record, err) != MS_OK) {
+		ms_free_secret(buf);
+		return MS_SYSTEM;
+	}
 	*text = buf;
 	return MS_OK;
 }

@@ -54,7 +54,11 @@ enum ms_status ms_file_read(int dir_fd, const char *dir, const char *file,
 
 /* Atomically replaces dir_fd/file by `data`: temp file in the same
  * directory, 0600, write, fsync, rename, fsync the directory. On failure the
- * old file is untouched and no temp file is left. Call under the lock. */
+ * old file is untouched and no temp file is left, but for the last step:
+ * when fsync of the directory fails, the new file is in place and
+ * MS_SYSTEM says that it may not survive a crash. Call under the lock.
+ * A process killed on the way may leave a .tmp-* file: no reader looks at
+ * dot files, and nothing removes them. */
 enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 			       const char *data, size_t len,
 			       struct ms_error *err);
