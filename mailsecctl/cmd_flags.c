@@ -1,9 +1,10 @@
 /* Per-mailbox switches: non-webmail access, the code lockout, webmail
- * sessions. */
+ * sessions and the credential cache. */
 #include "config.h"
 
 #include <stdbool.h>
 
+#include "cache.h"
 #include "commands.h"
 #include "session.h"
 
@@ -26,11 +27,13 @@ static enum ms_status clear_lockout(struct ctl *ctl,
 	return MS_OK;
 }
 
+/* The next login of every client then pays the full hash once more. */
 static enum ms_status end_sessions(struct ctl *ctl,
 				   const struct ms_store *store,
 				   struct ctl_mailbox *box, void *arg)
 {
 	ms_session_clear(&box->state);
+	ms_cache_clear(&box->state);
 	box->save_state = true;
 	return MS_OK;
 }

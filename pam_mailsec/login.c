@@ -3,6 +3,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "handoff.h"
 #include "log.h"
 #include "login.h"
 
@@ -72,11 +73,10 @@ static int load_record(struct login *login)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
-int login_begin(pam_handle_t *pamh, int argc, const char **argv,
-		struct login *login)
+/* What is known before any file is read: items and arguments. */
+static int login_start(pam_handle_t *pamh, int argc, const char **argv,
+		       struct login *login)
 {
-	int rc;
-
 	memset(login, 0, sizeof(*login));
 	login->pamh = pamh;
 	login->store.users_fd = login->store.state_fd = -1;
@@ -84,9 +84,14 @@ int login_begin(pam_handle_t *pamh, int argc, const char **argv,
 	login->rhost_item = item_text(pamh, PAM_RHOST);
 	safe_copy(login->rhost_item, login->rhost, sizeof(login->rhost));
 	login->role = MS_ROLE_UNSET;
-	if (!module_args_parse(pamh, argc, argv, &login->args))
-		return PAM_SERVICE_ERR;
-	rc = load_settings(login);
+	return module_args_parse(pamh, argc, argv, &login->args)
+		       ? PAM_SUCCESS : PAM_SERVICE_ERR;
+}
+
+static int login_read(struct login *login)
+{
+	int rc = load_settings(login);
+
 	if (rc == PAM_SUCCESS) {
 		login->role = ms_policy_role(&login->settings, login->service,
 					     login->args.role);
@@ -95,6 +100,24 @@ int login_begin(pam_handle_t *pamh, int argc, const char **argv,
 	if (rc == PAM_SUCCESS)
 		rc = load_record(login);
 	return rc;
+}
+
+int login_begin(pam_handle_t *pamh, int argc, const char **argv,
+		struct login *login)
+{
+	int rc = login_start(pamh, argc, argv, login);
+
+	return rc == PAM_SUCCESS ? login_read(login) : rc;
+}
+
+int login_begin_account(pam_handle_t *pamh, int argc, const char **argv,
+			struct login *login)
+{
+	int rc = login_start(pamh, argc, argv, login);
+
+	if (rc != PAM_SUCCESS || handoff_take(login))
+		return rc;
+	return login_read(login);
 }
 
 void login_end(struct login *login)

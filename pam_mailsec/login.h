@@ -36,6 +36,12 @@ struct login {
 int login_begin(pam_handle_t *pamh, int argc, const char **argv,
 		struct login *login);
 
+/* The same for the account stage, which takes what the auth stage of this
+ * transaction read when it applies (handoff.h) and reads nothing then:
+ * only name, role, known and record.non_webmail_access are set. */
+int login_begin_account(pam_handle_t *pamh, int argc, const char **argv,
+			struct login *login);
+
 void login_end(struct login *login);
 
 /* One LOG_NOTICE line: mailbox, service, role, rhost and why. */

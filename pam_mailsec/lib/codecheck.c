@@ -105,6 +105,27 @@ static enum ms_code_result judge(const struct ms_settings *settings,
 	return result;
 }
 
+struct judgement {
+	const struct ms_settings *settings;
+	const struct ms_record *record;
+	const char *code;
+	time_t now;
+	const unsigned char *session_tag;
+	enum ms_code_result result;
+};
+
+static bool judge_and_record(struct ms_state *state, void *arg)
+{
+	struct judgement *j = arg;
+
+	j->result = judge(j->settings, j->record, state, j->code, j->now);
+	if (j->session_tag &&
+	    (j->result == MS_CODE_OK || j->result == MS_CODE_RECOVERY_OK))
+		ms_session_add(state, j->session_tag, j->now);
+	/* A locked refusal changes nothing worth a write. */
+	return j->result != MS_CODE_LOCKED;
+}
+
 enum ms_code_result ms_code_check(const struct ms_store *store,
 				  const char *name,
 				  const struct ms_record *record,
@@ -112,22 +133,11 @@ enum ms_code_result ms_code_check(const struct ms_store *store,
 				  const unsigned char *session_tag,
 				  struct ms_error *err)
 {
-	struct ms_state state;
-	enum ms_code_result result = MS_CODE_ERROR;
-	int lock_fd = -1;
+	struct judgement j = { store->settings, record, code, now, session_tag,
+			       MS_CODE_ERROR };
 
-	if (ms_store_lock(store, name, &lock_fd, err) != MS_OK)
+	/* A judgement that cannot be recorded does not count. */
+	if (ms_state_edit(store, name, judge_and_record, &j, err) != MS_OK)
 		return MS_CODE_ERROR;
-	if (ms_state_load(store, name, &state, err) == MS_OK) {
-		result = judge(store->settings, record, &state, code, now);
-		if (session_tag && (result == MS_CODE_OK ||
-				    result == MS_CODE_RECOVERY_OK))
-			ms_session_add(&state, session_tag, now);
-		/* A locked refusal changes nothing worth a write. */
-		if (result != MS_CODE_LOCKED &&
-		    ms_state_save(store, name, &state, err) != MS_OK)
-			result = MS_CODE_ERROR;
-	}
-	ms_store_unlock(lock_fd);
-	return result;
+	return j.result;
 }

@@ -66,3 +66,29 @@ enum ms_status ms_hostkey_get(const struct ms_store *store,
 	status = key_create(store, err);
 	return status == MS_OK ? key_read(store, key, err) : status;
 }
+
+_Static_assert(MS_HOSTKEY_MAC_BYTES == crypto_auth_hmacsha256_BYTES,
+	       "MAC size");
+
+enum ms_status ms_hostkey_mac(const struct ms_store *store,
+			      const char *const parts[], size_t n,
+			      unsigned char mac[MS_HOSTKEY_MAC_BYTES],
+			      struct ms_error *err)
+{
+	unsigned char key[MS_HOSTKEY_BYTES];
+	crypto_auth_hmacsha256_state state;
+
+	if (ms_hostkey_get(store, key, err) != MS_OK) {
+		ms_wipe(key, sizeof(key));
+		return err->status;
+	}
+	crypto_auth_hmacsha256_init(&state, key, sizeof(key));
+	for (size_t i = 0; i < n; i++)
+		crypto_auth_hmacsha256_update(&state,
+					      (const unsigned char *)parts[i],
+					      strlen(parts[i]) + 1);
+	crypto_auth_hmacsha256_final(&state, mac);
+	ms_wipe(key, sizeof(key));
+	ms_wipe(&state, sizeof(state));
+	return MS_OK;
+}

@@ -5,15 +5,7 @@
 #include <sodium.h>
 
 #include "hostkey.h"
-#include "secure.h"
 #include "session.h"
-
-static void tag_part(crypto_auth_hmacsha256_state *mac, const char *text)
-{
-	/* NUL included: parts cannot run into each other. */
-	crypto_auth_hmacsha256_update(mac, (const unsigned char *)text,
-				      strlen(text) + 1);
-}
 
 enum ms_status ms_session_tag(const struct ms_store *store, const char *name,
 			      const struct ms_record *record, const char *rhost,
@@ -21,22 +13,12 @@ enum ms_status ms_session_tag(const struct ms_store *store, const char *name,
 			      unsigned char tag[MS_SESSION_TAG_BYTES],
 			      struct ms_error *err)
 {
-	unsigned char key[MS_HOSTKEY_BYTES];
-	crypto_auth_hmacsha256_state mac;
+	const char *const parts[] = { "mailsec-session-1", name, rhost,
+				      record->password, record->totp.secret,
+				      credential };
 
-	if (ms_hostkey_get(store, key, err) != MS_OK)
-		return err->status;
-	crypto_auth_hmacsha256_init(&mac, key, sizeof(key));
-	tag_part(&mac, "mailsec-session-1");
-	tag_part(&mac, name);
-	tag_part(&mac, rhost);
-	tag_part(&mac, record->password);
-	tag_part(&mac, record->totp.secret);
-	tag_part(&mac, credential);
-	crypto_auth_hmacsha256_final(&mac, tag);
-	ms_wipe(key, sizeof(key));
-	ms_wipe(&mac, sizeof(mac));
-	return MS_OK;
+	return ms_hostkey_mac(store, parts, sizeof(parts) / sizeof(parts[0]),
+			      tag, err);
 }
 
 static bool in_use(const struct ms_session *session)
@@ -98,6 +80,23 @@ void ms_session_clear(struct ms_state *state)
 	memset(state->sessions, 0, sizeof(state->sessions));
 }
 
+struct resume {
+	const unsigned char *tag;
+	time_t now;
+	const struct ms_session_limits *limits;
+	bool hit;
+};
+
+/* Saves only a hit: the use it records is what keeps the session alive. */
+static bool resume_saved(struct ms_state *state, void *arg)
+{
+	struct resume *resume = arg;
+
+	resume->hit = ms_session_resume(state, resume->tag, resume->now,
+					resume->limits);
+	return resume->hit;
+}
+
 enum ms_session_result ms_session_check(const struct ms_store *store,
 					const char *name,
 					const unsigned char tag[MS_SESSION_TAG_BYTES],
@@ -105,19 +104,9 @@ enum ms_session_result ms_session_check(const struct ms_store *store,
 					const struct ms_session_limits *limits,
 					struct ms_error *err)
 {
-	struct ms_state state;
-	enum ms_session_result result = MS_SESSION_ERROR;
-	int lock_fd = -1;
+	struct resume resume = { tag, now, limits, false };
 
-	if (ms_store_lock(store, name, &lock_fd, err) != MS_OK)
+	if (ms_state_edit(store, name, resume_saved, &resume, err) != MS_OK)
 		return MS_SESSION_ERROR;
-	if (ms_state_load(store, name, &state, err) == MS_OK) {
-		result = ms_session_resume(&state, tag, now, limits)
-				 ? MS_SESSION_HIT : MS_SESSION_MISS;
-		if (result == MS_SESSION_HIT &&
-		    ms_state_save(store, name, &state, err) != MS_OK)
-			result = MS_SESSION_ERROR;
-	}
-	ms_store_unlock(lock_fd);
-	return result;
+	return resume.hit ? MS_SESSION_HIT : MS_SESSION_MISS;
 }

@@ -17,16 +17,23 @@
 /* Slot layout, native byte order (the file never leaves the host):
  * magic[4] version u32 seq u64 last_step u64 fail_since i64 fail_count u32
  * locked_until i64 recovery_tag u64 recovery_used u32, MS_STATE_SESSIONS x
- * (tag[32] created i64 last_used i64), zero padding, and a 16-byte BLAKE2b
- * checksum of everything before it. */
+ * (tag[32] created i64 last_used i64), cache (tag[32] verified i64), zero
+ * padding, and a 16-byte BLAKE2b checksum of everything before it.
+ *
+ * Each version only appends fields in what was zero padding before, so an
+ * older slot reads as a newer one whose new fields are empty: version 2
+ * (before the cache) keeps its lockouts, used recovery codes and sessions
+ * across an upgrade. A version this code does not know fails closed. */
 #define SLOT_SIZE 512
 #define CHECKSUM_SIZE 16
 #define STATE_MAGIC "MSST"
-#define STATE_VERSION 2u
+#define STATE_VERSION 3u
+#define STATE_VERSION_OLDEST 2u
 #define FIELDS_SIZE (4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4)
 #define SESSION_SIZE (MS_SESSION_TAG_BYTES + 8 + 8)
-_Static_assert(FIELDS_SIZE + MS_STATE_SESSIONS * SESSION_SIZE + CHECKSUM_SIZE <=
-		       SLOT_SIZE,
+#define CACHE_SIZE (MS_CACHE_TAG_BYTES + 8)
+_Static_assert(FIELDS_SIZE + MS_STATE_SESSIONS * SESSION_SIZE + CACHE_SIZE +
+			       CHECKSUM_SIZE <= SLOT_SIZE,
 	       "state slot too small");
 
 struct cursor {
@@ -72,22 +79,36 @@ static void slot_encode(const struct ms_state *state, uint64_t seq,
 		put(&c, &state->sessions[i].created, sizeof(int64_t));
 		put(&c, &state->sessions[i].last_used, sizeof(int64_t));
 	}
+	put(&c, state->cache.tag, MS_CACHE_TAG_BYTES);
+	put(&c, &state->cache.verified, sizeof(int64_t));
 	checksum(slot, slot + SLOT_SIZE - CHECKSUM_SIZE);
 }
 
-static bool slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
+/* TORN: no magic or a bad checksum (never written, torn, tampered with). */
+enum slot_kind { SLOT_TORN, SLOT_VALID, SLOT_UNKNOWN_VERSION };
+
+/* Every version so far starts magic[4] version u32 seq u64. */
+static enum slot_kind slot_check(const unsigned char slot[SLOT_SIZE],
+				 uint32_t *version, uint64_t *seq)
 {
 	unsigned char sum[CHECKSUM_SIZE];
-	struct cursor c = { slot + 4 };
-	uint32_t version;
 
 	checksum(slot, sum);
 	if (memcmp(slot, STATE_MAGIC, 4) != 0 ||
 	    memcmp(sum, slot + SLOT_SIZE - CHECKSUM_SIZE, CHECKSUM_SIZE) != 0)
-		return false;
-	get(&c, &version, sizeof(version));
-	if (version != STATE_VERSION)
-		return false;
+		return SLOT_TORN;
+	memcpy(version, slot + 4, sizeof(*version));
+	memcpy(seq, slot + 8, sizeof(*seq));
+	if (*version < STATE_VERSION_OLDEST || *version > STATE_VERSION)
+		return SLOT_UNKNOWN_VERSION;
+	return SLOT_VALID;
+}
+
+/* A slot that slot_check found valid. */
+static void slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
+{
+	struct cursor c = { slot + 8 };
+
 	get(&c, &state->seq, sizeof(state->seq));
 	get(&c, &state->last_step, sizeof(state->last_step));
 	get(&c, &state->fail_since, sizeof(state->fail_since));
@@ -100,7 +121,9 @@ static bool slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
 		get(&c, &state->sessions[i].created, sizeof(int64_t));
 		get(&c, &state->sessions[i].last_used, sizeof(int64_t));
 	}
-	return true;
+	/* Zero padding in a version 2 slot: an empty entry. */
+	get(&c, state->cache.tag, MS_CACHE_TAG_BYTES);
+	get(&c, &state->cache.verified, sizeof(int64_t));
 }
 
 static void state_file(const char *name, char *file, size_t size)
@@ -118,18 +141,28 @@ static bool all_zero(const unsigned char *bytes, size_t len)
 }
 
 static enum ms_status read_slots(int fd, const char *shown,
+				 unsigned char slots[2][SLOT_SIZE],
 				 struct ms_state *state, struct ms_error *err)
 {
-	unsigned char slots[2][SLOT_SIZE];
-	struct ms_state candidate[2];
+	uint64_t seq[2];
+	uint32_t version;
 	bool valid[2];
-	ssize_t got = pread(fd, slots, sizeof(slots), 0);
+	ssize_t got = pread(fd, slots, 2 * SLOT_SIZE, 0);
 
 	if (got < 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "read %s", shown);
-	memset(slots[0] + got, 0, sizeof(slots) - (size_t)got);
-	valid[0] = slot_decode(slots[0], &candidate[0]);
-	valid[1] = slot_decode(slots[1], &candidate[1]);
+	memset(slots[0] + got, 0, 2 * SLOT_SIZE - (size_t)got);
+	for (int i = 0; i < 2; i++) {
+		enum slot_kind kind = slot_check(slots[i], &version, &seq[i]);
+
+		/* A newer format (after a downgrade) may hold lockouts and
+		 * used recovery codes this code cannot read: never guess. */
+		if (kind == SLOT_UNKNOWN_VERSION)
+			return ms_fail(err, MS_INVALID,
+				       "%s: state format %u is not known to "
+				       "this version", shown, (unsigned)version);
+		valid[i] = kind == SLOT_VALID;
+	}
 	if (!valid[0] && !valid[1]) {
 		/* Slot 0 as made (zero) means nothing but the first write
 		 * (seq 1, to slot 1) ever happened: the file was never written,
@@ -140,10 +173,8 @@ static enum ms_status read_slots(int fd, const char *shown,
 			return MS_OK;
 		return ms_fail(err, MS_INVALID, "%s: corrupt state", shown);
 	}
-	if (valid[0] && valid[1])
-		*state = candidate[candidate[1].seq > candidate[0].seq];
-	else
-		*state = candidate[valid[1]];
+	slot_decode(slots[valid[0] && valid[1] ? seq[1] > seq[0] : valid[1]],
+		    state);
 	return MS_OK;
 }
 
@@ -152,6 +183,7 @@ enum ms_status ms_state_load(const struct ms_store *store, const char *name,
 {
 	const char *dir = store->settings->state_dir;
 	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	unsigned char slots[2][SLOT_SIZE];
 	enum ms_status status;
 	int fd = -1;
 
@@ -165,8 +197,10 @@ enum ms_status ms_state_load(const struct ms_store *store, const char *name,
 	}
 	if (status != MS_OK)
 		return status;
-	status = read_slots(fd, shown, state, err);
+	status = read_slots(fd, shown, slots, state, err);
 	close(fd);
+	/* Cache entries are keyed digests of passwords. */
+	ms_wipe(slots, sizeof(slots));
 	return status;
 }
 
@@ -208,18 +242,44 @@ enum ms_status ms_state_save(const struct ms_store *store, const char *name,
 	if (status != MS_OK)
 		return status;
 	slot_encode(state, seq, slot);
-	/* No fsync: state is runtime only. After a power cut, a lost
-	 * last_step is harmless: the codes it guards expired long before
-	 * the host is back. */
+	/* No fsync (it would cost ~0.3 ms a login): state is runtime only,
+	 * and what a power cut can lose is the last few seconds of writes.
+	 * A lost last_step is harmless: the codes it guards expired long
+	 * before the host is back. A lost failure count or lock gives back
+	 * guesses nobody can force a power cut to get; a lost recovery-code
+	 * mark lets a code its owner typed seconds before work once more; a
+	 * lost session or cache entry costs one code or one slow hash.
+	 * Records, which hold what an admin decided, keep full fsync
+	 * durability (store.h). */
 	written = pwrite(fd, slot, SLOT_SIZE, (off_t)(seq % 2) * SLOT_SIZE);
 	if (written != SLOT_SIZE)
 		status = written < 0
 			? ms_fail_errno(err, MS_SYSTEM, errno, "write %s", shown)
 			: ms_fail(err, MS_SYSTEM, "write %s: short write", shown);
+	ms_wipe(slot, sizeof(slot));
 	if (close(fd) != 0 && status == MS_OK)
 		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s", shown);
 	if (status == MS_OK)
 		state->seq = seq;
+	return status;
+}
+
+enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
+			     ms_state_edit_fn *edit, void *arg,
+			     struct ms_error *err)
+{
+	struct ms_state state;
+	enum ms_status status;
+	int lock_fd = -1;
+
+	status = ms_store_lock(store, name, &lock_fd, err);
+	if (status != MS_OK)
+		return status;
+	status = ms_state_load(store, name, &state, err);
+	if (status == MS_OK && edit(&state, arg))
+		status = ms_state_save(store, name, &state, err);
+	ms_store_unlock(lock_fd);
+	ms_wipe(&state, sizeof(state));
 	return status;
 }
 

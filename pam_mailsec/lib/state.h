@@ -12,11 +12,13 @@
 #include <time.h>
 
 #include "error.h"
+#include "hostkey.h"
 #include "record.h"
 #include "store.h"
 
 #define MS_STATE_SESSIONS 8 /* webmail sessions kept per mailbox */
-#define MS_SESSION_TAG_BYTES 32
+#define MS_SESSION_TAG_BYTES MS_HOSTKEY_MAC_BYTES
+#define MS_CACHE_TAG_BYTES MS_HOSTKEY_MAC_BYTES
 
 /* A webmail session: the keyed tag of a credential string that passed
  * password and code (session.h); all zero when the entry is free. */
@@ -24,6 +26,13 @@ struct ms_session {
 	unsigned char tag[MS_SESSION_TAG_BYTES];
 	int64_t created;
 	int64_t last_used;
+};
+
+/* The verified-credential cache entry (cache.h): the keyed tag of a password
+ * that passed the slow hash, and when; all zero when empty. */
+struct ms_cache_entry {
+	unsigned char tag[MS_CACHE_TAG_BYTES];
+	int64_t verified;
 };
 
 struct ms_state {
@@ -35,6 +44,7 @@ struct ms_state {
 	uint64_t recovery_tag;  /* ms_recovery_set_tag the marks belong to */
 	uint32_t recovery_used; /* bit i: recovery code i was used */
 	struct ms_session sessions[MS_STATE_SESSIONS];
+	struct ms_cache_entry cache;
 };
 
 /* Reads the newest valid slot; a missing file is a fresh (zero) state. */
@@ -45,6 +55,14 @@ enum ms_status ms_state_load(const struct ms_store *store, const char *name,
  * needed. Call under ms_store_lock. */
 enum ms_status ms_state_save(const struct ms_store *store, const char *name,
 			     struct ms_state *state, struct ms_error *err);
+
+/* The one read-change-write of a mailbox's state: under the mailbox lock,
+ * loads the state, calls `edit` on it, and saves it when `edit` returns
+ * true. Anything but MS_OK means the lock, the load or the save failed. */
+typedef bool ms_state_edit_fn(struct ms_state *state, void *arg);
+enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
+			     ms_state_edit_fn *edit, void *arg,
+			     struct ms_error *err);
 
 enum ms_status ms_state_remove(const struct ms_store *store, const char *name,
 			       struct ms_error *err);

@@ -21,6 +21,7 @@ enum mb_flags {
 	MB_NO_CLIENT = 1u << 2, /* non_webmail_access = false */
 	MB_RECOVERY = 1u << 3,  /* recovery codes (implies a secret) */
 	MB_DIGITS8 = 1u << 4,   /* 8-digit codes */
+	MB_YESCRYPT = 1u << 5,  /* libxcrypt's default hash (slow), not $5$ */
 };
 
 struct mailbox {
@@ -46,6 +47,11 @@ unsigned long long mb_step(int steps);
 const char *mb_join(const char *password, const char *code);
 
 void mb_state(const char *name, struct ms_state *state);
+void mb_state_save(const char *name, struct ms_state *state);
+
+/* The stored record; and writing one back, as mailsecctl edits do. */
+void mb_record_load(const char *name, struct ms_record *record);
+void mb_record_save(const char *name, const struct ms_record *record);
 
 /* What mailsecctl unlock does: the failure counter and the lock zeroed. */
 void mb_unlock(const char *name);

@@ -12,6 +12,8 @@ TCase *tcase_state(void);    /* tc_state.c: state failures fail closed */
 TCase *tcase_session(void);  /* tc_session.c: session=SECONDS */
 TCase *tcase_items(void);    /* tc_items.c: PAM_AUTHTOK, no_password, ... */
 TCase *tcase_parallel(void); /* tc_parallel.c: fork */
+TCase *tcase_cache(void);    /* tc_cache.c: cache_ttl */
+TCase *tcase_handoff(void);  /* tc_handoff.c: auth's read in account */
 
 /* A test case with the temp-tree fixture and a generous timeout. */
 TCase *tcase_with_fixture(const char *name);

@@ -30,6 +30,8 @@ static Suite *module_suite(void)
 	suite_add_tcase(s, tcase_state());
 	suite_add_tcase(s, tcase_session());
 	suite_add_tcase(s, tcase_items());
+	suite_add_tcase(s, tcase_cache());
+	suite_add_tcase(s, tcase_handoff());
 	if (!skip || strcmp(skip, "1") != 0)
 		suite_add_tcase(s, tcase_parallel());
 	return s;

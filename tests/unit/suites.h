@@ -14,6 +14,7 @@ Suite *recovery_suite(void); /* test_recovery.c: one-time codes */
 Suite *state_suite(void);    /* test_state.c: two-slot runtime state */
 Suite *policy_suite(void);   /* test_policy.c: roles and decisions */
 Suite *session_suite(void);  /* test_session.c: webmail sessions */
+Suite *cache_suite(void);    /* test_cache.c: verified-credential cache */
 
 /* test_lock.c: the store's directories and per-mailbox lock, added to the
  * store suite. */

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "helpers.h"
 #include "recovery.h"
 #include "state.h"
@@ -37,6 +39,8 @@ static void full_state(struct ms_state *s, unsigned seed)
 		s->sessions[i].created = 1600000000 + 100 * i + seed;
 		s->sessions[i].last_used = 1600000050 + 100 * i + seed;
 	}
+	memset(s->cache.tag, (int)(0xc0 + seed), MS_CACHE_TAG_BYTES);
+	s->cache.verified = 1700000500 + seed;
 }
 
 /* Equal in every field but seq. */
@@ -55,6 +59,8 @@ static void assert_state_eq(const struct ms_state *a, const struct ms_state *b)
 		ck_assert_int_eq(a->sessions[i].last_used,
 				 b->sessions[i].last_used);
 	}
+	ck_assert_mem_eq(a->cache.tag, b->cache.tag, MS_CACHE_TAG_BYTES);
+	ck_assert_int_eq(a->cache.verified, b->cache.verified);
 }
 
 static void save(struct ms_state *s)
@@ -242,6 +248,65 @@ START_TEST(torn_first_write_is_fresh_state)
 }
 END_TEST
 
+/* Stamps slot `index` with `version` and a checksum that fits. */
+static void restamp(int index, uint32_t version)
+{
+	unsigned char slot[SLOT_SIZE];
+	char path[PATH_MAX];
+	off_t at = (off_t)index * SLOT_SIZE;
+	int fd;
+
+	state_path(path);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, slot, SLOT_SIZE, at), SLOT_SIZE);
+	memcpy(slot + 4, &version, sizeof(version));
+	crypto_generichash(slot + SLOT_SIZE - 16, 16, slot, SLOT_SIZE - 16,
+			   NULL, 0);
+	ck_assert_int_eq(pwrite(fd, slot, SLOT_SIZE, at), SLOT_SIZE);
+	close(fd);
+}
+
+START_TEST(version_2_state_still_loads)
+{
+	struct ms_state in, out;
+
+	/* Version 2 had no cache entry: zero padding where it is now. */
+	full_state(&in, 6);
+	memset(&in.cache, 0, sizeof(in.cache));
+	save(&in); /* seq 1: slot 1 */
+	restamp(1, 2);
+	load(&out);
+	ck_assert_uint_eq(out.seq, 1);
+	assert_state_eq(&in, &out);
+	/* The next write is version 3, beside the older slot. */
+	full_state(&in, 7);
+	in.seq = out.seq;
+	save(&in);
+	load(&out);
+	ck_assert_uint_eq(out.seq, 2);
+	assert_state_eq(&in, &out);
+}
+END_TEST
+
+START_TEST(unknown_version_fails_closed)
+{
+	struct ms_error err = { 0 };
+	struct ms_state s;
+
+	full_state(&s, 8);
+	save(&s);
+	save(&s); /* seq 2 in slot 0, seq 1 in slot 1 */
+	/* The older slot alone is from a newer release (a downgrade): what
+	 * it holds cannot be read, and the other slot is not trusted alone. */
+	restamp(1, 99);
+	ck_assert_int_eq(ms_state_load(&th.store, NAME, &s, &err), MS_INVALID);
+	ck_assert_msg(th_has(err.msg, "format 99"), "%s", err.msg);
+	restamp(1, 1);
+	ck_assert_int_eq(ms_state_load(&th.store, NAME, &s, &err), MS_INVALID);
+}
+END_TEST
+
 START_TEST(file_is_0600_whatever_the_umask)
 {
 	char path[PATH_MAX];
@@ -350,6 +415,8 @@ Suite *state_suite(void)
 	tcase_add_test(file, both_slots_corrupt_is_an_error);
 	tcase_add_test(file, empty_file_is_fresh_state);
 	tcase_add_test(file, torn_first_write_is_fresh_state);
+	tcase_add_test(file, version_2_state_still_loads);
+	tcase_add_test(file, unknown_version_fails_closed);
 	tcase_add_test(file, file_is_0600_whatever_the_umask);
 	tcase_add_test(file, unsafe_file_is_refused);
 	tcase_add_test(file, remove_state);

@@ -1,0 +1,105 @@
+#include "config.h"
+
+#include <limits.h>
+#include <security/pam_ext.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "handoff.h"
+
+#define HANDOFF_DATA "pam_mailsec_handoff"
+#define HANDOFF_MAX_AGE_NS 1000000000LL
+
+struct handoff {
+	int64_t read_at;   /* CLOCK_MONOTONIC, ns */
+	char config[PATH_MAX]; /* config= as given; "" for the default */
+	char service[256];
+	enum ms_role forced; /* role= */
+	char name[MS_NAME_MAX + 1];
+	enum ms_role role;
+	bool known;
+	bool non_webmail_access;
+};
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static const char *config_arg(const struct login *login)
+{
+	return login->args.config ? login->args.config : "";
+}
+
+static void handoff_free(pam_handle_t *pamh, void *data, int error_status)
+{
+	free(data);
+}
+
+static struct handoff *handoff_new(const struct login *login)
+{
+	struct handoff *h = calloc(1, sizeof(*h));
+
+	if (!h || strlen(config_arg(login)) >= sizeof(h->config) ||
+	    strlen(login->service) >= sizeof(h->service)) {
+		free(h);
+		return NULL;
+	}
+	h->read_at = monotonic_ns();
+	strcpy(h->config, config_arg(login));
+	strcpy(h->service, login->service);
+	h->forced = login->args.role;
+	strcpy(h->name, login->name);
+	h->role = login->role;
+	h->known = login->known;
+	h->non_webmail_access = login->record.non_webmail_access;
+	return h;
+}
+
+void handoff_save(const struct login *login, int begun)
+{
+	struct handoff *h = begun == PAM_SUCCESS ? handoff_new(login) : NULL;
+
+	/* NULL replaces (and frees) what an earlier call kept. */
+	if (pam_set_data(login->pamh, HANDOFF_DATA, h,
+			 h ? handoff_free : NULL) != PAM_SUCCESS)
+		free(h);
+}
+
+static bool same_mailbox(pam_handle_t *pamh, const char *name)
+{
+	const void *user = NULL;
+	char canonical[MS_NAME_MAX + 1];
+	struct ms_error err;
+
+	return pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS && user &&
+	       ms_name_canonical(user, canonical, &err) == MS_OK &&
+	       strcmp(canonical, name) == 0;
+}
+
+bool handoff_take(struct login *login)
+{
+	const void *data = NULL;
+	const struct handoff *h;
+
+	if (pam_get_data(login->pamh, HANDOFF_DATA, &data) != PAM_SUCCESS ||
+	    !data)
+		return false;
+	h = data;
+	if (monotonic_ns() - h->read_at > HANDOFF_MAX_AGE_NS ||
+	    h->forced != login->args.role ||
+	    strcmp(h->config, config_arg(login)) != 0 ||
+	    strcmp(h->service, login->service) != 0 ||
+	    !same_mailbox(login->pamh, h->name))
+		return false;
+	strcpy(login->name, h->name);
+	login->role = h->role;
+	login->known = h->known;
+	login->record.non_webmail_access = h->non_webmail_access;
+	return true;
+}
