@@ -48,6 +48,28 @@ static enum ms_status start_enrolment(struct ctl *ctl,
 	return MS_OK;
 }
 
+/* The object, with the SVG inside when ctl->qr_inline: drawn first, so
+ * that a failure prints nothing. */
+static enum ms_status print_enrolment_object(struct ctl *ctl,
+					     const struct ctl_mailbox *box,
+					     const char *uri)
+{
+	char *svg = NULL;
+
+	if (ctl->qr_inline &&
+	    qr_svg_string(uri, &svg, &ctl->err) != MS_OK)
+		return ctl->err.status;
+	out_object_begin(false);
+	out_string("mailbox", "mailbox", box->name);
+	out_string("secret", "secret", box->record.totp.secret);
+	out_string("uri", "uri", uri);
+	if (svg)
+		out_string("qr_svg", "qr-svg", svg);
+	out_object_end();
+	ms_free_secret(svg);
+	return MS_OK;
+}
+
 static enum ms_status print_enrolment(struct ctl *ctl,
 				      const struct ctl_mailbox *box)
 {
@@ -56,13 +78,12 @@ static enum ms_status print_enrolment(struct ctl *ctl,
 	enum ms_status status = ms_totp_uri(&totp, ctl->settings.totp.issuer,
 					    box->name, &uri, &ctl->err);
 
-	if (status != MS_OK)
+	if (status == MS_OK)
+		status = print_enrolment_object(ctl, box, uri);
+	if (status != MS_OK) {
+		ms_free_secret(uri);
 		return status;
-	out_object_begin(false);
-	out_string("mailbox", "mailbox", box->name);
-	out_string("secret", "secret", box->record.totp.secret);
-	out_string("uri", "uri", uri);
-	out_object_end();
+	}
 	fflush(stdout);
 	/* JSON output stays one object: only file forms of the QR code. */
 	if (!out_is_json() || strchr(ctl->qr_spec, ':'))

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "cache.h"
 #include "commands.h"
 #include "log.h"
 #include "output.h"
@@ -16,12 +17,16 @@
 #include "session.h"
 
 /* Reads and hashes a new password before any lock is taken: the hash is
- * the slow part. */
+ * the slow part. `self passwd` has read and checked it already. */
 static enum ms_status new_password_hash(struct ctl *ctl, char hash[MS_HASH_MAX])
 {
 	char password[SECRET_INPUT_MAX + 1];
-	enum ms_status status = secret_read_new_password(password, &ctl->err);
+	enum ms_status status;
 
+	if (ctl->new_password)
+		return ms_password_hash(ctl->new_password, NULL, 0, hash,
+					&ctl->err);
+	status = secret_read_new_password(password, &ctl->err);
 	if (status == MS_OK)
 		status = ms_password_hash(password, NULL, 0, hash, &ctl->err);
 	ms_wipe(password, sizeof(password));
@@ -39,12 +44,12 @@ static enum ms_status create_record(struct ctl *ctl,
 			       box->name);
 	if (status != MS_NOT_FOUND)
 		return status;
-	if (ms_record_save(store, box->name, &box->record, &ctl->err) != MS_OK)
-		return ctl->err.status;
 	/* A state left by an earlier mailbox of that name must not carry
-	 * over (its lockout or used codes). */
+	 * over (its lockout or used codes): gone before the record exists. */
 	if (ms_state_remove(store, box->name, &ctl->err) == MS_SYSTEM)
 		return MS_SYSTEM;
+	if (ms_record_save(store, box->name, &box->record, &ctl->err) != MS_OK)
+		return ctl->err.status;
 	return MS_OK;
 }
 
@@ -172,8 +177,10 @@ static enum ms_status set_password(struct ctl *ctl, const struct ms_store *store
 				   struct ctl_mailbox *box, void *hash)
 {
 	strcpy(box->record.password, hash);
-	/* Sessions already end by construction (session.h); say so plainly. */
+	/* Sessions and the cached password already end by construction
+	 * (session.h, cache.h); say so plainly. */
 	ms_session_clear(&box->state);
+	ms_cache_clear(&box->state);
 	box->save_record = box->save_state = true;
 	return MS_OK;
 }

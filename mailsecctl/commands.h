@@ -18,5 +18,6 @@ enum ms_status cmd_non_webmail_disable(struct ctl *ctl);
 enum ms_status cmd_unlock(struct ctl *ctl);
 enum ms_status cmd_logout(struct ctl *ctl);
 enum ms_status cmd_check_config(struct ctl *ctl);
+enum ms_status cmd_self(struct ctl *ctl);
 
 #endif

@@ -16,6 +16,9 @@ struct ctl {
 	struct ms_settings settings;
 	const char *config_path;
 	const char *qr_spec;      /* 2fa enroll --qr */
+	bool qr_inline;           /* 2fa enroll: the SVG in the object (self) */
+	const char *rhost;        /* self --rhost */
+	const char *new_password; /* passwd: read already (self); NULL: stdin */
 	char *const *args;        /* the command's own arguments */
 	int n_args;
 	struct ms_error err;
@@ -44,7 +47,8 @@ enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
 			     ctl_edit_fn locked, void *arg);
 
 /* Loads the mailbox under its lock, calls `edit`, writes what it changed
- * (record first, atomically), unlocks. On success box holds the result. */
+ * (state first, then the record atomically), unlocks. On success box holds
+ * the result. */
 enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
 			ctl_edit_fn edit, void *arg);
 

@@ -43,9 +43,13 @@ static const struct verb verbs[] = {
 	{ "non-webmail", "disable", 1, 1, cmd_non_webmail_disable, "MAILBOX",
 	  "refuse IMAP, POP3 and SMTP logins (webmail keeps working)", false },
 	{ NULL, "unlock", 1, 1, cmd_unlock, "MAILBOX", "clear a code lockout", false },
-	{ NULL, "logout", 1, 1, cmd_logout, "MAILBOX", "end every webmail session", false },
+	{ NULL, "logout", 1, 1, cmd_logout, "MAILBOX",
+	  "end every webmail session; forget the cached password", false },
 	{ NULL, "check-config", 0, 0, cmd_check_config, "",
 	  "parse mailsec.conf and every record; report each problem", true },
+	{ NULL, "self", 2, 4, cmd_self, "MAILBOX COMMAND [ARG]",
+	  "the webmail's door: --rhost IP, the mailbox's own\n"
+	  "                                credential on stdin; JSON (mailsecctl(8))", false },
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(*verbs))
@@ -107,6 +111,7 @@ static const struct verb *find_verb(int argc, char *const *argv, int *words)
 struct options {
 	const char *config;
 	const char *qr;
+	const char *rhost;
 	bool json, help, version;
 };
 
@@ -116,6 +121,7 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "qr", required_argument, NULL, 'q' },
+		{ "rhost", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -130,6 +136,7 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 		case 'c': opt->config = optarg; break;
 		case 'j': opt->json = true; break;
 		case 'q': opt->qr = optarg; break;
+		case 'r': opt->rhost = optarg; break;
 		case 'h': opt->help = true; break;
 		case 'V': opt->version = true; break;
 		default: return false; /* getopt said why */
@@ -177,9 +184,31 @@ static const struct verb *pick_verb(int argc, char *const *argv,
 	return NULL;
 }
 
+/* self runs for unprivileged callers (sudo): they choose neither the
+ * configuration (sudo's env_reset drops MAILSEC_CONFIG) nor a file to
+ * write. */
+static int check_self_options(const struct verb *verb,
+			      const struct options *opt)
+{
+	const char *refused = NULL;
+
+	if (verb->run != cmd_self && opt->rhost)
+		refused = "--rhost is only for self";
+	else if (verb->run == cmd_self && opt->config)
+		refused = "self takes no --config";
+	else if (verb->run == cmd_self && opt->qr)
+		refused = "self takes no --qr (the JSON of 2fa enroll holds qr_svg)";
+	if (!refused)
+		return MS_OK;
+	fprintf(stderr, "mailsecctl: %s\n", refused);
+	return MS_USAGE;
+}
+
 static int check_arguments(const struct verb *verb, int n_args,
 			   const struct options *opt)
 {
+	if (check_self_options(verb, opt) != MS_OK)
+		return MS_USAGE;
 	if (n_args < verb->min_args || n_args > verb->max_args) {
 		fprintf(stderr, "mailsecctl: %s%s%s: wrong number of arguments\n",
 			verb->group ? verb->group : "", verb->group ? " " : "",
@@ -238,6 +267,7 @@ int main(int argc, char **argv)
 		return exit_code;
 	out_set_json(opt.json);
 	ctl.qr_spec = opt.qr ? opt.qr : "utf8";
+	ctl.rhost = opt.rhost;
 	ctl.config_path = opt.config ? opt.config : getenv("MAILSEC_CONFIG");
 	if (!ctl.config_path || !ctl.config_path[0])
 		ctl.config_path = MAILSEC_CONF_DEFAULT;

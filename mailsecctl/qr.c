@@ -9,6 +9,7 @@
 #include <png.h>
 #include <qrencode.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -247,6 +248,22 @@ static enum ms_status print_terminal(const QRcode *qr, enum qr_form form,
 	return MS_OK;
 }
 
+static QRcode *encode(const char *text, struct ms_error *err)
+{
+	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+
+	if (!qr)
+		ms_fail_errno(err, errno == ENOMEM ? MS_SYSTEM : MS_INVALID,
+			      errno, "cannot encode the URI as a QR code");
+	return qr;
+}
+
+static void encoded_free(QRcode *qr)
+{
+	ms_wipe(qr->data, (size_t)qr->width * (size_t)qr->width);
+	QRcode_free(qr);
+}
+
 enum ms_status qr_render(const char *text, const char *spec, FILE *terminal,
 			 struct ms_error *err)
 {
@@ -259,15 +276,85 @@ enum ms_status qr_render(const char *text, const char *spec, FILE *terminal,
 		return qr_spec_check(spec, err);
 	if (form == QR_NONE)
 		return MS_OK;
-	qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	qr = encode(text, err);
 	if (!qr)
-		return ms_fail_errno(err, errno == ENOMEM ? MS_SYSTEM : MS_INVALID,
-				     errno, "cannot encode the URI as a QR code");
+		return err->status;
 	if (form == QR_UTF8 || form == QR_ANSI)
 		status = print_terminal(qr, form, terminal, err);
 	else
 		status = write_file(qr, form, file, err);
-	ms_wipe(qr->data, (size_t)qr->width * (size_t)qr->width);
-	QRcode_free(qr);
+	encoded_free(qr);
+	return status;
+}
+
+/* A stdio stream into a buffer of known size; without a buffer it only
+ * counts. */
+struct sink {
+	char *buf;
+	size_t len, cap;
+};
+
+static ssize_t sink_write(void *cookie, const char *data, size_t size)
+{
+	struct sink *sink = cookie;
+
+	if (sink->buf) {
+		if (size > sink->cap - sink->len)
+			return 0; /* cannot happen: the count came first */
+		memcpy(sink->buf + sink->len, data, size);
+	}
+	sink->len += size;
+	return (ssize_t)size;
+}
+
+/* Unbuffered, so that no stdio buffer keeps a copy of the picture, and
+ * into memory we allocated ourselves (open_memstream's reallocations would
+ * leave copies in freed memory). */
+static int svg_to_sink(const QRcode *qr, struct sink *sink)
+{
+	cookie_io_functions_t io = { .write = sink_write };
+	FILE *out = fopencookie(sink, "w", io);
+	int ok;
+
+	if (!out)
+		return 0;
+	setvbuf(out, NULL, _IONBF, 0);
+	ok = write_svg(qr, out);
+	return fclose(out) == 0 && ok;
+}
+
+/* Counts, allocates, writes. */
+static enum ms_status svg_string(const QRcode *qr, char **svg,
+				 struct ms_error *err)
+{
+	struct sink sink = { 0 };
+
+	if (!svg_to_sink(qr, &sink))
+		return ms_fail(err, MS_SYSTEM, "cannot draw the QR code");
+	sink.cap = sink.len;
+	sink.len = 0;
+	sink.buf = malloc(sink.cap + 1);
+	if (!sink.buf || !svg_to_sink(qr, &sink) || sink.len != sink.cap) {
+		if (sink.buf)
+			ms_wipe(sink.buf, sink.cap);
+		free(sink.buf);
+		return ms_fail(err, MS_SYSTEM, "cannot draw the QR code");
+	}
+	sink.buf[sink.len] = '\0';
+	*svg = sink.buf;
+	return MS_OK;
+}
+
+enum ms_status qr_svg_string(const char *text, char **svg,
+			     struct ms_error *err)
+{
+	enum ms_status status;
+	QRcode *qr = encode(text, err);
+
+	*svg = NULL;
+	if (!qr)
+		return err->status;
+	status = svg_string(qr, svg, err);
+	encoded_free(qr);
 	return status;
 }

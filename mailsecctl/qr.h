@@ -17,4 +17,10 @@ enum ms_status qr_spec_check(const char *spec, struct ms_error *err);
 enum ms_status qr_render(const char *text, const char *spec, FILE *terminal,
 			 struct ms_error *err);
 
+/* The SVG document of svg:FILE as a new string in *svg, for JSON output
+ * where no file may be written (mailsecctl self). The picture holds the
+ * secret: the caller frees it with ms_free_secret. */
+enum ms_status qr_svg_string(const char *text, char **svg,
+			     struct ms_error *err);
+
 #endif

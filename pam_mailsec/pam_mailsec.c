@@ -9,8 +9,10 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "cache.h"
 #include "codecheck.h"
 #include "credential.h"
+#include "handoff.h"
 #include "log.h"
 #include "login.h"
 #include "password.h"
@@ -23,7 +25,14 @@ struct attempt {
 	bool needs_code;
 	bool use_session;
 	unsigned char session_tag[MS_SESSION_TAG_BYTES];
+	const char *how; /* AUTH_ENV's value once accepted */
 };
+
+/* Tells the application how the code part was met (pam_getenv): "code",
+ * "recovery", "session" (a webmail session resumed: no code this time) or
+ * "password" (none was needed). mailsecctl self wants a fresh code, not a
+ * session, before anything that loosens the mailbox's protection. */
+#define AUTH_ENV "MAILSEC_AUTH"
 
 static int state_error(struct login *login)
 {
@@ -49,6 +58,8 @@ static int check_code(struct login *login, struct attempt *attempt)
 	case MS_CODE_OK:
 	case MS_CODE_RECOVERY_OK:
 		login_debug(login, ms_code_result_reason(result));
+		attempt->how = result == MS_CODE_OK ? AUTH_ENV "=code"
+						    : AUTH_ENV "=recovery";
 		return PAM_SUCCESS;
 	case MS_CODE_ERROR:
 		return state_error(login);
@@ -56,6 +67,24 @@ static int check_code(struct login *login, struct attempt *attempt)
 		login_refused(login, ms_code_result_reason(result));
 		return PAM_AUTH_ERR;
 	}
+}
+
+/* The cache only spares the hash: a cache in trouble (state unreadable,
+ * disk full) must not refuse a password the hash accepts, but an admin
+ * has to know that every login now costs a full hash. */
+static bool password_matches(struct login *login, const char *password)
+{
+	bool cached = false;
+	bool match = ms_cache_verify(&login->store, login->name, &login->record,
+				     password, time(NULL), &cached, &login->err);
+
+	if (login->err.status != MS_OK)
+		ms_log(login->pamh, LOG_ERR,
+		       "credential cache: %s; the password was hashed instead",
+		       login->err.msg);
+	if (cached)
+		login_debug(login, "password matched the credential cache");
+	return match;
 }
 
 static int check_password(struct login *login, const struct credential *cred)
@@ -67,7 +96,7 @@ static int check_password(struct login *login, const struct credential *cred)
 		login_refused(login, "unknown mailbox");
 		return PAM_USER_UNKNOWN;
 	}
-	if (!ms_password_verify(cred->password, login->record.password)) {
+	if (!password_matches(login, cred->password)) {
 		login_refused(login, "bad password");
 		return PAM_AUTH_ERR;
 	}
@@ -125,7 +154,7 @@ static int resume_session(struct login *login, struct attempt *attempt,
 
 static int authenticate(struct login *login)
 {
-	struct attempt attempt = { 0 };
+	struct attempt attempt = { .how = AUTH_ENV "=password" };
 	bool split, resumed = false;
 	int rc;
 
@@ -138,6 +167,9 @@ static int authenticate(struct login *login)
 		rc = resume_session(login, &attempt, &resumed);
 	if (rc == PAM_SUCCESS && !resumed)
 		rc = check_all(login, &attempt);
+	if (rc == PAM_SUCCESS)
+		rc = pam_putenv(login->pamh,
+				resumed ? AUTH_ENV "=session" : attempt.how);
 	/* Later modules see the password alone, without the code. */
 	if (rc == PAM_SUCCESS && attempt.cred.password && attempt.cred.code)
 		rc = pam_set_item(login->pamh, PAM_AUTHTOK,
@@ -153,8 +185,14 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 				   const char **argv)
 {
 	struct login login;
-	int rc = login_begin(pamh, argc, argv, &login);
+	int rc;
 
+	/* No value left from an earlier call on this handle (libpam logs
+	 * an error for deleting an absent one). */
+	if (pam_getenv(pamh, AUTH_ENV))
+		pam_putenv(pamh, AUTH_ENV);
+	rc = login_begin(pamh, argc, argv, &login);
+	handoff_save(&login, rc);
 	if (rc == PAM_SUCCESS)
 		rc = authenticate(&login);
 	login_end(&login);
@@ -171,7 +209,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 				const char **argv)
 {
 	struct login login;
-	int rc = login_begin(pamh, argc, argv, &login);
+	int rc = login_begin_account(pamh, argc, argv, &login);
 
 	if (rc == PAM_SUCCESS && !login.known) {
 		login_refused(&login, "unknown mailbox");

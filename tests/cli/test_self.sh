@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# `mailsecctl self`, the webmail's door (mailsecctl.8, SELF-SERVICE): the
+# built tool authenticates the caller's credential through a `webmail`
+# stack holding the built module (code=append, session=600), under
+# pam_wrapper with the service file in a temp dir, never /etc/pam.d.
+# Cases: who gets in (password, code, session, other address, stale code,
+# other mailbox), what may be done (an allow-list; the rest exits 2), which
+# commands need a fresh code, passwd's stdin lines, and that no credential
+# is ever printed. Needs jq, oathtool and pam_wrapper (else exit 77).
+#
+#   MAILSECCTL=... MAILSEC_MODULE=.../pam_mailsec.so tests/cli/test_self.sh
+
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# The first word: pkg-config --libs ends its output in a blank.
+find_wrapper() {
+	if [ -n "${PAM_WRAPPER_LIB:-}" ]; then
+		echo "$PAM_WRAPPER_LIB"
+	elif pkg-config --exists pam_wrapper 2>/dev/null; then
+		pkg-config --libs pam_wrapper
+	else
+		ldconfig -p 2>/dev/null | awk '/libpam_wrapper\.so /{print $NF; exit}'
+	fi | awk '{print $1}'
+}
+
+WRAPPER=$(find_wrapper)
+if [ -z "$WRAPPER" ] || [ ! -f "$WRAPPER" ]; then
+	echo "SKIP: libpam_wrapper.so not found" >&2
+	exit 77
+fi
+if [ ! -f "${MAILSEC_MODULE:-}" ]; then
+	echo "SKIP: MAILSEC_MODULE does not name the built module" >&2
+	exit 77
+fi
+
+# A wide window gives each login of the run a step of its own (a code is
+# used once, steps only move forward); no lockout in the way of the cases.
+MAILSEC_CONFIG=$(make_config "$MAIN_DIR" \
+	'totp = { window = 10; };' 'lockout = { max_failures = 1000; };')
+PAM_DIR=$TEST_ROOT/pam.d
+mkdir -p "$PAM_DIR"
+cat >"$PAM_DIR/webmail" <<STACK
+auth required $MAILSEC_MODULE config=$MAILSEC_CONFIG code=append session=600
+account required $MAILSEC_MODULE config=$MAILSEC_CONFIG
+STACK
+
+M=$MAILSECCTL
+A=alice@example.com
+A_PW='alice pw 1'
+B_PW='bob pw 2'
+HOST=192.0.2.10
+OTHER_HOST=198.51.100.7
+TRANSCRIPT=$TEST_ROOT/transcript
+SHOW_KEYS='["mailbox","non_webmail_access","2fa","recovery_codes_left","locked_until"]'
+SECRET=""
+NEXT_STEP=1
+CODE=""
+
+# self ARGS...: the tool's self command through the temp `webmail` stack.
+# shellcheck disable=SC2317 # called through sx's "$@"
+self() {
+	LD_PRELOAD=$WRAPPER PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$PAM_DIR \
+		"$M" self "$@"
+}
+
+# sx STDIN CODE ARGS...: `self ARGS` with STDIN, expecting exit CODE; its
+# output is kept for the final look for credentials.
+sx() {
+	local text=$1 code=$2
+	shift 2
+	expect_exit_input "$text" "$code" self "$@"
+	printf '%s\n%s\n' "$OUT" "$ERR" >>"$TRANSCRIPT"
+}
+
+# next_code: CODE, a code newer than every one used so far in this run
+# (not printed: a $(...) subshell would not count the step).
+next_code() {
+	CODE=$(totp "$SECRET" "+$((NEXT_STEP * 30)) seconds")
+	NEXT_STEP=$((NEXT_STEP + 1))
+}
+
+# show_field JQ: a field of `mailsecctl --json show alice` (admin side).
+show_field() {
+	"$M" --json show "$A" | jq -r "$1"
+}
+
+test_command_line() {
+	group "command line: usage errors (exit 2) before any authentication"
+	local cmd
+	sx "$A_PW"$'\n' 2 "$A" status
+	check_match "missing --rhost said" 'rhost IP is required' "$ERR"
+	for cmd in example.com 1.2.3 256.1.1.1 "192.0.2.1 " "::1%lo" "" \
+		"192.0.2.1/24" "$(printf 'a%.0s' {1..300})"; do
+		sx "$A_PW"$'\n' 2 "$A" status --rhost "$cmd"
+	done
+	check_match "bad address said" 'not an IPv4 or IPv6 address' "$ERR"
+	for cmd in remove add list unlock logout check-config "show bob@example.com" \
+		"show $A" "2fa" "2fa bogus" "2fa" "non-webmail" "non-webmail on" \
+		frobnicate "self $A status" STATUS; do
+		# shellcheck disable=SC2086 # the words of a command
+		sx "$A_PW"$'\n' 2 "$A" $cmd --rhost "$HOST"
+	done
+	check_match "refusal names the allowed commands" 'command not allowed' "$ERR"
+	sx "$A_PW"$'\n' 2 "$A" --rhost "$HOST"
+	sx "$A_PW"$'\n' 2 "$A" status extra --rhost "$HOST"
+	sx "$A_PW"$'\n' 2 "$A" 2fa confirm --rhost "$HOST"
+	sx "$A_PW"$'\n' 2 "$A" 2fa confirm 1 2 --rhost "$HOST"
+	sx "$A_PW"$'\n' 2 "$A" passwd bob@example.com --rhost "$HOST"
+	sx "$A_PW"$'\n' 2 "$A" status --rhost "$HOST" --config "$MAILSEC_CONFIG"
+	sx "$A_PW"$'\n' 2 "$A" 2fa enroll --rhost "$HOST" --qr "svg:$TEST_ROOT/qr.svg"
+	check "--qr from self wrote no file" test ! -e "$TEST_ROOT/qr.svg"
+	expect_exit 2 "$M" show "$A" --rhost "$HOST"
+	check_match "--rhost outside self said" 'only for self' "$ERR"
+	sx "$A_PW"$'\n' 5 "../x" status --rhost "$HOST"
+	check "the refused commands changed nothing" test -f "$USERS_DIR/$A.conf"
+	check "no 2FA came of 2fa enroll refused" \
+		test "$(show_field '."2fa"')" = off
+}
+
+test_password_only() {
+	group "2FA off: the password is the credential"
+	sx "$A_PW"$'\n' 0 "$A" status --rhost "$HOST"
+	check_json "status: show's object" "keys_unsorted == $SHOW_KEYS" "$OUT"
+	check_json "status: this mailbox, 2FA off" \
+		".mailbox == \"$A\" and .\"2fa\" == \"off\"" "$OUT"
+	sx "$A_PW"$'\n' 0 Alice@Example.COM status --rhost 2001:db8::5
+	check_json "upper case folded; IPv6 address" ".mailbox == \"$A\"" "$OUT"
+	sx "wrong pw"$'\n' 1 "$A" status --rhost "$HOST"
+	check_eq "nothing on stdout when refused" "" "$OUT"
+	sx "$B_PW"$'\n' 1 "$A" status --rhost "$HOST"
+	sx "$B_PW"$'\n' 0 bob@example.com status --rhost "$HOST"
+	sx "$A_PW"$'\n' 1 carol@example.com status --rhost "$HOST"
+	sx "" 1 "$A" status --rhost "$HOST"
+	sx "$A_PW"$'\n' 0 "$A" non-webmail disable --rhost "$HOST"
+	check_json "non-webmail disable" '.non_webmail_access == false' "$OUT"
+	sx "$A_PW"$'\n' 0 "$A" non-webmail enable --rhost "$HOST"
+	check_json "non-webmail enable: a password is enough with 2FA off" \
+		'.non_webmail_access == true' "$OUT"
+	sx "$A_PW"$'\n' 1 "$A" 2fa recovery --rhost "$HOST"
+	check_match "no recovery codes without 2FA" '2FA is not enabled' "$ERR"
+}
+
+test_enrol() {
+	group "2fa enroll and confirm"
+	local svg
+	sx "$A_PW"$'\n' 0 "$A" 2fa enroll --rhost "$HOST"
+	check_json "enroll: mailbox, secret, uri, qr_svg" \
+		"keys_unsorted == [\"mailbox\",\"secret\",\"uri\",\"qr_svg\"] and .mailbox == \"$A\"" \
+		"$OUT"
+	svg=$(jq -r .qr_svg <<<"$OUT")
+	check_match "qr_svg is an SVG document" '^<svg xmlns=' "$svg"
+	check_match "qr_svg is whole" '^</svg>$' "$svg"
+	SECRET=$(jq -r .secret <<<"$OUT")
+	check_eq "2FA pending" pending "$(show_field '."2fa"')"
+	sx "$A_PW"$'\n'"$(wrong_code "$SECRET")"$'\n' 1 "$A" 2fa confirm - --rhost "$HOST"
+	sx "$A_PW"$'\n'"$(totp "$SECRET")"$'\n' 0 "$A" 2fa confirm - --rhost "$HOST"
+	check_json "confirm: ten recovery codes" \
+		".mailbox == \"$A\" and (.recovery_codes | length) == 10" "$OUT"
+	RECOVERY=$(jq -r '.recovery_codes[0]' <<<"$OUT")
+	check_eq "2FA enabled" enabled "$(show_field '."2fa"')"
+	sx "$A_PW"$'\n' 1 "$A" 2fa enroll --rhost "$HOST"
+}
+
+test_codes() {
+	group "2FA on: password and code, sessions"
+	local string
+	sx "$A_PW"$'\n' 1 "$A" status --rhost "$HOST"
+	sx "$A_PW$(wrong_code "$SECRET")"$'\n' 1 "$A" status --rhost "$HOST"
+	next_code
+	string=$A_PW$CODE
+	SESSION=$string
+	sx "$string"$'\n' 0 "$A" status --rhost "$HOST"
+	check_json "status with 2FA on" '."2fa" == "enabled"' "$OUT"
+	sx "$string"$'\n' 0 "$A" status --rhost "$HOST"
+	check_json "the same string again: the session" ".mailbox == \"$A\"" "$OUT"
+	sx "$string"$'\n' 1 "$A" status --rhost "$OTHER_HOST"
+	sx "$A_PW$(totp "$SECRET" "-30 seconds")"$'\n' 1 "$A" status --rhost "$HOST"
+	sx "$B_PW"$'\n' 1 "$A" status --rhost "$HOST"
+	sx "$string"$'\n' 1 bob@example.com status --rhost "$HOST"
+	sx "$A_PW$RECOVERY"$'\n' 0 "$A" status --rhost "$OTHER_HOST"
+	check_json "a recovery code logs in" '.recovery_codes_left == 9' "$OUT"
+	sx "$A_PW$RECOVERY"$'\n' 0 "$A" status --rhost "$OTHER_HOST"
+	check_json "its string then holds a session" ".mailbox == \"$A\"" "$OUT"
+	sx "$A_PW$RECOVERY"$'\n' 1 "$A" status --rhost "$HOST"
+}
+
+test_fresh_code() {
+	group "what a resumed session may not do"
+	local cmd
+	for cmd in "2fa disable" "2fa recovery" "non-webmail enable"; do
+		# shellcheck disable=SC2086 # the words of a command
+		sx "$SESSION"$'\n' 1 "$A" $cmd --rhost "$HOST"
+		check_match "$cmd: a fresh code is asked for" 'needs a fresh code' "$ERR"
+	done
+	sx "$SESSION"$'\n'"new pw"$'\n' 1 "$A" passwd --rhost "$HOST"
+	check_match "passwd: a fresh code is asked for" 'needs a fresh code' "$ERR"
+	check_eq "2FA still enabled" enabled "$(show_field '."2fa"')"
+	sx "$SESSION"$'\n' 0 "$A" status --rhost "$HOST"
+	check_json "the session still works for status" '."2fa" == "enabled"' "$OUT"
+	sx "$SESSION"$'\n' 0 "$A" non-webmail disable --rhost "$HOST"
+	check_json "a session may turn non-webmail access off" \
+		'.non_webmail_access == false' "$OUT"
+	next_code
+	sx "$A_PW$CODE"$'\n' 0 "$A" non-webmail enable --rhost "$HOST"
+	check_json "with a fresh code it may turn it on" \
+		'.non_webmail_access == true' "$OUT"
+	next_code
+	sx "$A_PW$CODE"$'\n' 0 "$A" 2fa recovery --rhost "$HOST"
+	check_json "fresh recovery codes with a fresh code" \
+		'(.recovery_codes | length) == 10' "$OUT"
+	sx "$A_PW$RECOVERY"$'\n' 1 "$A" status --rhost 203.0.113.9
+}
+
+test_passwd() {
+	group "passwd: old credential on line 1, the new password last"
+	local new='alice new pw 2'
+	next_code
+	sx "$A_PW$CODE"$'\n123456\n'"$new"$'\n' 2 "$A" passwd --rhost "$HOST"
+	check_match "extra line refused" 'must be the last line' "$ERR"
+	next_code
+	sx "$A_PW$CODE"$'\n' 5 "$A" passwd --rhost "$HOST"
+	next_code
+	sx "$A_PW$CODE"$'\n'"$new"$'\n' 0 "$A" passwd --rhost "$HOST"
+	check_json "passwd prints the mailbox" ".mailbox == \"$A\"" "$OUT"
+	sx "$SESSION"$'\n' 1 "$A" status --rhost "$HOST"
+	check_match "the old session ended" 'not authenticated' "$ERR"
+	next_code
+	sx "$A_PW$CODE"$'\n' 1 "$A" status --rhost "$HOST"
+	A_PW=$new
+	next_code
+	sx "$A_PW$CODE"$'\n' 0 "$A" status --rhost "$HOST"
+}
+
+test_disable() {
+	group "2fa disable with a fresh code; then passwd on the password"
+	local pw3='alice third pw'
+	next_code
+	sx "$A_PW$CODE"$'\n' 0 "$A" 2fa disable --rhost "$HOST"
+	check_json "2FA off" '."2fa" == "off"' "$OUT"
+	sx "$A_PW"$'\n' 0 "$A" status --rhost "$HOST"
+	sx "$A_PW"$'\n'"$pw3"$'\n' 0 "$A" passwd --rhost "$HOST"
+	sx "$A_PW"$'\n' 1 "$A" status --rhost "$HOST"
+	A_PW=$pw3
+	sx "$A_PW"$'\n' 0 "$A" status --rhost "$HOST"
+}
+
+test_no_secret_printed() {
+	group "no credential in any output"
+	local pw
+	for pw in 'alice pw 1' 'alice new pw 2' 'alice third pw' "$B_PW" \
+		"$SESSION"; do
+		check_absent "not printed: a credential" "$pw" "$(cat "$TRANSCRIPT")"
+	done
+}
+
+add_mailbox "$A" "$A_PW"
+add_mailbox bob@example.com "$B_PW"
+test_command_line
+test_password_only
+test_enrol
+test_codes
+test_fresh_code
+test_passwd
+test_disable
+test_no_secret_printed
+finish
