@@ -222,7 +222,10 @@ static enum ms_status replace_recovery(struct ctl *ctl,
 	memcpy(box->record.totp.recovery, made->totp.recovery,
 	       sizeof(made->totp.recovery));
 	box->record.totp.n_recovery = made->totp.n_recovery;
-	box->save_record = true;
+	/* New codes usually mean the old ones got out: a webmail session
+	 * begun with one must not outlive them. */
+	ms_session_clear(&box->state);
+	box->save_record = box->save_state = true;
 	return MS_OK;
 }
 

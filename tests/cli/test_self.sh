@@ -211,11 +211,18 @@ test_fresh_code() {
 	check_json "fresh recovery codes with a fresh code" \
 		'(.recovery_codes | length) == 10' "$OUT"
 	sx "$A_PW$RECOVERY"$'\n' 1 "$A" status --rhost 203.0.113.9
+	sx "$A_PW$RECOVERY"$'\n' 1 "$A" status --rhost "$OTHER_HOST"
+	check_match "new recovery codes end the session of an old one" \
+		'not authenticated' "$ERR"
+	sx "$SESSION"$'\n' 1 "$A" status --rhost "$HOST"
 }
 
 test_passwd() {
 	group "passwd: old credential on line 1, the new password last"
 	local new='alice new pw 2'
+	next_code
+	SESSION=$A_PW$CODE
+	sx "$SESSION"$'\n' 0 "$A" status --rhost "$HOST"
 	next_code
 	sx "$A_PW$CODE"$'\n123456\n'"$new"$'\n' 2 "$A" passwd --rhost "$HOST"
 	check_match "extra line refused" 'must be the last line' "$ERR"
