@@ -17,6 +17,7 @@
 
 set -u
 export LC_ALL=C
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 if [ -z "${MAILSECCTL:-}" ] || [ ! -x "$MAILSECCTL" ]; then
 	echo "MAILSECCTL must name the built mailsecctl (got '${MAILSECCTL:-}')" >&2
@@ -33,9 +34,6 @@ TEST_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/mailsec-cli.XXXXXX") || exit 1
 trap 'rm -rf "$TEST_ROOT"' EXIT
 trap 'exit 1' HUP INT TERM
 
-N_PASS=0
-N_FAIL=0
-GROUP=""
 OUT=""   # stdout of the last command run by expect_exit*
 ERR=""   # its stderr
 RC=0     # its exit status
@@ -61,12 +59,6 @@ export MAILSEC_CONFIG
 USERS_DIR=$MAIN_DIR/users
 STATE_DIR=$MAIN_DIR/state
 
-# group NAME: start a group of cases (shown in the output and on failures).
-group() {
-	GROUP=$1
-	printf '\n== %s\n' "$GROUP"
-}
-
 # The command line, readable: the path of the tool shown as "mailsecctl".
 show_command() {
 	local word line=""
@@ -75,22 +67,6 @@ show_command() {
 		line+=$(printf '%q' "$word")" "
 	done
 	printf '%s' "${line% }"
-}
-
-pass() {
-	N_PASS=$((N_PASS + 1))
-	printf 'ok   %s\n' "$1"
-}
-
-# fail DESCRIPTION [DETAIL...]
-fail() {
-	N_FAIL=$((N_FAIL + 1))
-	printf 'FAIL %s%s\n' "${GROUP:+[$GROUP] }" "$1"
-	shift
-	local line
-	for line in "$@"; do
-		printf '     %s\n' "$line"
-	done
 }
 
 # run_input TEXT CMD...: runs CMD with TEXT (exactly, printf %s) on stdin;
@@ -198,21 +174,6 @@ add_mailbox() {
 	expect_exit_input "${2:-secret password}"$'\n' 0 "$MAILSECCTL" add "$1"
 }
 
-# record_field FILE KEY: the string value of `KEY = "..."` in a record.
-record_field() {
-	sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p" "$1"
-}
-
-# totp SECRET [OFFSET]: the TOTP code of SECRET now (or at OFFSET, e.g.
-# "+30 seconds"), SHA1, 6 digits, 30 s: the defaults of mailsec.conf.
-totp() {
-	if [ $# -gt 1 ]; then
-		oathtool --totp -b -N "$2" "$1"
-	else
-		oathtool --totp -b "$1"
-	fi
-}
-
 # wrong_code SECRET: six digits that are no valid code of SECRET within a
 # minute of now either way (the window is one step).
 wrong_code() {
@@ -228,8 +189,3 @@ wrong_code() {
 	done
 }
 
-finish() {
-	printf '\n%d passed, %d failed\n' "$N_PASS" "$N_FAIL"
-	[ "$N_FAIL" -eq 0 ] && exit 0
-	exit 1
-}

@@ -14,17 +14,6 @@
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# The first word: pkg-config --libs ends its output in a blank.
-find_wrapper() {
-	if [ -n "${PAM_WRAPPER_LIB:-}" ]; then
-		echo "$PAM_WRAPPER_LIB"
-	elif pkg-config --exists pam_wrapper 2>/dev/null; then
-		pkg-config --libs pam_wrapper
-	else
-		ldconfig -p 2>/dev/null | awk '/libpam_wrapper\.so /{print $NF; exit}'
-	fi | awk '{print $1}'
-}
-
 WRAPPER=$(find_wrapper)
 if [ -z "$WRAPPER" ] || [ ! -f "$WRAPPER" ]; then
 	echo "SKIP: libpam_wrapper.so not found" >&2

@@ -20,6 +20,7 @@
 
 set -u
 export LC_ALL=C
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 skip() {
 	echo "SKIP: $*"
@@ -39,16 +40,6 @@ if ldd "$MAILSECCTL" 2>/dev/null | grep -q libasan; then
 	skip "sanitizer build: LD_PRELOAD of the fault shim cannot work"
 fi
 
-# The first word: pkg-config --libs ends its output in a blank.
-find_wrapper() {
-	if [ -n "${PAM_WRAPPER_LIB:-}" ]; then
-		echo "$PAM_WRAPPER_LIB"
-	elif pkg-config --exists pam_wrapper 2>/dev/null; then
-		pkg-config --libs pam_wrapper
-	else
-		ldconfig -p 2>/dev/null | awk '/libpam_wrapper\.so /{print $NF; exit}'
-	fi | awk '{print $1}'
-}
 PAM_WRAPPER_SO=$(find_wrapper)
 if [ -z "$PAM_WRAPPER_SO" ] || [ ! -f "$PAM_WRAPPER_SO" ]; then
 	skip "libpam_wrapper.so not found"
@@ -66,30 +57,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-N_PASS=0
-N_FAIL=0
-GROUP=""
-
-group() {
-	GROUP=$1
-	printf '\n== %s\n' "$GROUP"
-}
-
-pass() {
-	N_PASS=$((N_PASS + 1))
-	printf 'ok   %s\n' "$1"
-}
-
-# fail DESCRIPTION [DETAIL...]
-fail() {
-	N_FAIL=$((N_FAIL + 1))
-	printf 'FAIL %s%s\n' "${GROUP:+[$GROUP] }" "$1"
-	shift
-	local line
-	for line in "$@"; do
-		printf '     %s\n' "$line"
-	done
-}
 
 # check DESCRIPTION CMD...: passes when CMD exits 0; its output is shown
 # only on failure.
@@ -101,12 +68,6 @@ check() {
 	else
 		fail "$what" "command: $*" "$(head -n 5 "$out")"
 	fi
-}
-
-finish() {
-	printf '\n%d passed, %d failed\n' "$N_PASS" "$N_FAIL"
-	[ "$N_FAIL" -eq 0 ] && exit 0
-	exit 1
 }
 
 # use_store DIR: DIR/mailsec.conf with users_dir and state_dir in DIR, and
@@ -154,20 +115,9 @@ faulty() {
 	env "${vars[@]}" LD_PRELOAD="$FAULT_SHIM" "$@"
 }
 
-# totp SECRET [OFFSET]: the code of SECRET now (or at OFFSET, e.g. "-30
-# seconds"): SHA1, 6 digits, 30 s, as mailsec.conf defaults.
-totp() {
-	oathtool --totp -b "$1" -N "${2:-now}"
-}
-
 # temp_files DIR...: the names of temp files left in DIRs (none: empty).
 temp_files() {
 	find "$@" -maxdepth 1 -name '.tmp-*' -printf '%f ' 2>/dev/null
-}
-
-# record_field FILE KEY: the string value of `KEY = "..."` in a record.
-record_field() {
-	sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p" "$1"
 }
 
 # password_is PASSWORD RECORD: whether RECORD's hash is PASSWORD's (perl's
