@@ -63,8 +63,14 @@ enum ms_status ms_hostkey_get(const struct ms_store *store,
 
 	if (status != MS_NOT_FOUND)
 		return status;
+	/* Absent (or made by another process meanwhile) is no error: the
+	 * caller must not find one left in `err` after success. */
+	ms_error_clear(err);
 	status = key_create(store, err);
-	return status == MS_OK ? key_read(store, key, err) : status;
+	if (status != MS_OK)
+		return status;
+	ms_error_clear(err);
+	return key_read(store, key, err);
 }
 
 _Static_assert(MS_HOSTKEY_MAC_BYTES == crypto_auth_hmacsha256_BYTES,
