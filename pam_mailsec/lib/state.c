@@ -225,22 +225,15 @@ static enum ms_status open_for_write(const struct ms_store *store,
 	return MS_OK;
 }
 
-enum ms_status ms_state_save(const struct ms_store *store, const char *name,
-			     struct ms_state *state, struct ms_error *err)
+/* Writes `state` as the next slot (seq + 1) of the open state file. */
+static enum ms_status write_slot(int fd, const char *shown,
+				 struct ms_state *state, struct ms_error *err)
 {
-	const char *dir = store->settings->state_dir;
-	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
 	unsigned char slot[SLOT_SIZE];
 	uint64_t seq = state->seq + 1;
-	enum ms_status status;
+	enum ms_status status = MS_OK;
 	ssize_t written;
-	int fd = -1;
 
-	state_file(name, file, sizeof(file));
-	ms_path_shown(shown, dir, file);
-	status = open_for_write(store, file, shown, &fd, err);
-	if (status != MS_OK)
-		return status;
 	slot_encode(state, seq, slot);
 	/* No fsync (it would cost ~0.3 ms a login): state is runtime only,
 	 * and what a power cut can lose is the last few seconds of writes.
@@ -257,11 +250,58 @@ enum ms_status ms_state_save(const struct ms_store *store, const char *name,
 			? ms_fail_errno(err, MS_SYSTEM, errno, "write %s", shown)
 			: ms_fail(err, MS_SYSTEM, "write %s: short write", shown);
 	ms_wipe(slot, sizeof(slot));
-	if (close(fd) != 0 && status == MS_OK)
-		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s", shown);
 	if (status == MS_OK)
 		state->seq = seq;
 	return status;
+}
+
+static enum ms_status close_written(int fd, const char *shown,
+				    enum ms_status status, struct ms_error *err)
+{
+	if (close(fd) != 0 && status == MS_OK)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "close %s", shown);
+	return status;
+}
+
+enum ms_status ms_state_save(const struct ms_store *store, const char *name,
+			     struct ms_state *state, struct ms_error *err)
+{
+	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	enum ms_status status;
+	int fd = -1;
+
+	state_file(name, file, sizeof(file));
+	ms_path_shown(shown, store->settings->state_dir, file);
+	status = open_for_write(store, file, shown, &fd, err);
+	if (status != MS_OK)
+		return status;
+	status = write_slot(fd, shown, state, err);
+	return close_written(fd, shown, status, err);
+}
+
+/* The read-check-write of a login on one descriptor: the state file is
+ * opened once (made if missing), read, and written in place. */
+static enum ms_status edit_open_file(const struct ms_store *store,
+				     const char *name, ms_state_edit_fn *edit,
+				     void *arg, struct ms_state *state,
+				     struct ms_error *err)
+{
+	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	unsigned char slots[2][SLOT_SIZE];
+	enum ms_status status;
+	int fd = -1;
+
+	state_file(name, file, sizeof(file));
+	ms_path_shown(shown, store->settings->state_dir, file);
+	status = open_for_write(store, file, shown, &fd, err);
+	if (status != MS_OK)
+		return status;
+	memset(state, 0, sizeof(*state));
+	status = read_slots(fd, shown, slots, state, err);
+	ms_wipe(slots, sizeof(slots));
+	if (status == MS_OK && edit(state, arg))
+		status = write_slot(fd, shown, state, err);
+	return close_written(fd, shown, status, err);
 }
 
 enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
@@ -275,9 +315,7 @@ enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
 	status = ms_store_lock(store, name, &lock_fd, err);
 	if (status != MS_OK)
 		return status;
-	status = ms_state_load(store, name, &state, err);
-	if (status == MS_OK && edit(&state, arg))
-		status = ms_state_save(store, name, &state, err);
+	status = edit_open_file(store, name, edit, arg, &state, err);
 	ms_store_unlock(lock_fd);
 	ms_wipe(&state, sizeof(state));
 	return status;
