@@ -181,7 +181,7 @@ static int fill_temp(const QRcode *qr, enum qr_form form, int fd)
 	int ok, saved;
 
 	errno = 0;
-	ok = fchmod(fd, 0644) == 0 && (out = fdopen(fd, "w")) != NULL;
+	ok = fchmod(fd, 0600) == 0 && (out = fdopen(fd, "w")) != NULL;
 	ok = ok && (form == QR_PNG ? write_png(qr, out) : write_svg(qr, out));
 	ok = ok && fflush(out) == 0 && fsync(fd) == 0;
 	saved = errno;

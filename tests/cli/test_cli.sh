@@ -495,7 +495,7 @@ test_qr_files() {
 	check "png written" test -s "$dir/qr.png"
 	check_eq "png starts with the PNG signature" "89504e470d0a1a0a" \
 		"$(head -c 8 "$dir/qr.png" | od -An -tx1 | tr -d ' \n')"
-	check_eq "png mode 0644" 644 "$(file_mode "$dir/qr.png")"
+	check_eq "png mode 0600 (it holds the secret)" 600 "$(file_mode "$dir/qr.png")"
 	check_match "png: secret and uri still printed" '^uri: otpauth://totp/' "$OUT"
 
 	expect_exit 0 "$M" --json 2fa enroll "$box" --qr "svg:$dir/qr.svg"
@@ -503,6 +503,7 @@ test_qr_files() {
 	check "svg written" test -s "$dir/qr.svg"
 	check_match "svg is SVG" '<svg ' "$(head -c 400 "$dir/qr.svg")"
 	check_match "svg ends with </svg>" '</svg>' "$(tail -n 2 "$dir/qr.svg")"
+	check_eq "svg mode 0600 (it holds the secret)" 600 "$(file_mode "$dir/qr.svg")"
 
 	expect_exit 0 "$M" 2fa enroll "$box" --qr "png:$dir/qr.png"
 	check "png replaced in place" test -s "$dir/qr.png"
