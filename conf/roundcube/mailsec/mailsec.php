@@ -1,0 +1,299 @@
+<?php
+
+/**
+ * mailsec: the mailbox owner's side of pam_mailsec in Roundcube 1.6.
+ *
+ * - Login: a "Verification code" field, appended to the password (the
+ *   webmail PAM stack's code=append), and the browser's address sent to
+ *   Dovecot before LOGIN (IMAP ID x-originating-ip: PAM_RHOST).
+ * - Settings > Two-factor Authentication and Non-Webmail Access.
+ *
+ * All decisions are taken by `mailsecctl self` (mailsecctl(8),
+ * SELF-SERVICE), run through sudo with the stored login string on stdin;
+ * this plugin only passes it on and shows the JSON that comes back.
+ *
+ * Config: $config['mailsec_ctl'] = ['/usr/bin/sudo', '-n', '/usr/sbin/mailsecctl'];
+ */
+class mailsec extends rcube_plugin
+{
+    /** @var array|null JSON of this request's action, shown on the page */
+    private $result;
+    /** @var string|null what the result is: enroll, codes */
+    private $shown;
+
+    function init()
+    {
+        $this->add_hook('loginform_content', [$this, 'login_form']);
+        $this->add_hook('authenticate', [$this, 'authenticate']);
+        $this->add_hook('storage_connect', [$this, 'storage_connect']);
+        $this->add_hook('preferences_sections_list', [$this, 'sections']);
+        $this->add_hook('preferences_list', [$this, 'prefs_list']);
+        $this->add_hook('preferences_save', [$this, 'prefs_save']);
+    }
+
+    function login_form($form)
+    {
+        $this->add_texts('localization/');
+        $input = new html_inputfield([
+                'name' => '_mailsec_code', 'id' => 'rcmloginmailseccode',
+                'class' => 'form-control', 'autocomplete' => 'one-time-code',
+                'size' => 40, 'maxlength' => 16,
+                'placeholder' => $this->gettext('codeplaceholder'),
+        ]);
+        $form['inputs']['mailsec_code'] = [
+            'title'   => html::label('rcmloginmailseccode', rcube::Q($this->gettext('code'))),
+            'content' => $input->show(),
+        ];
+        return $form;
+    }
+
+    /** code=append: one string for Dovecot; remember how long the code was. */
+    function authenticate($args)
+    {
+        $code = $this->typed_code('_mailsec_code');
+        $_SESSION['mailsec_code_len'] = strlen($code);
+        $args['pass'] .= $code;
+        return $args;
+    }
+
+    /** Before LOGIN, from a login_trusted_networks host: PAM_RHOST. */
+    function storage_connect($args)
+    {
+        $args['preauth_ident'] = array_merge((array) ($args['preauth_ident'] ?? []),
+            ['x-originating-ip' => rcube_utils::remote_addr()]);
+        return $args;
+    }
+
+    function sections($args)
+    {
+        $this->add_texts('localization/');
+        $args['list']['mailsec2fa'] = ['id' => 'mailsec2fa', 'section' => $this->gettext('twofactor')];
+        $args['list']['mailsecaccess'] = ['id' => 'mailsecaccess', 'section' => $this->gettext('nonwebmail')];
+        return $args;
+    }
+
+    function prefs_save($args)
+    {
+        if ($args['section'] != 'mailsec2fa' && $args['section'] != 'mailsecaccess') {
+            return $args;
+        }
+        $this->add_texts('localization/');
+        $do = rcube_utils::get_input_string('_mailsec_do', rcube_utils::INPUT_POST);
+        $fresh = $this->typed_code('_mailsec_code');
+        $stored = rcmail::get_instance()->get_user_password();
+        $password = substr($stored, 0, strlen($stored) - (int) ($_SESSION['mailsec_code_len'] ?? 0));
+        $relogin = false;
+
+        switch ($args['section'] . '/' . $do) {
+        case 'mailsec2fa/enroll':
+            $out = $this->ctl(['2fa', 'enroll'], [$stored]);
+            if ($out) {
+                $_SESSION['mailsec_enroll'] = $out;
+                $this->shown = 'enroll';
+            }
+            break;
+        case 'mailsec2fa/confirm':
+            $out = $this->ctl(['2fa', 'confirm', '-'], [$stored, $fresh]);
+            if ($out) {
+                unset($_SESSION['mailsec_enroll']);
+                $this->shown = 'codes';
+                $relogin = true;
+            }
+            else if (!empty($_SESSION['mailsec_enroll'])) {
+                $this->shown = 'enroll';
+            }
+            break;
+        case 'mailsec2fa/disable':
+            $out = $this->ctl(['2fa', 'disable'], [$password . $fresh]);
+            if ($out) {
+                // Sessions ended; the password alone logs in from now on.
+                $_SESSION['password'] = rcmail::get_instance()->encrypt($password);
+                $_SESSION['mailsec_code_len'] = 0;
+            }
+            break;
+        case 'mailsec2fa/recovery':
+            $out = $this->ctl(['2fa', 'recovery'], [$password . $fresh]);
+            if ($out) {
+                $this->shown = 'codes';
+                $relogin = true;
+            }
+            break;
+        case 'mailsecaccess/enable':
+            $out = $this->ctl(['non-webmail', 'enable'], [$_SESSION['mailsec_code_len'] ? $password . $fresh : $stored]);
+            break;
+        case 'mailsecaccess/disable':
+            $out = $this->ctl(['non-webmail', 'disable'], [$stored]);
+            break;
+        default:
+            // The section's own Save button: nothing to save.
+            $args['abort'] = true;
+            $args['result'] = true;
+            return $args;
+        }
+
+        if ($out) {
+            $this->result = $out;
+            if ($relogin) {
+                // These end every webmail session: the stored string is
+                // no longer accepted, so the next page must be the login.
+                $_SESSION['mailsec_relogin'] = true;
+            }
+        }
+        $args['abort'] = true;
+        $args['result'] = (bool) $out;
+        $args['message'] = 'mailsec.refused';  // shown only when refused
+        return $args;
+    }
+
+    function prefs_list($args)
+    {
+        if ($args['section'] != 'mailsec2fa' && $args['section'] != 'mailsecaccess') {
+            return $args;
+        }
+        $this->add_texts('localization/');
+        if (empty($args['current'])) {
+            // Only listed: a section without options is left out.
+            $args['blocks']['main'] = $this->block('twofactor', ['']);
+            return $args;
+        }
+
+        if (!empty($_SESSION['mailsec_relogin'])) {
+            $status = null;
+        }
+        else {
+            $status = $this->ctl(['status'], [rcmail::get_instance()->get_user_password()]);
+        }
+        $blocks = [];
+        if ($this->shown == 'codes') {
+            $codes = '';
+            foreach ((array) $this->result['recovery_codes'] as $code) {
+                $codes .= html::tag('li', null, html::tag('code', null, rcube::Q($code)));
+            }
+            $codes = html::tag('ul', ['id' => 'mailsec-recovery-codes'], $codes);
+            $blocks['codes'] = $this->block('recoverycodes', [
+                    html::p(null, rcube::Q($this->gettext('recoverynote'))) . $codes,
+                    html::p(null, rcube::Q($this->gettext('relogin')) . ' ' .
+                        html::a(['href' => './?_task=logout&_token=' . rcmail::get_instance()->get_request_token(),
+                            'target' => '_top', 'id' => 'mailsec-relogin', 'class' => 'button'],
+                            rcube::Q($this->gettext('signinagain')))),
+            ]);
+            $args['blocks'] = $blocks;
+            return $args;
+        }
+        if (!$status) {
+            $blocks['main'] = $this->block($args['section'] == 'mailsec2fa' ? 'twofactor' : 'nonwebmail',
+                [html::p('mailsec-error', rcube::Q($this->gettext(
+                    empty($_SESSION['mailsec_relogin']) ? 'unavailable' : 'relogin')))]);
+            $args['blocks'] = $blocks;
+            return $args;
+        }
+
+        $twofa = $status['2fa'] == 'enabled';
+        if ($args['section'] == 'mailsec2fa') {
+            if ($this->shown == 'enroll' && !$twofa) {
+                $e = $_SESSION['mailsec_enroll'];
+                $img = html::img(['src' => 'data:image/svg+xml;base64,' . base64_encode($e['qr_svg']),
+                    'alt' => 'QR code', 'id' => 'mailsec-qr', 'width' => 200, 'height' => 200]);
+                $blocks['main'] = $this->block('twofactor', [
+                        html::p(null, rcube::Q($this->gettext('scannote'))) . $img,
+                        html::p(null, rcube::Q($this->gettext('secret')) . ': ' .
+                            html::tag('code', ['id' => 'mailsec-secret'], rcube::Q($e['secret']))),
+                        $this->code_field('firstcode') . $this->button('confirm', 'confirm', true),
+                ]);
+            }
+            else if ($twofa) {
+                $blocks['main'] = $this->block('twofactor', [
+                        html::p('mailsec-state', rcube::Q($this->gettext('twofaon')) . ' ' .
+                            rcube::Q($this->gettext(['name' => 'codesleft',
+                                'vars' => ['n' => (int) $status['recovery_codes_left']]]))),
+                        $this->code_field('freshcode') . $this->button('disable', 'disable')
+                            . $this->button('recovery', 'newcodes'),
+                ]);
+            }
+            else {
+                $blocks['main'] = $this->block('twofactor', [
+                        html::p('mailsec-state', rcube::Q($this->gettext('twofaoff'))),
+                        $this->button('enroll', 'enable', true),
+                ]);
+            }
+        }
+        else {
+            $on = !empty($status['non_webmail_access']);
+            $rows = [
+                html::p('mailsec-state', rcube::Q($this->gettext($on ? 'accesson' : 'accessoff'))),
+                html::p('mailsec-warning', rcube::Q($this->gettext('accesswarning'))),
+            ];
+            if ($on) {
+                $rows[] = $this->button('disable', 'disable');
+            }
+            else {
+                $rows[] = ($twofa ? $this->code_field('freshcode') : '') . $this->button('enable', 'enable', true);
+            }
+            $blocks['main'] = $this->block('nonwebmail', $rows);
+        }
+        $args['blocks'] = $blocks;
+        return $args;
+    }
+
+    /** Runs `mailsecctl self MAILBOX COMMAND --rhost IP` (argv, no shell),
+     *  LINES on stdin; its JSON object, or null when refused. */
+    private function ctl(array $command, array $lines)
+    {
+        $rcmail = rcmail::get_instance();
+        $argv = array_merge(
+            (array) $rcmail->config->get('mailsec_ctl', ['/usr/bin/sudo', '-n', '/usr/sbin/mailsecctl']),
+            ['self', (string) $_SESSION['username']], $command, ['--rhost', rcube_utils::remote_addr()]);
+        $env = ['PATH' => '/usr/sbin:/usr/bin:/sbin:/bin', 'LC_ALL' => 'C'];
+        if ($config = $rcmail->config->get('mailsec_config')) {
+            $env['MAILSEC_CONFIG'] = $config;   // only where not run through sudo
+        }
+        $proc = proc_open($argv, [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
+            $pipes, null, $env);
+        if (!is_resource($proc)) {
+            rcube::raise_error(['code' => 500, 'message' => 'mailsec: cannot run ' . $argv[0]], true);
+            return null;
+        }
+        fwrite($pipes[0], implode("\n", $lines) . "\n");
+        fclose($pipes[0]);
+        $out = stream_get_contents($pipes[1]);
+        $err = stream_get_contents($pipes[2]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        $status = proc_close($proc);
+        $json = json_decode($out, true);
+        if ($status !== 0 || !is_array($json)) {
+            // mailsecctl never prints a credential (mailsecctl(8))
+            rcube::write_log('errors', 'mailsec: ' . implode(' ', $command) . ": exit $status: " . trim($err));
+            return null;
+        }
+        return $json;
+    }
+
+    private function typed_code($name)
+    {
+        return preg_replace('/\s+/', '', (string) rcube_utils::get_input_string($name, rcube_utils::INPUT_POST));
+    }
+
+    private function block($title, array $rows)
+    {
+        $options = [];
+        foreach ($rows as $i => $row) {
+            $options["row$i"] = ['content' => $row];
+        }
+        return ['name' => rcube::Q($this->gettext($title)), 'options' => $options];
+    }
+
+    private function code_field($label)
+    {
+        $input = new html_inputfield(['name' => '_mailsec_code', 'id' => 'mailsec-code',
+            'class' => 'form-control', 'autocomplete' => 'one-time-code', 'size' => 12, 'maxlength' => 16]);
+        return html::label('mailsec-code', rcube::Q($this->gettext($label))) . ' ' . $input->show() . ' ';
+    }
+
+    private function button($do, $label, $main = false)
+    {
+        return html::tag('button', ['type' => 'submit', 'name' => '_mailsec_do', 'value' => $do,
+            'id' => "mailsec-$do", 'class' => 'button' . ($main ? ' mainaction' : '')],
+            rcube::Q($this->gettext($label))) . ' ';
+    }
+}

@@ -1,0 +1,193 @@
+// The browser half of tests/e2e/test_webmail.sh: Roundcube at URL with the
+// mailsec plugin, driven in headless Debian Chromium by playwright-core.
+// Prints one "ok - ..." / "not ok - ..." line per check; a screenshot of
+// each step goes to SHOTS. Exit 1 if any check failed.
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core'); // from NODE_PATH
+const { URL, SHOTS, MAILBOX, PASSWORD, IMAP_PORT, CLIENT } = process.env;
+
+let failed = 0;
+let step = 0;
+function check(what, ok) {
+  console.log(`${ok ? 'ok' : 'not ok'} - ${what}`);
+  if (!ok) failed++;
+}
+
+// code(offset): the TOTP code of the secret read from the page.
+let secret = '';
+function code(offset) {
+  const args = ['--totp', '-b', secret];
+  if (offset) args.push('-N', offset);
+  return execFileSync('oathtool', args, { encoding: 'utf8' }).trim();
+}
+
+// An IMAP client (not the webmail) logging in with the password: 0 ok, 1 refused.
+function imapClient() {
+  try {
+    execFileSync('python3', [CLIENT, 'imap', '127.0.0.9', IMAP_PORT, MAILBOX],
+      { input: PASSWORD + '\n', stdio: ['pipe', 'ignore', 'ignore'] });
+    return 0;
+  } catch (e) {
+    return e.status;
+  }
+}
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+page.setDefaultTimeout(20000);
+
+async function shot(name) {
+  step++;
+  await page.screenshot({ path: `${SHOTS}/${String(step).padStart(2, '0')}-${name}.png` });
+}
+
+async function login(code) {
+  await page.goto(URL);
+  await page.fill('#rcmloginuser', MAILBOX);
+  await page.fill('#rcmloginpwd', PASSWORD);
+  await page.fill('#rcmloginmailseccode', code);
+  await shot(code ? 'login-with-code' : 'login');
+  await page.click('#rcmloginsubmit');
+  await page.waitForLoadState('networkidle');
+  return page.url().includes('_task=mail');
+}
+
+async function logout() {
+  await page.click('#taskmenu a.logout');
+  await page.waitForSelector('#rcmloginuser');
+}
+
+// The settings section: its form is in the preferences frame.
+const SECTIONS = { mailsec2fa: 'Two-factor Authentication', mailsecaccess: 'Non-Webmail Access' };
+async function section(id) {
+  await page.goto(`${URL}?_task=settings&_action=preferences`);
+  await page.getByText(SECTIONS[id], { exact: true }).click();
+  const frame = page.frameLocator('#preferences-frame');
+  await frame.locator('.mailsec-state, .mailsec-error').first().waitFor();
+  return frame;
+}
+
+async function inbox() {
+  await page.goto(`${URL}?_task=mail&_mbox=INBOX`);
+  await page.waitForSelector('#messagelist tbody tr');
+  return page.url().includes('_task=mail');
+}
+
+try {
+  // 1. Log in without 2FA: the code field left empty.
+  check('login with the password alone, 2FA off', await login(''));
+  await page.waitForSelector('#messagelist tbody tr');
+  await shot('inbox');
+
+  // 2. Settings > Two-factor Authentication > Enable: QR, secret, first code.
+  let frame = await section('mailsec2fa');
+  check('2FA section says off', (await frame.locator('.mailsec-state').innerText()).includes('off'));
+  await shot('settings-2fa-off');
+  await frame.locator('#mailsec-enroll').click();
+  await frame.locator('#mailsec-secret').waitFor();
+  secret = (await frame.locator('#mailsec-secret').innerText()).trim();
+  check('the page shows the secret', /^[A-Z2-7]{16,}$/.test(secret));
+  check('the page shows the QR code',
+    (await frame.locator('#mailsec-qr').getAttribute('src')).startsWith('data:image/svg+xml;base64,'));
+  await shot('settings-2fa-enroll');
+  // The step before now: "now" stays fresh for the next login.
+  await frame.locator('#mailsec-code').fill(code('-30 seconds'));
+  await frame.locator('#mailsec-confirm').click();
+  await frame.locator('#mailsec-recovery-codes').waitFor();
+  check('Confirm shows the recovery codes',
+    (await frame.locator('#mailsec-recovery-codes li').count()) === 10);
+  await shot('settings-2fa-recovery-codes');
+
+  // 3. Log out; the password alone is refused now; password + code is not.
+  // Confirm ended the session (the stored password alone no longer logs
+  // in): the page says so and links to the login.
+  await frame.locator('#mailsec-relogin').click();
+  await page.waitForSelector('#rcmloginuser');
+  check('password alone refused, 2FA on', !(await login('')));
+  await shot('login-refused');
+  check('password + code logs in', await login(code()));
+  await page.waitForSelector('#messagelist tbody tr');
+  await shot('inbox-with-2fa');
+
+  // 4. Several pages: the session holds (Roundcube logs in again each time).
+  await page.click('#messagelist tbody tr:first-child td.subject a');
+  await page.waitForSelector('#messagecontframe');
+  await page.waitForTimeout(1000);
+  await shot('message');
+  check('opened the message',
+    (await page.frameLocator('#messagecontframe').locator('body').innerText()).includes('Hello Alice'));
+  await page.goto(`${URL}?_task=addressbook`);
+  check('address book', page.url().includes('_task=addressbook'));
+  await page.goto(`${URL}?_task=mail&_mbox=Sent`);
+  check('another folder', page.url().includes('_task=mail'));
+  frame = await section('mailsec2fa');
+  check('2FA section says on', (await frame.locator('.mailsec-state').innerText()).includes(' on'));
+  await shot('settings-2fa-on');
+  check('back to the inbox: the session held', await inbox());
+
+  // 5. Non-Webmail Access off: an IMAP client is refused, the webmail works.
+  check('IMAP client works while access is on', imapClient() === 0);
+  frame = await section('mailsecaccess');
+  await shot('settings-non-webmail-on');
+  await frame.locator('#mailsec-disable').click();
+  await frame.locator('#mailsec-enable').waitFor();
+  check('section says access off', (await frame.locator('.mailsec-state').innerText()).includes('off'));
+  await shot('settings-non-webmail-off');
+  check('IMAP client refused with access off', imapClient() === 1);
+  check('webmail still works with access off', await inbox());
+
+  // 6. Send a mail from the webmail (its trusted SMTP listener).
+  await page.goto(`${URL}?_task=mail&_action=compose`);
+  await page.locator('#compose_to input').first().fill('bob@example.com');
+  await page.fill('#compose-subject', 'From the webmail');
+  await page.fill('#composebody', 'Sent with non-webmail access off.');
+  await shot('compose');
+  await page.click('button.send');
+  await page.waitForURL(/_task=mail(?!.*compose)/);
+  await page.waitForLoadState('networkidle');
+  await shot('sent');
+  check('sent: back to the mailbox', !page.url().includes('compose'));
+
+  // 7. The actions that need a fresh code (the stored string is not
+  //    enough), each with a newer step than the login's.
+  frame = await section('mailsecaccess');
+  await frame.locator('#mailsec-enable').click();
+  await page.getByText('Refused: check the code').waitFor();
+  await shot('settings-non-webmail-refused');
+  await frame.locator('#mailsec-enable').waitFor();
+  check('access on again: refused without a fresh code',
+    (await frame.locator('.mailsec-state').innerText()).includes('off'));
+  await frame.locator('#mailsec-code').fill(code('+30 seconds'));
+  await frame.locator('#mailsec-enable').click();
+  await frame.locator('#mailsec-disable').waitFor();
+  check('access on again with a fresh code', imapClient() === 0);
+  check('the webmail session held', await inbox());
+
+  frame = await section('mailsec2fa');
+  await frame.locator('#mailsec-code').fill(code('+60 seconds'));
+  await frame.locator('#mailsec-recovery').click();
+  await frame.locator('#mailsec-recovery-codes').waitFor();
+  const recovery = (await frame.locator('#mailsec-recovery-codes li').first().innerText()).trim();
+  check('new recovery codes', (await frame.locator('#mailsec-recovery-codes li').count()) === 10);
+  await shot('settings-2fa-new-recovery-codes');
+  await frame.locator('#mailsec-relogin').click();
+  await page.waitForSelector('#rcmloginuser');
+  check('password + recovery code logs in', await login(recovery));
+
+  frame = await section('mailsec2fa');
+  await frame.locator('#mailsec-code').fill(code('+90 seconds'));
+  await frame.locator('#mailsec-disable').click();
+  await frame.locator('#mailsec-enroll').waitFor();
+  check('2FA off again', (await frame.locator('.mailsec-state').innerText()).includes('off'));
+  await shot('settings-2fa-disabled');
+  check('the webmail goes on with the password alone', await inbox());
+} catch (e) {
+  check(`scenario: ${e.message.split('\n')[0]}`, false);
+  await shot('failure').catch(() => {});
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
