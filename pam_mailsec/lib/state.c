@@ -204,15 +204,22 @@ enum ms_status ms_state_load(const struct ms_store *store, const char *name,
 	return status;
 }
 
+/* Opens NAME.state read-write, made 0600 if missing; its path for
+ * messages into `shown`. */
 static enum ms_status open_for_write(const struct ms_store *store,
-				     const char *file, const char *shown,
-				     int *fd_out, struct ms_error *err)
+				     const char *name,
+				     char shown[MS_SHOWN_MAX], int *fd_out,
+				     struct ms_error *err)
 {
-	int fd = openat(store->state_fd, file,
+	char file[MS_NAME_MAX + 8];
+	int fd;
+
+	state_file(name, file, sizeof(file));
+	ms_path_shown(shown, store->settings->state_dir, file);
+	fd = openat(store->state_fd, file,
 			O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
 				O_NONBLOCK,
 			0600);
-
 	if (fd < 0)
 		return errno == ELOOP
 			? ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", shown)
@@ -266,13 +273,11 @@ static enum ms_status close_written(int fd, const char *shown,
 enum ms_status ms_state_save(const struct ms_store *store, const char *name,
 			     struct ms_state *state, struct ms_error *err)
 {
-	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	char shown[MS_SHOWN_MAX];
 	enum ms_status status;
 	int fd = -1;
 
-	state_file(name, file, sizeof(file));
-	ms_path_shown(shown, store->settings->state_dir, file);
-	status = open_for_write(store, file, shown, &fd, err);
+	status = open_for_write(store, name, shown, &fd, err);
 	if (status != MS_OK)
 		return status;
 	status = write_slot(fd, shown, state, err);
@@ -286,14 +291,12 @@ static enum ms_status edit_open_file(const struct ms_store *store,
 				     void *arg, struct ms_state *state,
 				     struct ms_error *err)
 {
-	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	char shown[MS_SHOWN_MAX];
 	unsigned char slots[2][SLOT_SIZE];
 	enum ms_status status;
 	int fd = -1;
 
-	state_file(name, file, sizeof(file));
-	ms_path_shown(shown, store->settings->state_dir, file);
-	status = open_for_write(store, file, shown, &fd, err);
+	status = open_for_write(store, name, shown, &fd, err);
 	if (status != MS_OK)
 		return status;
 	memset(state, 0, sizeof(*state));
