@@ -85,10 +85,28 @@ START_TEST(nothing_else_in_dynamic_table)
 }
 END_TEST
 
+/* libpam dlcloses the module on every pam_end: it must stay mapped so the
+ * next login does not load it and its libraries again (-z nodelete).
+ * Check runs each test in a process of its own, so nothing else holds it. */
+START_TEST(stays_loaded_after_dlclose)
+{
+	const char *path = getenv("MAILSEC_MODULE");
+	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
+	ck_assert_msg(handle, "dlopen: %s", dlerror());
+	ck_assert_int_eq(dlclose(handle), 0);
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	ck_assert_msg(handle, "module unloaded by dlclose: the next login "
+			      "would map it again");
+	dlclose(handle);
+}
+END_TEST
+
 static Suite *exports_suite(void)
 {
 	Suite *s = suite_create("exports");
 	TCase *tc = tcase_create("dlopen");
+	TCase *unload = tcase_create("unload");
 
 	tcase_add_checked_fixture(tc, open_module, close_module);
 	tcase_add_loop_test(tc, entry_points_exported, 0,
@@ -97,6 +115,8 @@ static Suite *exports_suite(void)
 			    sizeof(internal) / sizeof(*internal));
 	tcase_add_test(tc, nothing_else_in_dynamic_table);
 	suite_add_tcase(s, tc);
+	tcase_add_test(unload, stays_loaded_after_dlclose);
+	suite_add_tcase(s, unload);
 	return s;
 }
 
