@@ -29,14 +29,14 @@
 
 /* --only: groups of scenarios. */
 static const char *const group_names[] = { "base", "a", "b", "c", "alone",
-					   "pw", "pw8", "d" };
+					   "pw", "pw8", "d", "bc" };
 
 static unsigned group_of(enum sc_id id)
 {
 	static const unsigned char group[SC_COUNT] = {
 		[SC_BASE] = 0,
 		[SC_A] = 1,
-		[SC_B0] = 2, [SC_B] = 2, [SC_BC] = 2,
+		[SC_B0] = 2, [SC_B] = 2, [SC_BC] = 8,
 		[SC_C2] = 3, [SC_C8] = 3, [SC_C32] = 3,
 		[SC_GA] = 4, [SC_GAR] = 4, [SC_OATH] = 4,
 		[SC_PW_GA] = 5, [SC_PW_GAR] = 5, [SC_PW_OATH] = 5,
@@ -63,7 +63,7 @@ static void usage(FILE *out)
 		"  --module        pam_mailsec.so (default $MAILSEC_MODULE, else the built one)\n"
 		"  --ga, --oath    pam_google_authenticator.so, pam_oath.so (default: libpam's dir)\n"
 		"  --dir           where the stores are made (default $TMPDIR or /tmp)\n"
-		"  --only          run only these groups: base a b c alone pw pw8 d\n"
+		"  --only          run only these groups: base a b bc c alone pw pw8 d\n"
 		"  --keep          keep the stores\n"
 		"  --console       leave /dev/console alone (see the notes printed)\n");
 }
@@ -108,8 +108,11 @@ static bool parse_only(const char *text)
 
 static bool selected(enum sc_id id)
 {
-	/* (b0) makes the state files (b) and (c) are to find. */
-	if (id == SC_B0 && opt.only & (1u << group_of(SC_C2)))
+	/* (b0) makes the state files (b), (bc) and (c) are to find. */
+	if (id == SC_B0 && opt.only & (1u << group_of(SC_C2) | 1u << group_of(SC_BC)))
+		return true;
+	/* "b" keeps naming all three webmail scenarios. */
+	if (id == SC_BC && opt.only & (1u << group_of(SC_B)))
 		return true;
 	return !opt.only || (opt.only & (1u << group_of(id)));
 }
