@@ -129,44 +129,27 @@ static enum ms_status parse_settings(const char *text, const char *path,
 	return status;
 }
 
-static enum ms_status split_path(const char *path, char *dir, char *file)
+/* A path whose last component names a file, not a directory. */
+static bool is_file_path(const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	size_t len = strlen(path);
 
-	if (strlen(path) >= PATH_MAX)
-		return MS_INVALID;
-	if (!slash) {
-		strcpy(dir, ".");
-		strcpy(file, path);
-	} else {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-		if (slash == path)
-			strcpy(dir, "/");
-		strcpy(file, slash + 1);
-	}
-	return file[0] ? MS_OK : MS_INVALID;
+	return len > 0 && len < PATH_MAX && path[len - 1] != '/';
 }
 
 enum ms_status ms_settings_load(const char *path, struct ms_settings *settings,
 				struct ms_error *err)
 {
-	char dir[PATH_MAX], file[PATH_MAX];
 	char *text = NULL;
 	size_t len;
 	enum ms_status status;
-	int dir_fd;
 
 	ms_settings_defaults(settings);
-	if (split_path(path, dir, file) != MS_OK)
+	if (!is_file_path(path))
 		return ms_fail(err, MS_INVALID, "%s: not a file path", path);
 	strcpy(settings->path, path);
-	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0)
-		return errno == ENOENT ? MS_OK
-		       : ms_fail_errno(err, MS_SYSTEM, errno, "%s", dir);
-	status = ms_file_read(dir_fd, dir, file, &text, &len, err);
-	close(dir_fd);
+	status = ms_file_read_path(path, &text, &len, err);
+	/* No file (or no directory): the defaults. */
 	if (status == MS_NOT_FOUND)
 		return MS_OK;
 	if (status != MS_OK)

@@ -107,24 +107,31 @@ void ms_store_close(struct ms_store *store)
 	store->users_fd = store->state_fd = -1;
 }
 
+/* The checks of ms_fd_check on a stat already taken. */
+static enum ms_status stat_check(const struct stat *st, const char *shown,
+				 struct ms_error *err)
+{
+	if (!S_ISREG(st->st_mode))
+		return ms_fail(err, MS_SYSTEM, "%s: not a regular file", shown);
+	if (!trusted_owner(st->st_uid))
+		return ms_fail(err, MS_SYSTEM, "%s: owned by uid %u, not root",
+			       shown, (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return ms_fail(err, MS_SYSTEM,
+			       "%s: file is group- or world-writable", shown);
+	if (st->st_size > MS_FILE_MAX)
+		return ms_fail(err, MS_SYSTEM, "%s: larger than %d bytes",
+			       shown, MS_FILE_MAX);
+	return MS_OK;
+}
+
 enum ms_status ms_fd_check(int fd, const char *shown, struct ms_error *err)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
-	if (!S_ISREG(st.st_mode))
-		return ms_fail(err, MS_SYSTEM, "%s: not a regular file", shown);
-	if (!trusted_owner(st.st_uid))
-		return ms_fail(err, MS_SYSTEM, "%s: owned by uid %u, not root",
-			       shown, (unsigned)st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return ms_fail(err, MS_SYSTEM,
-			       "%s: file is group- or world-writable", shown);
-	if (st.st_size > MS_FILE_MAX)
-		return ms_fail(err, MS_SYSTEM, "%s: larger than %d bytes",
-			       shown, MS_FILE_MAX);
-	return MS_OK;
+	return stat_check(&st, shown, err);
 }
 
 static enum ms_status open_error(int errnum, const char *shown,
@@ -137,17 +144,21 @@ static enum ms_status open_error(int errnum, const char *shown,
 	return ms_fail_errno(err, MS_SYSTEM, errnum, "%s", shown);
 }
 
-enum ms_status ms_file_open(int dir_fd, const char *dir, const char *file,
-			    int *fd_out, struct ms_error *err)
+/* Opens dir_fd/file read-only and checks it; `st` is what was checked. */
+static enum ms_status open_checked(int dir_fd, const char *file,
+				   const char *shown, int *fd_out,
+				   struct stat *st, struct ms_error *err)
 {
-	char shown[MS_SHOWN_MAX];
-	int fd = -1;
+	int fd = openat(dir_fd, file, O_RDONLY | OPEN_FLAGS);
 
-	ms_path_shown(shown, dir, file);
-	fd = openat(dir_fd, file, O_RDONLY | OPEN_FLAGS);
 	if (fd < 0)
 		return open_error(errno, shown, err);
-	if (ms_fd_check(fd, shown, err) != MS_OK) {
+	if (fstat(fd, st) != 0) {
+		ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
+		close(fd);
+		return MS_SYSTEM;
+	}
+	if (stat_check(st, shown, err) != MS_OK) {
 		close(fd);
 		return err->status;
 	}
@@ -155,43 +166,53 @@ enum ms_status ms_file_open(int dir_fd, const char *dir, const char *file,
 	return MS_OK;
 }
 
+enum ms_status ms_file_open(int dir_fd, const char *dir, const char *file,
+			    int *fd_out, struct ms_error *err)
+{
+	char shown[MS_SHOWN_MAX];
+	struct stat st;
+
+	ms_path_shown(shown, dir, file);
+	return open_checked(dir_fd, file, shown, fd_out, &st, err);
+}
+
+/* Reads a regular file until its end or `cap` bytes. A regular file's read
+ * returns fewer bytes than asked only at its end, so a short read ends the
+ * loop without the extra read() that would return 0: one syscall fewer for
+ * each file a login reads. */
 static enum ms_status read_all(int fd, const char *shown, char *buf,
 			       size_t cap, size_t *len, struct ms_error *err)
 {
 	size_t got = 0;
 
 	while (got < cap) {
-		ssize_t n = read(fd, buf + got, cap - got);
+		size_t want = cap - got;
+		ssize_t n = read(fd, buf + got, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return ms_fail_errno(err, MS_SYSTEM, errno, "read %s",
 					     shown);
-		if (n == 0)
-			break;
 		got += (size_t)n;
+		if ((size_t)n < want)
+			break;
 	}
 	*len = got;
 	return MS_OK;
 }
 
-/* Reads an open, checked file into a heap buffer of its own size: a
- * login reads two or three small files, and a buffer of the cap, zeroed
- * and wiped each time, was most of the module's own cost. */
-static enum ms_status read_sized(int fd, const char *shown, char **data,
-				 size_t *len, struct ms_error *err)
+/* Reads an open, checked file of `size` bytes into a heap buffer of its
+ * own size: a login reads two or three small files, and a buffer of the
+ * cap, zeroed and wiped each time, was most of the module's own cost. */
+static enum ms_status read_sized(int fd, off_t size, const char *shown,
+				 char **data, size_t *len, struct ms_error *err)
 {
-	struct stat st;
-	size_t cap;
-	char *buf;
+	/* One byte more than fstat said tells a file that grew meanwhile. */
+	size_t cap = (size_t)size + 1;
+	char *buf = malloc(cap + 1);
 	enum ms_status status;
 
-	if (fstat(fd, &st) != 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
-	/* One byte more than fstat said tells a file that grew meanwhile. */
-	cap = (size_t)st.st_size + 1;
-	buf = malloc(cap + 1);
 	if (!buf)
 		return ms_fail(err, MS_SYSTEM, "%s: out of memory", shown);
 	status = read_all(fd, shown, buf, cap, len, err);
@@ -211,20 +232,35 @@ static enum ms_status read_sized(int fd, const char *shown, char **data,
 	return MS_OK;
 }
 
+static enum ms_status read_checked(int dir_fd, const char *file,
+				   const char *shown, char **data, size_t *len,
+				   struct ms_error *err)
+{
+	struct stat st;
+	enum ms_status status;
+	int fd = -1;
+
+	status = open_checked(dir_fd, file, shown, &fd, &st, err);
+	if (status != MS_OK)
+		return status;
+	status = read_sized(fd, st.st_size, shown, data, len, err);
+	close(fd);
+	return status;
+}
+
 enum ms_status ms_file_read(int dir_fd, const char *dir, const char *file,
 			    char **data, size_t *len, struct ms_error *err)
 {
 	char shown[MS_SHOWN_MAX];
-	enum ms_status status;
-	int fd = -1;
 
 	ms_path_shown(shown, dir, file);
-	status = ms_file_open(dir_fd, dir, file, &fd, err);
-	if (status != MS_OK)
-		return status;
-	status = read_sized(fd, shown, data, len, err);
-	close(fd);
-	return status;
+	return read_checked(dir_fd, file, shown, data, len, err);
+}
+
+enum ms_status ms_file_read_path(const char *path, char **data, size_t *len,
+				 struct ms_error *err)
+{
+	return read_checked(AT_FDCWD, path, path, data, len, err);
 }
 
 static enum ms_status write_all(int fd, const char *shown, const char *data,

@@ -52,6 +52,11 @@ enum ms_status ms_file_open(int dir_fd, const char *dir, const char *file,
 enum ms_status ms_file_read(int dir_fd, const char *dir, const char *file,
 			    char **data, size_t *len, struct ms_error *err);
 
+/* ms_file_read of a path: its last component must not be a symlink, its
+ * parents are the admin's. */
+enum ms_status ms_file_read_path(const char *path, char **data, size_t *len,
+				 struct ms_error *err);
+
 /* Atomically replaces dir_fd/file by `data`: temp file in the same
  * directory, 0600, write, fsync, rename, fsync the directory. On failure the
  * old file is untouched and no temp file is left, but for the last step:

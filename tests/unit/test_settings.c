@@ -195,6 +195,22 @@ START_TEST(foreign_owner_is_refused)
 }
 END_TEST
 
+START_TEST(not_a_file_is_refused)
+{
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	ck_assert_int_eq(ms_settings_load("", &s, &err), MS_INVALID);
+	snprintf(path, sizeof(path), "%s/", th.dir);
+	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_INVALID);
+	ck_assert(th_has(err.msg, "not a file path"));
+	/* A directory named like the file is not read as defaults. */
+	ck_assert_int_eq(ms_settings_load(th.dir, &s, &err), MS_SYSTEM);
+	ck_assert(th_has(err.msg, "not a regular file"));
+}
+END_TEST
+
 START_TEST(webmail_service_lookup)
 {
 	char path[PATH_MAX];
@@ -231,6 +247,7 @@ Suite *settings_suite(void)
 	tcase_add_test(tc, writable_by_others_is_refused);
 	tcase_add_test(tc, symlink_is_refused);
 	tcase_add_test(tc, foreign_owner_is_refused);
+	tcase_add_test(tc, not_a_file_is_refused);
 	tcase_add_test(tc, webmail_service_lookup);
 	suite_add_tcase(s, tc);
 	return s;
