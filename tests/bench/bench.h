@@ -47,6 +47,7 @@ struct modules {
 	char mailsec[PATH_MAX];
 	char ga[PATH_MAX];   /* "" when not installed */
 	char oath[PATH_MAX]; /* "" when not installed */
+	char permit[PATH_MAX]; /* pam_permit.so, "" when not found */
 	char ga_user[64];    /* user= of pam_google_authenticator: the euid's */
 };
 
@@ -120,6 +121,7 @@ struct scenario {
 	bool warmup;        /* one untimed pass over the mailboxes first */
 	unsigned logins;    /* at most */
 	double seconds;     /* at most, then the pass in progress is cut */
+	const char *keep_loaded; /* a module the process holds open, or NULL */
 };
 
 struct result {
@@ -158,7 +160,7 @@ struct bench_opts {
 };
 
 enum sc_id {
-	SC_BASE, SC_A, SC_B0, SC_B, SC_BC, SC_C2, SC_C8, SC_C32,
+	SC_BASE, SC_BASE_KEPT, SC_A, SC_B0, SC_B, SC_BC, SC_C2, SC_C8, SC_C32,
 	SC_GA, SC_GAR, SC_OATH, SC_PW_GA, SC_PW_GAR, SC_PW_OATH,
 	SC_PW_GA8, SC_PW_GAR8, SC_PW_OATH8, SC_D0, SC_D1, SC_COUNT
 };

@@ -33,6 +33,9 @@ void report_intro(const struct bench_opts *o, const char *fast_hash,
 	       15, fast_hash, fast_us, slow_hash, slow_us);
 	printf("legend:\n"
 	       "  base      libpam + pam_permit, no module work: the floor of any login\n"
+	       "  base'     the same with pam_permit held open by the process, so libpam's\n"
+	       "            dlopen/dlclose do not map and unmap it: libpam's own cost, and a\n"
+	       "            -z nodelete module's (pam_mailsec) after the first login of a process\n"
 	       "  (a)       pam_mailsec, imap stack (role=client): password only\n"
 	       "  (b)       pam_mailsec, webmail stack (role=webmail code=prompt): password + "
 	       "TOTP code, distinct mailboxes in turn\n"
@@ -94,6 +97,30 @@ static void print_ratio(const char *name, const struct result *a,
 		printf("   %s -", name);
 }
 
+/* "  NAME 123 µs", p50 beyond libpam's own cost (base'). */
+static void print_own(const char *name, const struct result *x,
+		      const struct result *kept)
+{
+	if (x->ran)
+		printf("   %s %.0f µs", name, x->p50_us - kept->p50_us);
+	else
+		printf("   %s -", name);
+}
+
+/* What each module adds to a login beyond libpam itself, loading
+ * included: the part of the comparison a module can change. */
+static void report_own_work(const struct result *r)
+{
+	if (!r[SC_BASE_KEPT].ran)
+		return;
+	printf("  beyond libpam, p50 - base' (%.0f µs):", r[SC_BASE_KEPT].p50_us);
+	print_own("(bc)", &r[SC_BC], &r[SC_BASE_KEPT]);
+	print_own("GA", &r[SC_GA], &r[SC_BASE_KEPT]);
+	print_own("GA-r", &r[SC_GAR], &r[SC_BASE_KEPT]);
+	print_own("oath", &r[SC_OATH], &r[SC_BASE_KEPT]);
+	printf("\n");
+}
+
 void report_ratios(const struct size_run *sr)
 {
 	const struct result *r = sr->r;
@@ -108,6 +135,7 @@ void report_ratios(const struct size_run *sr)
 	print_ratio("GA-r", &r[SC_B], &r[SC_PW_GAR]);
 	print_ratio("oath", &r[SC_B], &r[SC_PW_OATH]);
 	printf("\n");
+	report_own_work(r);
 	if (r[SC_D0].ran && r[SC_D1].ran)
 		printf("  (d) cache_ttl=%u / cache_ttl=0: CPU per login %.1f%%, p50 %.1f%%\n",
 		       BENCH_CACHE_TTL, 100 * ratio(r[SC_D1].cpu_us, r[SC_D0].cpu_us),

@@ -8,6 +8,7 @@
  * the same code: of those two at most one may succeed. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -223,6 +224,13 @@ static void scenario_process(const struct ctx *c)
 
 	if (run_quiet_console)
 		(void)quiet_console();
+	/* Held open for the process's life: libpam's dlopen then only counts
+	 * a reference, and its dlclose never unmaps the module. */
+	if (sc->keep_loaded && !dlopen(sc->keep_loaded, RTLD_NOW | RTLD_LOCAL)) {
+		fprintf(stderr, "bench: %s\n", dlerror());
+		sh->failed_setup = 1;
+		_exit(0);
+	}
 	for (unsigned j = 0; sc->warmup && j < sc->mailboxes; j++) {
 		char name[BENCH_NAME_MAX];
 		struct talk talk = { BENCH_PASSWORD, NULL, 0 };
