@@ -103,6 +103,15 @@ static int check_password(struct login *login, const struct credential *cred)
 	return PAM_SUCCESS;
 }
 
+/* In prompt mode a wrong password still gets the code prompt: stopping
+ * there would tell whoever guesses passwords which one was right. The code
+ * given is neither checked nor used up. */
+static void prompt_code_anyway(struct login *login, struct attempt *attempt)
+{
+	if (attempt->needs_code && login->args.code_mode == CODE_PROMPT)
+		(void)credential_prompt_code(login, &attempt->cred);
+}
+
 /* Password, access policy, then the code. */
 static int check_all(struct login *login, struct attempt *attempt)
 {
@@ -114,6 +123,8 @@ static int check_all(struct login *login, struct attempt *attempt)
 	}
 	if (rc == PAM_SUCCESS)
 		rc = check_password(login, &attempt->cred);
+	if (rc == PAM_AUTH_ERR)
+		prompt_code_anyway(login, attempt);
 	if (rc == PAM_SUCCESS &&
 	    !ms_policy_client_allowed(&login->record, login->role)) {
 		login_refused(login, "non-webmail access off");
