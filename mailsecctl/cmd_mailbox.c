@@ -148,6 +148,11 @@ enum ms_status cmd_list(struct ctl *ctl)
 	enum ms_status worst = MS_OK;
 	int count;
 
+	if (ctl_no_users_dir(ctl)) {
+		out_list_begin();
+		out_list_end();
+		return MS_OK;
+	}
 	if (ms_store_open(&ctl->settings, MS_STORE_READ, &store, &ctl->err))
 		return ctl->err.status;
 	count = scandirat(store.users_fd, ".", &entries, record_entry, alphasort);

@@ -1,7 +1,9 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "context.h"
@@ -96,11 +98,21 @@ enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg)
 	return status;
 }
 
+bool ctl_no_users_dir(const struct ctl *ctl)
+{
+	struct stat st;
+
+	return lstat(ctl->settings.users_dir, &st) != 0 && errno == ENOENT;
+}
+
 enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box)
 {
 	struct ms_store store;
 	enum ms_status status;
 
+	if (ctl_no_users_dir(ctl))
+		return ms_fail(&ctl->err, MS_NOT_FOUND, "%s: no such mailbox",
+			       box->name);
 	status = ms_store_open(&ctl->settings, MS_STORE_READ, &store, &ctl->err);
 	if (status != MS_OK)
 		return status;

@@ -240,11 +240,18 @@ test_show_list() {
 	local dir conf
 	dir=$TEST_ROOT/list
 	conf=$(make_config "$dir")
-	# Before anything was written, users_dir does not exist yet: list and
-	# show refuse (only writing commands create it; a missing directory is
-	# a system error).
+	# Before anything was written, users_dir does not exist yet: there is
+	# no mailbox to list or show (only writing commands create it).
+	expect_exit 0 "$M" --config "$conf" list
+	check_eq "no users_dir: empty list" "" "$OUT"
+	expect_exit 0 "$M" --config "$conf" --json list
+	check_eq "no users_dir: list --json is []" "[]" "$(jq -c . <<<"$OUT")"
+	expect_exit 3 "$M" --config "$conf" show nobody@example.com
+	check_match "no users_dir: show says no such mailbox" "no such mailbox" "$ERR"
+	# A users_dir that is there but unusable is still a system error.
+	ln -s /tmp "$dir/users"
 	expect_exit 6 "$M" --config "$conf" list
-	expect_exit 6 "$M" --config "$conf" show nobody@example.com
+	rm "$dir/users"
 	mkdir -m 700 "$dir/users" "$dir/state"
 	expect_exit 0 "$M" --config "$conf" list
 	check_eq "empty list prints nothing" "" "$OUT"
