@@ -100,6 +100,8 @@ enum ms_status cmd_2fa_enroll(struct ctl *ctl)
 	if (status == MS_OK)
 		status = qr_spec_check(ctl->qr_spec, &ctl->err);
 	if (status == MS_OK)
+		status = qr_file_probe(ctl->qr_spec, &ctl->err);
+	if (status == MS_OK)
 		status = ctl_edit(ctl, &box, start_enrolment, NULL);
 	if (status == MS_OK)
 		status = print_enrolment(ctl, &box);

@@ -55,6 +55,30 @@ enum ms_status qr_spec_check(const char *spec, struct ms_error *err)
 	return MS_OK;
 }
 
+enum ms_status qr_file_probe(const char *spec, struct ms_error *err)
+{
+	char tmp[PATH_MAX];
+	const char *file;
+	enum qr_form form = parse_spec(spec, &file);
+	struct stat st;
+	int fd;
+
+	if (form != QR_PNG && form != QR_SVG)
+		return MS_OK;
+	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+		return ms_fail(err, MS_SYSTEM, "cannot write %s: is a directory",
+			       file);
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= (int)sizeof(tmp))
+		return ms_fail_errno(err, MS_SYSTEM, ENAMETOOLONG,
+				     "cannot write %s", file);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "cannot write %s", file);
+	close(fd);
+	unlink(tmp);
+	return MS_OK;
+}
+
 /* Whether module (x, y) is dark; the quiet zone around the symbol is light. */
 static int dark(const QRcode *qr, int x, int y)
 {

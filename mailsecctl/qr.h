@@ -11,6 +11,11 @@
  * Whether a spec is well-formed, without doing anything (MS_USAGE if not). */
 enum ms_status qr_spec_check(const char *spec, struct ms_error *err);
 
+/* For png:FILE and svg:FILE, whether a file can be made beside FILE (a
+ * temp file made and removed): run before anything is saved, so that a bad
+ * destination fails the command with nothing changed. */
+enum ms_status qr_file_probe(const char *spec, struct ms_error *err);
+
 /* Renders `text` as the spec says: terminal forms go to `terminal`, file
  * forms are written to FILE (created 0644, replaced atomically).
  * MS_SYSTEM on I/O errors, MS_INVALID if the text cannot be encoded. */

@@ -514,8 +514,16 @@ test_qr_files() {
 
 	expect_exit 0 "$M" 2fa enroll "$box" --qr "png:$dir/qr.png"
 	check "png replaced in place" test -s "$dir/qr.png"
+	local before
+	before=$(sha256sum <"$USERS_DIR/$box.conf")
 	expect_exit 6 "$M" 2fa enroll "$box" --qr "png:$dir/missing/qr.png"
 	check_match "unwritable QR file named" "$dir/missing/qr.png" "$ERR"
+	check_eq "unwritable QR file: the enrolment was not replaced" "$before" \
+		"$(sha256sum <"$USERS_DIR/$box.conf")"
+	expect_exit 6 "$M" 2fa enroll "$box" --qr "svg:$dir"
+	check_match "QR file that is a directory named" "is a directory" "$ERR"
+	check_eq "QR file a directory: the enrolment was not replaced" "$before" \
+		"$(sha256sum <"$USERS_DIR/$box.conf")"
 	check_eq "no temporary QR files left" "" \
 		"$(find "$dir" -name 'qr.*.*' -print)"
 	expect_exit 0 "$M" 2fa enroll "$box" --qr none
