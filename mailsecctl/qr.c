@@ -55,6 +55,21 @@ enum ms_status qr_spec_check(const char *spec, struct ms_error *err)
 	return MS_OK;
 }
 
+/* A new temp file beside `path` (mkstemp): its descriptor, its name in
+ * `tmp`; -1 with err set when none can be made. */
+static int temp_beside(const char *path, char tmp[PATH_MAX],
+		       struct ms_error *err)
+{
+	int fd = -1;
+
+	if (snprintf(tmp, PATH_MAX, "%s.XXXXXX", path) >= PATH_MAX)
+		ms_fail_errno(err, MS_SYSTEM, ENAMETOOLONG, "cannot write %s",
+			      path);
+	else if ((fd = mkstemp(tmp)) < 0)
+		ms_fail_errno(err, MS_SYSTEM, errno, "cannot write %s", path);
+	return fd;
+}
+
 enum ms_status qr_file_probe(const char *spec, struct ms_error *err)
 {
 	char tmp[PATH_MAX];
@@ -68,12 +83,9 @@ enum ms_status qr_file_probe(const char *spec, struct ms_error *err)
 	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
 		return ms_fail(err, MS_SYSTEM, "cannot write %s: is a directory",
 			       file);
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= (int)sizeof(tmp))
-		return ms_fail_errno(err, MS_SYSTEM, ENAMETOOLONG,
-				     "cannot write %s", file);
-	fd = mkstemp(tmp);
+	fd = temp_beside(file, tmp, err);
 	if (fd < 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "cannot write %s", file);
+		return err->status;
 	close(fd);
 	unlink(tmp);
 	return MS_OK;
@@ -242,14 +254,10 @@ static enum ms_status write_file(const QRcode *qr, enum qr_form form,
 				 const char *path, struct ms_error *err)
 {
 	char tmp[PATH_MAX];
-	int fd;
+	int fd = temp_beside(path, tmp, err);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return ms_fail_errno(err, MS_SYSTEM, ENAMETOOLONG,
-				     "cannot write %s", path);
-	fd = mkstemp(tmp);
 	if (fd < 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "cannot write %s", path);
+		return err->status;
 	if (!fill_temp(qr, form, fd) || rename(tmp, path) != 0) {
 		ms_fail_errno(err, MS_SYSTEM, errno, "cannot write %s", path);
 		unlink(tmp);
