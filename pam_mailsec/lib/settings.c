@@ -1,10 +1,7 @@
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cfgparse.h"
 #include "secure.h"

@@ -107,10 +107,12 @@ void ms_store_close(struct ms_store *store)
 	store->users_fd = store->state_fd = -1;
 }
 
-/* The checks of ms_fd_check on a stat already taken. */
-static enum ms_status stat_check(const struct stat *st, const char *shown,
-				 struct ms_error *err)
+/* ms_fd_check, leaving in `st` the stat it checked. */
+static enum ms_status fd_check_stat(int fd, const char *shown, struct stat *st,
+				    struct ms_error *err)
 {
+	if (fstat(fd, st) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
 	if (!S_ISREG(st->st_mode))
 		return ms_fail(err, MS_SYSTEM, "%s: not a regular file", shown);
 	if (!trusted_owner(st->st_uid))
@@ -129,9 +131,7 @@ enum ms_status ms_fd_check(int fd, const char *shown, struct ms_error *err)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
-	return stat_check(&st, shown, err);
+	return fd_check_stat(fd, shown, &st, err);
 }
 
 static enum ms_status open_error(int errnum, const char *shown,
@@ -153,12 +153,7 @@ static enum ms_status open_checked(int dir_fd, const char *file,
 
 	if (fd < 0)
 		return open_error(errno, shown, err);
-	if (fstat(fd, st) != 0) {
-		ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
-		close(fd);
-		return MS_SYSTEM;
-	}
-	if (stat_check(st, shown, err) != MS_OK) {
+	if (fd_check_stat(fd, shown, st, err) != MS_OK) {
 		close(fd);
 		return err->status;
 	}
