@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "name.h"
 #include "secure.h"
 #include "store.h"
@@ -275,16 +277,51 @@ static enum ms_status write_all(int fd, const char *shown, const char *data,
 	return MS_OK;
 }
 
-static enum ms_status temp_create(int dir_fd, const char *dir, char *tmp,
-				  size_t size, int *fd_out,
-				  struct ms_error *err)
+#define TEMP_NAME_MAX 48
+
+/* A temp file name of its own for `file`, when writes of it are serialised
+ * by a lock: a writer killed on the way then leaves at most one, which the
+ * next write of the file removes. A hash keeps the name short, as NAME.conf
+ * may fill a whole directory entry. */
+static void temp_name_of(const char *file, char tmp[TEMP_NAME_MAX])
+{
+	unsigned char hash[16];
+	char hex[2 * sizeof(hash) + 1];
+
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)file,
+			   strlen(file), NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+	snprintf(tmp, TEMP_NAME_MAX, ".tmp-%s", hex);
+}
+
+/* A random temp file name, for writers that hold no lock. */
+static enum ms_status temp_name_random(char tmp[TEMP_NAME_MAX],
+				       struct ms_error *err)
 {
 	unsigned char rnd[8];
+	char hex[2 * sizeof(rnd) + 1];
 
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return ms_fail_errno(err, MS_SYSTEM, errno, "getrandom");
-	snprintf(tmp, size, ".tmp-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0],
-		 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	snprintf(tmp, TEMP_NAME_MAX, ".tmp-%s", hex);
+	return MS_OK;
+}
+
+/* Creates the temp file for `file`: its own name under a lock (removing
+ * what a killed writer left there), else a random one. */
+static enum ms_status temp_create(int dir_fd, const char *dir, const char *file,
+				  bool locked, char tmp[TEMP_NAME_MAX],
+				  int *fd_out, struct ms_error *err)
+{
+	if (locked) {
+		temp_name_of(file, tmp);
+		/* Left by a writer killed on the way, if there: the lock says
+		 * nobody else is writing it. */
+		(void)unlinkat(dir_fd, tmp, 0);
+	} else if (temp_name_random(tmp, err) != MS_OK) {
+		return MS_SYSTEM;
+	}
 	*fd_out = openat(dir_fd, tmp,
 			 O_WRONLY | O_CREAT | O_EXCL | OPEN_FLAGS, 0600);
 	if (*fd_out < 0)
@@ -312,12 +349,15 @@ static enum ms_status put_file(int dir_fd, const char *dir, const char *file,
 			       unsigned rename_flags, struct ms_error *err)
 {
 	char shown[MS_SHOWN_MAX];
-	char tmp[32];
+	char tmp[TEMP_NAME_MAX];
 	enum ms_status status;
 	int fd = -1;
 
 	ms_path_shown(shown, dir, file);
-	status = temp_create(dir_fd, dir, tmp, sizeof(tmp), &fd, err);
+	/* Replaces run under the mailbox's lock; creations (the host key)
+	 * race by design. */
+	status = temp_create(dir_fd, dir, file, rename_flags == 0, tmp, &fd,
+			     err);
 	if (status != MS_OK)
 		return status;
 	status = temp_fill(fd, shown, data, len, err);

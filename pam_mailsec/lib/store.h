@@ -61,9 +61,10 @@ enum ms_status ms_file_read_path(const char *path, char **data, size_t *len,
  * directory, 0600, write, fsync, rename, fsync the directory. On failure the
  * old file is untouched and no temp file is left, but for the last step:
  * when fsync of the directory fails, the new file is in place and
- * MS_SYSTEM says that it may not survive a crash. Call under the lock.
- * A process killed on the way may leave a .tmp-* file: no reader looks at
- * dot files, and nothing removes them. */
+ * MS_SYSTEM says that it may not survive a crash. Call under the lock:
+ * the temp file's name is the file's own (.tmp-HASH), so a process killed
+ * on the way leaves at most one .tmp-* file for it, which no reader looks
+ * at and the next replace of the file removes. */
 enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 			       const char *data, size_t len,
 			       struct ms_error *err);

@@ -114,14 +114,16 @@ kill_loop() {
 	done
 }
 
-# Temp files of killed runs: left, but invisible to every reader.
+# Temp files of killed runs: at most one (the record's own temp name),
+# invisible to every reader, and removed by the next write.
 check_leftovers() {
 	local left count
 	left=$(temp_files "$USERS" "$STATE")
 	count=$(wc -w <<<"$left")
 	printf '%d runs finished before the kill; %d kept the old record, %d wrote the new one\n' \
 		"$N_FINISHED" "$N_OLD" "$N_NEW"
-	printf '%d temp files left by killed runs (no later run removes them)\n' "$count"
+	printf '%d temp files left by killed runs: %s\n' "$count" "$left"
+	check "at most one temp file left after $RUNS kills" test "$count" -le 1
 	check "show loads with the leftovers there" ctl show "$MAILBOX"
 	check "list shows the one mailbox only" \
 		test "$(ctl --json list | jq length)" = 1
@@ -131,6 +133,8 @@ check_leftovers() {
 		sh -c "printf 'last password\n' | \"\$0\" --config \"\$1\" passwd \"\$2\" >/dev/null" \
 		"$MAILSECCTL" "$CONF" "$MAILBOX"
 	check "and wrote the new password" password_is "last password" "$RECORD"
+	check "and removed what the killed runs left" \
+		test -z "$(temp_files "$USERS" "$STATE")"
 }
 
 # --- 2. full disk -------------------------------------------------------------
