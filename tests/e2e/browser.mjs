@@ -85,6 +85,9 @@ try {
   // 2. Settings > Two-factor Authentication > Enable: QR, secret, first code.
   let frame = await section('mailsec2fa');
   check('2FA section says off', (await frame.locator('.mailsec-state').innerText()).includes('off'));
+  check('no Save button that would save nothing',
+    (await frame.locator('.formbuttons').count()) === 1 &&
+    !(await frame.locator('.formbuttons').isVisible()));
   await shot('settings-2fa-off');
   await frame.locator('#mailsec-enroll').click();
   await frame.locator('#mailsec-secret').waitFor();

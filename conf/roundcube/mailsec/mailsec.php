@@ -156,6 +156,10 @@ class mailsec extends rcube_plugin
             $args['blocks']['main'] = $this->block('twofactor', ['']);
             return $args;
         }
+        // The page's own Save button would save nothing here: each action
+        // is a button of its own. Only this section's frame gets the rule.
+        rcmail::get_instance()->output->add_header(
+            html::tag('style', null, '.formbuttons { display: none; }'));
 
         if (!empty($_SESSION['mailsec_relogin'])) {
             $status = null;
