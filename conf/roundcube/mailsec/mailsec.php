@@ -29,6 +29,25 @@ class mailsec extends rcube_plugin
         $this->add_hook('preferences_sections_list', [$this, 'sections']);
         $this->add_hook('preferences_list', [$this, 'prefs_list']);
         $this->add_hook('preferences_save', [$this, 'prefs_save']);
+        $this->add_hook('render_page', [$this, 'render_page']);
+    }
+
+    /** Roundcube's Save button would save nothing in these sections (each
+     *  action is a button of its own): it is left out of the page, so that
+     *  Elastic does not copy it into the phone layout's toolbar either. */
+    function render_page($args)
+    {
+        $section = rcube_utils::get_input_string('_section', rcube_utils::INPUT_GPC);
+        if ($args['template'] == 'settingsedit' && $this->is_ours($section)) {
+            $args['content'] = preg_replace('#<div class="formbuttons">.*?</div>#s', '',
+                $args['content'], 1);
+        }
+        return $args;
+    }
+
+    private function is_ours($section)
+    {
+        return $section == 'mailsec2fa' || $section == 'mailsecaccess';
     }
 
     function login_form($form)
@@ -74,7 +93,7 @@ class mailsec extends rcube_plugin
 
     function prefs_save($args)
     {
-        if ($args['section'] != 'mailsec2fa' && $args['section'] != 'mailsecaccess') {
+        if (!$this->is_ours($args['section'])) {
             return $args;
         }
         $this->add_texts('localization/');
@@ -147,7 +166,7 @@ class mailsec extends rcube_plugin
 
     function prefs_list($args)
     {
-        if ($args['section'] != 'mailsec2fa' && $args['section'] != 'mailsecaccess') {
+        if (!$this->is_ours($args['section'])) {
             return $args;
         }
         $this->add_texts('localization/');
@@ -156,10 +175,6 @@ class mailsec extends rcube_plugin
             $args['blocks']['main'] = $this->block('twofactor', ['']);
             return $args;
         }
-        // The page's own Save button would save nothing here: each action
-        // is a button of its own. Only this section's frame gets the rule.
-        rcmail::get_instance()->output->add_header(
-            html::tag('style', null, '.formbuttons { display: none; }'));
 
         if (!empty($_SESSION['mailsec_relogin'])) {
             $status = null;
@@ -210,7 +225,8 @@ class mailsec extends rcube_plugin
                         html::p('mailsec-state', rcube::Q($this->gettext('twofaon')) . ' ' .
                             rcube::Q($this->gettext(['name' => 'codesleft',
                                 'vars' => ['n' => (int) $status['recovery_codes_left']]]))),
-                        $this->code_field('freshcode') . $this->button('disable', 'disable')
+                        $this->no_enter() . $this->code_field('freshcode')
+                            . $this->button('disable', 'disable')
                             . $this->button('recovery', 'newcodes'),
                 ]);
             }
@@ -292,6 +308,15 @@ class mailsec extends rcube_plugin
         $input = new html_inputfield(['name' => '_mailsec_code', 'id' => 'mailsec-code',
             'class' => 'form-control', 'autocomplete' => 'one-time-code', 'size' => 12, 'maxlength' => 16]);
         return html::label('mailsec-code', rcube::Q($this->gettext($label))) . ' ' . $input->show() . ' ';
+    }
+
+    /** Enter in a form submits with its first submit button: where a code
+     *  field is followed by two actions (Disable, New recovery codes), a
+     *  disabled first one makes Enter do nothing rather than disable 2FA. */
+    private function no_enter()
+    {
+        return html::tag('button', ['type' => 'submit', 'disabled' => 'disabled',
+            'style' => 'display: none', 'aria-hidden' => 'true', 'id' => 'mailsec-no-enter'], '');
     }
 
     private function button($do, $label, $main = false)
