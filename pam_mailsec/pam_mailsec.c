@@ -103,12 +103,16 @@ static int check_password(struct login *login, const struct credential *cred)
 	return PAM_SUCCESS;
 }
 
-/* In prompt mode a wrong password still gets the code prompt: stopping
- * there would tell whoever guesses passwords which one was right. The code
- * given is neither checked nor used up. */
+/* On a webmail stack in prompt mode, a password that failed (wrong, or
+ * no such mailbox) still gets the code prompt, whether or not the mailbox
+ * has 2FA: the prompts then tell nobody whether the password was right,
+ * whether the mailbox exists or whether its 2FA is on. Only a right
+ * password of a mailbox without 2FA goes without, and that login succeeds.
+ * The code given is neither checked nor used up. */
 static void prompt_code_anyway(struct login *login, struct attempt *attempt)
 {
-	if (attempt->needs_code && login->args.code_mode == CODE_PROMPT)
+	if (login->role == MS_ROLE_WEBMAIL &&
+	    login->args.code_mode == CODE_PROMPT)
 		(void)credential_prompt_code(login, &attempt->cred);
 }
 
@@ -121,10 +125,11 @@ static int check_all(struct login *login, struct attempt *attempt)
 		login_refused(login, "unknown mailbox");
 		rc = PAM_USER_UNKNOWN;
 	}
-	if (rc == PAM_SUCCESS)
+	if (rc == PAM_SUCCESS) {
 		rc = check_password(login, &attempt->cred);
-	if (rc == PAM_AUTH_ERR)
-		prompt_code_anyway(login, attempt);
+		if (rc != PAM_SUCCESS)
+			prompt_code_anyway(login, attempt);
+	}
 	if (rc == PAM_SUCCESS &&
 	    !ms_policy_client_allowed(&login->record, login->role)) {
 		login_refused(login, "non-webmail access off");

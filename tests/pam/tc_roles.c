@@ -77,9 +77,33 @@ START_TEST(webmail_without_2fa_needs_password_only)
 
 	mb_create(&mb, "alice@example.com", 0);
 	pr_expect("webmail", mb.name, MB_PASSWORD, NULL, PAM_SUCCESS, "P");
-	pr_expect("webmail", mb.name, "wrong", NULL, PAM_AUTH_ERR, "P");
+	/* A wrong one is asked for a code all the same (see below). */
+	pr_expect("webmail", mb.name, "wrong", "", PAM_AUTH_ERR, "PC");
 	fx_stack_args("webmail", "code=append");
 	pr_expect("webmail", mb.name, MB_PASSWORD, NULL, PAM_SUCCESS, "P");
+}
+END_TEST
+
+/* On a webmail prompt stack, every failed password meets the code prompt:
+ * the prompts tell neither whether the password was right nor whether the
+ * mailbox exists or has 2FA. */
+START_TEST(webmail_prompts_tell_nothing)
+{
+	struct mailbox with, without;
+	char code[16];
+
+	mb_create(&with, "alice@example.com", MB_2FA);
+	mb_create(&without, "bob@example.com", 0);
+	fx_stack_args("webmail", "code=prompt");
+	mb_code(&with, 0, code);
+	pr_expect("webmail", with.name, "wrong", code, PAM_AUTH_ERR, "PC");
+	pr_expect("webmail", without.name, "wrong", code, PAM_AUTH_ERR, "PC");
+	pr_expect("webmail", "nobody@example.com", "wrong", code,
+		  PAM_USER_UNKNOWN, "PC");
+	pr_expect("webmail", "nobody@example.com", MB_PASSWORD, code,
+		  PAM_USER_UNKNOWN, "PC");
+	/* The right password of a mailbox without 2FA: in at once. */
+	pr_expect("webmail", without.name, MB_PASSWORD, NULL, PAM_SUCCESS, "P");
 }
 END_TEST
 
@@ -232,6 +256,7 @@ TCase *tcase_roles(void)
 
 	tcase_add_test(tc, webmail_prompt_asks_password_then_code);
 	tcase_add_test(tc, webmail_prompt_is_the_default);
+	tcase_add_test(tc, webmail_prompts_tell_nothing);
 	tcase_add_test(tc, webmail_append_takes_code_from_password);
 	tcase_add_test(tc, webmail_append_eight_digits);
 	tcase_add_test(tc, webmail_without_2fa_needs_password_only);
