@@ -6,17 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "name.h"
 #include "secure.h"
 #include "store.h"
 
-#define OPEN_FLAGS (O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)
 
 static bool trusted_owner(uid_t uid)
 {
@@ -151,7 +147,7 @@ static enum ms_status open_checked(int dir_fd, const char *file,
 				   const char *shown, int *fd_out,
 				   struct stat *st, struct ms_error *err)
 {
-	int fd = openat(dir_fd, file, O_RDONLY | OPEN_FLAGS);
+	int fd = openat(dir_fd, file, O_RDONLY | MS_OPEN_FLAGS);
 
 	if (fd < 0)
 		return open_error(errno, shown, err);
@@ -260,139 +256,6 @@ enum ms_status ms_file_read_path(const char *path, char **data, size_t *len,
 	return read_checked(AT_FDCWD, path, path, data, len, err);
 }
 
-static enum ms_status write_all(int fd, const char *shown, const char *data,
-				size_t len, struct ms_error *err)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ms_fail_errno(err, MS_SYSTEM, errno, "write %s",
-					     shown);
-		data += n;
-		len -= (size_t)n;
-	}
-	return MS_OK;
-}
-
-#define TEMP_NAME_MAX 48
-
-/* A temp file name of its own for `file`, when writes of it are serialised
- * by a lock: a writer killed on the way then leaves at most one, which the
- * next write of the file removes. A hash keeps the name short, as NAME.conf
- * may fill a whole directory entry. */
-static void temp_name_of(const char *file, char tmp[TEMP_NAME_MAX])
-{
-	unsigned char hash[16];
-	char hex[2 * sizeof(hash) + 1];
-
-	crypto_generichash(hash, sizeof(hash), (const unsigned char *)file,
-			   strlen(file), NULL, 0);
-	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-	snprintf(tmp, TEMP_NAME_MAX, ".tmp-%s", hex);
-}
-
-/* A random temp file name, for writers that hold no lock. */
-static enum ms_status temp_name_random(char tmp[TEMP_NAME_MAX],
-				       struct ms_error *err)
-{
-	unsigned char rnd[8];
-	char hex[2 * sizeof(rnd) + 1];
-
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return ms_fail_errno(err, MS_SYSTEM, errno, "getrandom");
-	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-	snprintf(tmp, TEMP_NAME_MAX, ".tmp-%s", hex);
-	return MS_OK;
-}
-
-/* Creates the temp file for `file`: its own name under a lock (removing
- * what a killed writer left there), else a random one. */
-static enum ms_status temp_create(int dir_fd, const char *dir, const char *file,
-				  bool locked, char tmp[TEMP_NAME_MAX],
-				  int *fd_out, struct ms_error *err)
-{
-	if (locked) {
-		temp_name_of(file, tmp);
-		/* Left by a writer killed on the way, if there: the lock says
-		 * nobody else is writing it. */
-		(void)unlinkat(dir_fd, tmp, 0);
-	} else if (temp_name_random(tmp, err) != MS_OK) {
-		return MS_SYSTEM;
-	}
-	*fd_out = openat(dir_fd, tmp,
-			 O_WRONLY | O_CREAT | O_EXCL | OPEN_FLAGS, 0600);
-	if (*fd_out < 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno,
-				     "cannot create a temporary file in %s",
-				     dir);
-	return MS_OK;
-}
-
-static enum ms_status temp_fill(int fd, const char *shown, const char *data,
-				size_t len, struct ms_error *err)
-{
-	/* The umask may have narrowed or the O_CREAT mode been ignored. */
-	if (fchmod(fd, 0600) != 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "chmod %s", shown);
-	if (write_all(fd, shown, data, len, err) != MS_OK)
-		return MS_SYSTEM;
-	if (fsync(fd) != 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "fsync %s", shown);
-	return MS_OK;
-}
-
-static enum ms_status put_file(int dir_fd, const char *dir, const char *file,
-			       const char *data, size_t len,
-			       unsigned rename_flags, struct ms_error *err)
-{
-	char shown[MS_SHOWN_MAX];
-	char tmp[TEMP_NAME_MAX];
-	enum ms_status status;
-	int fd = -1;
-
-	ms_path_shown(shown, dir, file);
-	/* Replaces run under the mailbox's lock; creations (the host key)
-	 * race by design. */
-	status = temp_create(dir_fd, dir, file, rename_flags == 0, tmp, &fd,
-			     err);
-	if (status != MS_OK)
-		return status;
-	status = temp_fill(fd, shown, data, len, err);
-	if (close(fd) != 0 && status == MS_OK)
-		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",
-				       shown);
-	if (status == MS_OK &&
-	    renameat2(dir_fd, tmp, dir_fd, file, rename_flags) != 0)
-		status = errno == EEXIST
-			? ms_fail(err, MS_EXISTS, "%s: already exists", shown)
-			: ms_fail_errno(err, MS_SYSTEM, errno, "rename into %s",
-					shown);
-	if (status != MS_OK) {
-		unlinkat(dir_fd, tmp, 0);
-		return status;
-	}
-	if (fsync(dir_fd) != 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "fsync %s", dir);
-	return MS_OK;
-}
-
-enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
-			       const char *data, size_t len,
-			       struct ms_error *err)
-{
-	return put_file(dir_fd, dir, file, data, len, 0, err);
-}
-
-enum ms_status ms_file_create(int dir_fd, const char *dir, const char *file,
-			      const char *data, size_t len,
-			      struct ms_error *err)
-{
-	return put_file(dir_fd, dir, file, data, len, RENAME_NOREPLACE, err);
-}
-
 enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,
 			      struct ms_error *err)
 {
@@ -416,7 +279,7 @@ enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 
 	ms_file_name(name, "lock", file, sizeof(file));
 	ms_path_shown(shown, dir, file);
-	fd = openat(store->state_fd, file, O_RDWR | O_CREAT | OPEN_FLAGS,
+	fd = openat(store->state_fd, file, O_RDWR | O_CREAT | MS_OPEN_FLAGS,
 		    0600);
 	if (fd < 0)
 		return open_error(errno, shown, err);

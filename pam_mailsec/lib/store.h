@@ -7,6 +7,7 @@
 #ifndef MAILSEC_STORE_H
 #define MAILSEC_STORE_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -15,6 +16,9 @@
 #include "settings.h"
 
 #define MS_FILE_MAX (64 * 1024)
+
+/* How every mailbox file is opened, besides its access mode. */
+#define MS_OPEN_FLAGS (O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)
 
 struct ms_store {
 	const struct ms_settings *settings;
@@ -57,20 +61,24 @@ enum ms_status ms_file_read(int dir_fd, const char *dir, const char *file,
 enum ms_status ms_file_read_path(const char *path, char **data, size_t *len,
 				 struct ms_error *err);
 
-/* Atomically replaces dir_fd/file by `data`: temp file in the same
- * directory, 0600, write, fsync, rename, fsync the directory. On failure the
- * old file is untouched and no temp file is left, but for the last step:
- * when fsync of the directory fails, the new file is in place and
- * MS_SYSTEM says that it may not survive a crash. Call under the lock:
- * the temp file's name is the file's own (.tmp-HASH), so a process killed
- * on the way leaves at most one .tmp-* file for it, which no reader looks
- * at and the next replace of the file removes. */
+/* Atomically replaces dir_fd/file by `data` (replace.c): an unnamed temp
+ * file in the same directory (O_TMPFILE), 0600, written and synced, then
+ * named .tmp-HASH (HASH: of the file's name) and renamed over the file, and
+ * the directory synced. On failure the old file is untouched and no temp
+ * file is left, but for the last step: when fsync of the directory fails,
+ * the new file is in place and MS_SYSTEM says that it may not survive a
+ * crash. Call under the lock. A name only ever shows a complete file; a
+ * process killed between naming and renaming leaves that one .tmp-* file,
+ * which no reader looks at and the next replace of the file removes. Where
+ * the file system has no O_TMPFILE, the temp file is named .tmp-RANDOM from
+ * the start, and a killed process may leave it, partial. */
 enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 			       const char *data, size_t len,
 			       struct ms_error *err);
 
 /* Like ms_file_replace, but never replaces: MS_EXISTS when the file is
- * already there (the first of racing creators wins). */
+ * already there (the first of racing creators wins). Needs no lock: its
+ * temp file is named .tmp-RANDOM. */
 enum ms_status ms_file_create(int dir_fd, const char *dir, const char *file,
 			      const char *data, size_t len,
 			      struct ms_error *err);

@@ -2,7 +2,7 @@
  * call of one libc function fail, and counts the calls of each.
  *
  *   FAULT_CALL=NAME:N  the Nth call (from 1) of NAME fails: errno ENOSPC
- *                      (write, pwrite), EIO (fsync, rename*, open*),
+ *                      (write, pwrite), EIO (fsync, rename*, open*, linkat),
  *                      ENOLCK (flock), or NULL with ENOMEM (malloc)
  *   FAULT_COUNT=FILE   appended to: "fired NAME N OBJECT" as the armed call
  *                      fails, OBJECT (a file name) the first caller outside
@@ -10,9 +10,11 @@
  *                      at exit, "NAME COUNT" for each function
  *   FAULT_DELAY_US=N   each counted call but malloc sleeps N µs first: widens
  *                      the write window for tests/fault/test_crash.sh
+ *   FAULT_NO_TMPFILE=1 open/openat with O_TMPFILE fail (EOPNOTSUPP), as on a
+ *                      file system without it
  *
  * NAME is write, pwrite, fsync, rename, renameat, renameat2, open, openat,
- * flock or malloc (malloc, calloc and realloc share one count); see wrap.c.
+ * flock, linkat or malloc (malloc, calloc and realloc share one count); see wrap.c.
  *
  * Only calls made while main runs count: the loader, constructors and exit
  * handlers are not call sites of the program under test, and counting them
@@ -35,10 +37,10 @@
 
 static const char *const fn_names[F_COUNT] = {
 	"write", "pwrite", "fsync", "rename", "renameat", "renameat2",
-	"open", "openat", "flock", "malloc",
+	"open", "openat", "flock", "linkat", "malloc",
 };
 static const int fn_errno[F_COUNT] = {
-	ENOSPC, ENOSPC, EIO, EIO, EIO, EIO, EIO, EIO, ENOLCK, ENOMEM,
+	ENOSPC, ENOSPC, EIO, EIO, EIO, EIO, EIO, EIO, ENOLCK, EIO, ENOMEM,
 };
 
 static unsigned long seen[F_COUNT];
@@ -47,6 +49,7 @@ static unsigned long armed_n;
 static char fired_by[128] = "?";
 static bool running; /* main has started and not yet returned or exited */
 static long delay_us;
+static bool no_tmpfile;
 static const char *count_file;
 /* initial-exec: a dynamic TLS access could itself call malloc. */
 static __thread int depth __attribute__((tls_model("initial-exec")));
@@ -155,6 +158,11 @@ bool fault_hit(enum fault_fn f)
 	return true;
 }
 
+bool fault_no_tmpfile(void)
+{
+	return no_tmpfile && running && depth == 0;
+}
+
 static void arm(const char *spec)
 {
 	const char *colon = spec ? strchr(spec, ':') : NULL;
@@ -194,6 +202,7 @@ static int wrapped_main(int argc, char **argv, char **envp)
 	arm(getenv("FAULT_CALL"));
 	count_file = getenv("FAULT_COUNT");
 	delay_us = delay ? strtol(delay, NULL, 10) : 0;
+	no_tmpfile = getenv("FAULT_NO_TMPFILE") != NULL;
 	atexit(report);
 	/* backtrace loads its unwinder on first use: not inside a fault. */
 	depth++;

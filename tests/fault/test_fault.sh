@@ -26,7 +26,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 MALLOC_CAP=${FAULT_MALLOC_CAP:-40}
-FNS="write pwrite fsync rename renameat renameat2 open openat flock malloc"
+FNS="write pwrite fsync rename renameat renameat2 open openat flock linkat malloc"
 OURS=" mailsecctl pam_mailsec.so " # must handle every failure cleanly
 ALICE=alice@example.com            # 2FA on: passwd and the login
 BOB=bob@example.com                # enrolment pending: 2fa confirm
@@ -283,10 +283,11 @@ inject() {
 	again "$op" "$op: $fn #$i/$n"
 }
 
+# sweep OP [GROUP]: every call site of OP failed in turn.
 sweep() {
 	local op=$1 fn i tried summary=""
 
-	group "$op"
+	group "${2:-$op}"
 	count_calls "$op"
 	for fn in $FNS; do
 		tried=0
@@ -304,6 +305,11 @@ make_template
 for op in add passwd confirm login; do
 	sweep "$op"
 done
+# Where the file system has no O_TMPFILE, a record's temp file is named
+# from the start (store.h): that path, failed call by call too.
+export FAULT_NO_TMPFILE=1
+sweep passwd "passwd, no O_TMPFILE"
+unset FAULT_NO_TMPFILE
 printf '\n%d call sites failed in %d s; %d not reached; %d library failures without a clean error:\n' \
 	"$N_SITES" $((SECONDS - started)) "$N_UNREACHED" "$N_KNOWN"
 for line in "${KNOWN_LIST[@]}"; do

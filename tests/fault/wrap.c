@@ -27,6 +27,7 @@ typedef int renameat2_fn(int, const char *, int, const char *, unsigned);
 typedef int open_fn(const char *, int, ...);
 typedef int openat_fn(int, const char *, int, ...);
 typedef int flock_fn(int, int);
+typedef int linkat_fn(int, const char *, int, const char *, int);
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
@@ -72,6 +73,14 @@ int renameat2(int from_dir, const char *from, int to_dir, const char *to,
 		? -1 : real_renameat2(from_dir, from, to_dir, to, flags);
 }
 
+int linkat(int from_dir, const char *from, int to_dir, const char *to,
+	   int flags)
+{
+	REAL(linkat_fn *, linkat);
+	return fault_hit(F_LINKAT)
+		? -1 : real_linkat(from_dir, from, to_dir, to, flags);
+}
+
 /* The mode argument exists only with O_CREAT or O_TMPFILE. */
 static mode_t open_mode(int flags, va_list ap)
 {
@@ -79,18 +88,29 @@ static mode_t open_mode(int flags, va_list ap)
 		? (mode_t)va_arg(ap, int) : 0;
 }
 
+/* A counted open that FAULT_NO_TMPFILE refuses: the file system has none. */
+static bool tmpfile_refused(int flags)
+{
+	if ((flags & O_TMPFILE) != O_TMPFILE || !fault_no_tmpfile())
+		return false;
+	errno = EOPNOTSUPP;
+	return true;
+}
+
 static int open_counted(const char *path, int flags, mode_t mode)
 {
 	REAL(open_fn *, open);
 
-	return fault_hit(F_OPEN) ? -1 : real_open(path, flags, mode);
+	return fault_hit(F_OPEN) || tmpfile_refused(flags)
+		? -1 : real_open(path, flags, mode);
 }
 
 static int openat_counted(int dir, const char *path, int flags, mode_t mode)
 {
 	REAL(openat_fn *, openat);
 
-	return fault_hit(F_OPENAT) ? -1 : real_openat(dir, path, flags, mode);
+	return fault_hit(F_OPENAT) || tmpfile_refused(flags)
+		? -1 : real_openat(dir, path, flags, mode);
 }
 
 /* The 64-bit and _FORTIFY_SOURCE entry points are the same call sites. */
