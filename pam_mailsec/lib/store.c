@@ -169,12 +169,13 @@ enum ms_status ms_file_open(int dir_fd, const char *dir, const char *file,
 	return open_checked(dir_fd, file, shown, fd_out, &st, err);
 }
 
-/* Reads a regular file until its end or `cap` bytes. A regular file's read
- * returns fewer bytes than asked only at its end, so a short read ends the
- * loop without the extra read() that would return 0: one syscall fewer for
- * each file a login reads. */
+/* Reads a regular file fstat said was `size` bytes until its end or `cap`
+ * bytes. Once `size` bytes are in, a short read is the end: no extra read()
+ * returning 0, a syscall fewer for each file a login reads. Before that,
+ * only a read returning 0 is (a short read may come early on NFS or FUSE). */
 static enum ms_status read_all(int fd, const char *shown, char *buf,
-			       size_t cap, size_t *len, struct ms_error *err)
+			       size_t size, size_t cap, size_t *len,
+			       struct ms_error *err)
 {
 	size_t got = 0;
 
@@ -187,8 +188,10 @@ static enum ms_status read_all(int fd, const char *shown, char *buf,
 		if (n < 0)
 			return ms_fail_errno(err, MS_SYSTEM, errno, "read %s",
 					     shown);
+		if (n == 0)
+			break;
 		got += (size_t)n;
-		if ((size_t)n < want)
+		if ((size_t)n < want && got >= size)
 			break;
 	}
 	*len = got;
@@ -208,10 +211,14 @@ static enum ms_status read_sized(int fd, off_t size, const char *shown,
 
 	if (!buf)
 		return ms_fail(err, MS_SYSTEM, "%s: out of memory", shown);
-	status = read_all(fd, shown, buf, cap, len, err);
+	status = read_all(fd, shown, buf, (size_t)size, cap, len, err);
 	if (status == MS_OK && *len == cap)
 		status = ms_fail(err, MS_SYSTEM, "%s: grew while being read",
 				 shown);
+	/* Cut short by a writer in place: never taken for the whole file. */
+	if (status == MS_OK && *len < (size_t)size)
+		status = ms_fail(err, MS_SYSTEM,
+				 "%s: shrank while being read", shown);
 	if (status == MS_OK && memchr(buf, '\0', *len))
 		status = ms_fail(err, MS_INVALID, "%s: holds a NUL byte",
 				 shown);

@@ -192,6 +192,25 @@ static enum ms_status replace_with_umask(mode_t mask, const char *text,
 	return status;
 }
 
+/* A file that ends before the size fstat gave (cut by a writer in place)
+ * is refused, not taken whole. A sysfs attribute says 4096 bytes and holds
+ * a few: the same reads, where there is one. */
+START_TEST(read_refuses_file_shorter_than_its_size)
+{
+	static const char path[] = "/sys/class/net/lo/address";
+	struct ms_error err = { 0 };
+	struct stat st;
+	char *data = NULL;
+	size_t len = 0;
+
+	if (stat(path, &st) != 0 || st.st_size < 64)
+		return;
+	ck_assert_int_eq(ms_file_read_path(path, &data, &len, &err), MS_SYSTEM);
+	ck_assert_msg(th_has(err.msg, "shrank while being read"), "%s", err.msg);
+	ck_assert_ptr_null(data);
+}
+END_TEST
+
 START_TEST(replace_writes_0600_without_temp_files)
 {
 	char path[PATH_MAX], *text;
@@ -342,6 +361,7 @@ Suite *store_suite(void)
 	tcase_add_test(files, read_refuses_foreign_owner);
 	tcase_add_test(files, read_size_cap);
 	tcase_add_test(files, read_refuses_nul_byte);
+	tcase_add_test(files, read_refuses_file_shorter_than_its_size);
 	tcase_add_test(files, replace_writes_0600_without_temp_files);
 	tcase_add_test(files, create_never_replaces);
 	tcase_add_test(files, failed_replace_keeps_old_file);
