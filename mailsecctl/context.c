@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -100,9 +102,15 @@ enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg)
 
 bool ctl_no_users_dir(const struct ctl *ctl)
 {
+	char parent[PATH_MAX];
 	struct stat st;
 
-	return lstat(ctl->settings.users_dir, &st) != 0 && errno == ENOENT;
+	if (lstat(ctl->settings.users_dir, &st) == 0 || errno != ENOENT)
+		return false;
+	/* Its parent must be there: a missing /etc/mailsec or an unmounted
+	 * file system is an error, not an empty list. */
+	strcpy(parent, ctl->settings.users_dir);
+	return stat(dirname(parent), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box)

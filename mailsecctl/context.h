@@ -58,9 +58,10 @@ enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg);
 /* Loads record and state without locking (read-only commands). */
 enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box);
 
-/* No users_dir at all (nothing was ever added): reading commands then find
- * no mailbox rather than a system error. A users_dir that exists but
- * cannot be used is still refused by ms_store_open. */
+/* No users_dir at all, in a parent that is there (nothing was ever added):
+ * reading commands then find no mailbox rather than a system error. A
+ * users_dir that exists but cannot be used, or whose parent is missing,
+ * is still refused by ms_store_open. */
 bool ctl_no_users_dir(const struct ctl *ctl);
 
 /* show/list's object: mailbox, non_webmail_access, 2fa,

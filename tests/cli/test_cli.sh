@@ -248,10 +248,16 @@ test_show_list() {
 	check_eq "no users_dir: list --json is []" "[]" "$(jq -c . <<<"$OUT")"
 	expect_exit 3 "$M" --config "$conf" show nobody@example.com
 	check_match "no users_dir: show says no such mailbox" "no such mailbox" "$ERR"
-	# A users_dir that is there but unusable is still a system error.
+	# A users_dir that is there but unusable is still a system error, and
+	# so is one whose parent is missing (an unmounted file system?).
 	ln -s /tmp "$dir/users"
 	expect_exit 6 "$M" --config "$conf" list
 	rm "$dir/users"
+	local lost=$dir/lost.conf
+	printf 'users_dir = "%s/gone/users";\nstate_dir = "%s/gone/state";\n' \
+		"$dir" "$dir" >"$lost"
+	expect_exit 6 "$M" --config "$lost" list
+	expect_exit 6 "$M" --config "$lost" show nobody@example.com
 	mkdir -m 700 "$dir/users" "$dir/state"
 	expect_exit 0 "$M" --config "$conf" list
 	check_eq "empty list prints nothing" "" "$OUT"
