@@ -3,7 +3,9 @@
  * without and with -z nodelete. A program of its own that links libpam, as
  * any PAM application does, and none of the module's other libraries, so
  * each timed dlopen maps what it would map there. Prints figures; `make
- * bench` runs it before the bench. */
+ * bench` runs it before the bench. Exit 1 when the two modules do not
+ * behave as built (the installed one unloaded by dlclose, or the other not),
+ * 2 on bad usage. */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -71,23 +73,26 @@ static int measure(const char *path, unsigned runs, struct cost *cost)
 int main(int argc, char **argv)
 {
 	struct cost unloadable, nodelete;
-	unsigned runs = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0;
+	unsigned long runs = RUNS_DEFAULT;
+	char *end = NULL;
 
-	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: loadcost MODULE MODULE-WITHOUT-NODELETE [RUNS]\n");
+	if (argc > 3)
+		runs = strtoul(argv[3], &end, 10);
+	if (argc < 3 || argc > 4 || (end && *end) || runs < 2 || runs > 1000000) {
+		fprintf(stderr, "usage: loadcost MODULE MODULE-WITHOUT-NODELETE "
+				"[RUNS, 2 to 1000000]\n");
 		return 2;
 	}
-	runs = runs >= 2 ? runs : RUNS_DEFAULT;
 	/* Used, so that libpam stays linked whatever --as-needed does. */
 	if (!pam_strerror(NULL, PAM_SUCCESS))
 		return 1;
 	/* The unloadable one first: once the nodelete module is in, the
 	 * libraries it needs stay mapped and would load for free. */
-	if (measure(argv[2], runs, &unloadable) != 0 ||
-	    measure(argv[1], runs, &nodelete) != 0)
+	if (measure(argv[2], (unsigned)runs, &unloadable) != 0 ||
+	    measure(argv[1], (unsigned)runs, &nodelete) != 0)
 		return 1;
 	printf("loading pam_mailsec per login (dlopen + dlclose, as libpam does at "
-	       "pam_start/pam_end), %u times:\n", runs);
+	       "pam_start/pam_end), %lu times:\n", runs);
 	printf("  without -z nodelete   p50 %7.1f µs  first %7.1f µs  unloaded each "
 	       "time: %s\n", unloadable.p50_us, unloadable.first_us,
 	       unloadable.unloaded ? "yes (module and libraries mapped, "
@@ -95,5 +100,12 @@ int main(int argc, char **argv)
 	printf("  as built, nodelete    p50 %7.1f µs  first %7.1f µs  unloaded each "
 	       "time: %s\n", nodelete.p50_us, nodelete.first_us,
 	       nodelete.unloaded ? "YES" : "no (mapped once per process)");
+	/* Either way round, the figures do not mean what they say. */
+	if (nodelete.unloaded || !unloadable.unloaded) {
+		fprintf(stderr, "loadcost: %s\n", nodelete.unloaded
+			? "the module is unloaded by dlclose: not linked -z nodelete"
+			: "the module without -z nodelete stays loaded: no load was timed");
+		return 1;
+	}
 	return 0;
 }
