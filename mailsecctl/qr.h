@@ -17,7 +17,7 @@ enum ms_status qr_spec_check(const char *spec, struct ms_error *err);
 enum ms_status qr_file_probe(const char *spec, struct ms_error *err);
 
 /* Renders `text` as the spec says: terminal forms go to `terminal`, file
- * forms are written to FILE (created 0644, replaced atomically).
+ * forms are written to FILE (0600: it holds the secret; replaced atomically).
  * MS_SYSTEM on I/O errors, MS_INVALID if the text cannot be encoded. */
 enum ms_status qr_render(const char *text, const char *spec, FILE *terminal,
 			 struct ms_error *err);
