@@ -3,6 +3,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "conf_cache.h"
 #include "handoff.h"
 #include "log.h"
 #include "login.h"
@@ -31,7 +32,7 @@ static int load_settings(struct login *login)
 	const char *path = login->args.config ? login->args.config
 					      : MAILSEC_CONF_DEFAULT;
 
-	if (ms_settings_load(path, &login->settings, &login->err) != MS_OK) {
+	if (conf_cache_load(path, &login->settings, &login->err) != MS_OK) {
 		ms_log(login->pamh, LOG_ERR, "%s: refusing", login->err.msg);
 		return PAM_SERVICE_ERR;
 	}

@@ -1,0 +1,98 @@
+/* mailsec.conf as this process last parsed it. The module stays loaded
+ * (-z nodelete), and reading and parsing the file again was a tenth of a
+ * code check; a login now takes one lstat to see that it is unchanged. */
+#include "config.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "conf_cache.h"
+
+/* A file changed in the last seconds could change again within the same
+ * timestamp tick, unseen by the key: it is cached only once it has been
+ * still for longer than the coarsest timestamps (2 s, FAT) round. */
+#define SETTLE_SECONDS 3
+
+static struct {
+	bool valid;
+	char path[PATH_MAX];
+	struct stat st;
+	struct ms_settings settings;
+} cached;
+static pthread_mutex_t cached_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Any change of the file, in place or by rename, changes one of these:
+ * its ctime at the least, which no one can set back. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_mode == b->st_mode &&
+	       a->st_uid == b->st_uid && same_time(&a->st_mtim, &b->st_mtim) &&
+	       same_time(&a->st_ctim, &b->st_ctim);
+}
+
+static bool settled(const struct stat *st)
+{
+	struct timespec now;
+
+	return clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+	       st->st_mtim.tv_sec + SETTLE_SECONDS < now.tv_sec &&
+	       st->st_ctim.tv_sec + SETTLE_SECONDS < now.tv_sec;
+}
+
+/* trylock: a busy cache (another thread) or one held by a thread that did
+ * not come along into a forked child is skipped, never waited for. */
+static bool lookup(const char *path, const struct stat *st,
+		   struct ms_settings *out)
+{
+	bool hit = false;
+
+	if (pthread_mutex_trylock(&cached_lock) != 0)
+		return false;
+	if (cached.valid && strcmp(cached.path, path) == 0 &&
+	    same_file(&cached.st, st)) {
+		*out = cached.settings;
+		hit = true;
+	}
+	pthread_mutex_unlock(&cached_lock);
+	return hit;
+}
+
+static void remember(const char *path, const struct stat *st,
+		     const struct ms_settings *settings)
+{
+	if (strlen(path) >= sizeof(cached.path) ||
+	    pthread_mutex_trylock(&cached_lock) != 0)
+		return;
+	strcpy(cached.path, path);
+	cached.st = *st;
+	cached.settings = *settings;
+	cached.valid = true;
+	pthread_mutex_unlock(&cached_lock);
+}
+
+enum ms_status conf_cache_load(const char *path, struct ms_settings *settings,
+			       struct ms_error *err)
+{
+	struct stat before, after;
+	bool regular = lstat(path, &before) == 0 && S_ISREG(before.st_mode);
+	enum ms_status status;
+
+	if (regular && lookup(path, &before, settings))
+		return MS_OK;
+	status = ms_settings_load(path, settings, err);
+	/* The same file before and after the parse: what was parsed is it. */
+	if (status == MS_OK && regular && settled(&before) &&
+	    lstat(path, &after) == 0 && same_file(&before, &after))
+		remember(path, &before, settings);
+	return status;
+}

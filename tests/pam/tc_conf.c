@@ -1,0 +1,52 @@
+/* mailsec.conf is parsed once a process while it is unchanged
+ * (pam_mailsec/conf_cache.h): an edit still counts at the next login, even
+ * one that keeps the file's size and mtime. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "mailbox.h"
+#include "pamrun.h"
+#include "suites.h"
+
+#define ALICE "alice@example.com"
+
+/* "sogo" is webmail (a code is asked), and after the edit a client. */
+START_TEST(edit_counts_at_the_next_login)
+{
+	struct mailbox mb;
+	struct timespec times[2];
+	struct stat st;
+	char code[16];
+
+	mb_create(&mb, ALICE, MB_2FA);
+	fx_stack_args("sogo", "code=prompt");
+	fx_conf("webmail_services = [ \"sogo\" ];\n");
+	ck_assert_int_eq(stat(fx.conf, &st), 0);
+	/* Old enough to be kept by the first login that parses it. */
+	sleep(4);
+	mb_code(&mb, 0, code);
+	pr_expect("sogo", mb.name, MB_PASSWORD, code, PAM_SUCCESS, "PC");
+	pr_expect("sogo", mb.name, MB_PASSWORD, "", PAM_AUTH_ERR, "PC");
+	/* The same size, and the mtime set back: only the ctime tells. */
+	fx_conf("webmail_services = [ \"sog0\" ];\n");
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	ck_assert_int_eq(utimensat(AT_FDCWD, fx.conf, times, 0), 0);
+	pr_expect("sogo", mb.name, MB_PASSWORD, NULL, PAM_SUCCESS, "P");
+	/* And back: webmail again. */
+	fx_conf("webmail_services = [ \"sogo\" ];\n");
+	pr_expect("sogo", mb.name, MB_PASSWORD, "", PAM_AUTH_ERR, "PC");
+}
+END_TEST
+
+TCase *tcase_conf(void)
+{
+	TCase *tc = tcase_with_fixture("conf");
+
+	tcase_add_test(tc, edit_counts_at_the_next_login);
+	return tc;
+}
