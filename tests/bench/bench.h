@@ -147,12 +147,15 @@ bool run_console_can_quiet(void);
 
 /* ---- main.c: options, the scenarios of a store size --------------------- */
 
+#define ROUNDS_MAX 9
+
 struct bench_opts {
 	unsigned sizes[BENCH_SIZES_MAX];
 	unsigned n_sizes;
 	unsigned logins;      /* per scenario, at most */
 	unsigned oath_logins; /* per pam_oath scenario, at most */
 	double seconds;       /* per scenario, at most */
+	unsigned rounds;      /* runs of each scenario, the median shown */
 	bool quick, keep, console;
 	unsigned only;        /* groups selected (bits), 0: all */
 	const char *dir;
