@@ -65,13 +65,23 @@ static enum ms_status temp_name_random(char name[TEMP_NAME_MAX],
 	return MS_OK;
 }
 
+/* An unnamed file gets its name through /proc/self/fd (temp_link). */
+static bool proc_fd_there(void)
+{
+	return access("/proc/self/fd", X_OK) == 0;
+}
+
 /* An unnamed file in the directory; where the file system has no
- * O_TMPFILE (overlayfs before Linux 6.6, NFS), a new file of random name. */
+ * O_TMPFILE (overlayfs before Linux 6.6, NFS) or there is no /proc (a
+ * chroot), a new file of random name. */
 static enum ms_status temp_open(int dir_fd, const char *dir, struct temp *t,
 				struct ms_error *err)
 {
 	t->name[0] = '\0';
-	t->fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | MS_OPEN_FLAGS, 0600);
+	errno = EOPNOTSUPP;
+	t->fd = proc_fd_there()
+		? openat(dir_fd, ".", O_TMPFILE | O_WRONLY | MS_OPEN_FLAGS, 0600)
+		: -1;
 	if (t->fd < 0 &&
 	    (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		if (temp_name_random(t->name, err) != MS_OK)

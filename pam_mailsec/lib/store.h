@@ -70,8 +70,9 @@ enum ms_status ms_file_read_path(const char *path, char **data, size_t *len,
  * crash. Call under the lock. A name only ever shows a complete file; a
  * process killed between naming and renaming leaves that one .tmp-* file,
  * which no reader looks at and the next replace of the file removes. Where
- * the file system has no O_TMPFILE, the temp file is named .tmp-RANDOM from
- * the start, and a killed process may leave it, partial. */
+ * the file system has no O_TMPFILE, or there is no /proc to name it
+ * through, the temp file is named .tmp-RANDOM from the start, and a killed
+ * process may leave it, partial. */
 enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,
 			       const char *data, size_t len,
 			       struct ms_error *err);
