@@ -3,10 +3,10 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "conf_cache.h"
 #include "handoff.h"
 #include "log.h"
 #include "login.h"
+#include "settings_cache.h"
 
 static const char *item_text(pam_handle_t *pamh, int item)
 {
@@ -32,7 +32,8 @@ static int load_settings(struct login *login)
 	const char *path = login->args.config ? login->args.config
 					      : MAILSEC_CONF_DEFAULT;
 
-	if (conf_cache_load(path, &login->settings, &login->err) != MS_OK) {
+	if (ms_settings_load_cached(path, &login->settings, &login->err) !=
+	    MS_OK) {
 		ms_log(login->pamh, LOG_ERR, "%s: refusing", login->err.msg);
 		return PAM_SERVICE_ERR;
 	}

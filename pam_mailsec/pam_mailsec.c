@@ -108,6 +108,7 @@ static int check_password(struct login *login, const struct credential *cred)
  * has 2FA: the prompts then tell nobody whether the password was right,
  * whether the mailbox exists or whether its 2FA is on. Only a right
  * password of a mailbox without 2FA goes without, and that login succeeds.
+ * With no_password, an unknown mailbox is asked too, as one with 2FA is.
  * The code given is neither checked nor used up. */
 static void prompt_code_anyway(struct login *login, struct attempt *attempt)
 {
@@ -123,6 +124,7 @@ static int check_all(struct login *login, struct attempt *attempt)
 
 	if (!login->known && login->args.no_password) {
 		login_refused(login, "unknown mailbox");
+		prompt_code_anyway(login, attempt);
 		rc = PAM_USER_UNKNOWN;
 	}
 	if (rc == PAM_SUCCESS) {

@@ -9,20 +9,24 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "conf_cache.h"
+#include "settings_cache.h"
 
 /* A file changed in the last seconds could change again within the same
- * timestamp tick, unseen by the key: it is cached only once it has been
- * still for longer than the coarsest timestamps (2 s, FAT) round. */
+ * timestamp tick, unseen by the key: it is kept only when it had been
+ * still, before the parse began, for longer than the coarsest timestamps
+ * (2 s, FAT) round. */
 #define SETTLE_SECONDS 3
 
 static struct {
 	bool valid;
 	char path[PATH_MAX];
 	struct stat st;
+	uid_t euid; /* "owned by root or the running euid" was judged for it */
 	struct ms_settings settings;
 } cached;
+static unsigned long parses;
 static pthread_mutex_t cached_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static bool same_time(const struct timespec *a, const struct timespec *b)
@@ -40,13 +44,10 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	       same_time(&a->st_ctim, &b->st_ctim);
 }
 
-static bool settled(const struct stat *st)
+static bool settled(const struct stat *st, const struct timespec *start)
 {
-	struct timespec now;
-
-	return clock_gettime(CLOCK_REALTIME, &now) == 0 &&
-	       st->st_mtim.tv_sec + SETTLE_SECONDS < now.tv_sec &&
-	       st->st_ctim.tv_sec + SETTLE_SECONDS < now.tv_sec;
+	return st->st_mtim.tv_sec + SETTLE_SECONDS < start->tv_sec &&
+	       st->st_ctim.tv_sec + SETTLE_SECONDS < start->tv_sec;
 }
 
 /* trylock: a busy cache (another thread) or one held by a thread that did
@@ -59,7 +60,7 @@ static bool lookup(const char *path, const struct stat *st,
 	if (pthread_mutex_trylock(&cached_lock) != 0)
 		return false;
 	if (cached.valid && strcmp(cached.path, path) == 0 &&
-	    same_file(&cached.st, st)) {
+	    cached.euid == geteuid() && same_file(&cached.st, st)) {
 		*out = cached.settings;
 		hit = true;
 	}
@@ -75,24 +76,35 @@ static void remember(const char *path, const struct stat *st,
 		return;
 	strcpy(cached.path, path);
 	cached.st = *st;
+	cached.euid = geteuid();
 	cached.settings = *settings;
 	cached.valid = true;
 	pthread_mutex_unlock(&cached_lock);
 }
 
-enum ms_status conf_cache_load(const char *path, struct ms_settings *settings,
-			       struct ms_error *err)
+enum ms_status ms_settings_load_cached(const char *path,
+				       struct ms_settings *settings,
+				       struct ms_error *err)
 {
+	struct timespec start;
 	struct stat before, after;
-	bool regular = lstat(path, &before) == 0 && S_ISREG(before.st_mode);
+	bool regular, timed;
 	enum ms_status status;
 
+	timed = clock_gettime(CLOCK_REALTIME, &start) == 0;
+	regular = lstat(path, &before) == 0 && S_ISREG(before.st_mode);
 	if (regular && lookup(path, &before, settings))
 		return MS_OK;
+	__atomic_add_fetch(&parses, 1, __ATOMIC_RELAXED);
 	status = ms_settings_load(path, settings, err);
 	/* The same file before and after the parse: what was parsed is it. */
-	if (status == MS_OK && regular && settled(&before) &&
+	if (status == MS_OK && regular && timed && settled(&before, &start) &&
 	    lstat(path, &after) == 0 && same_file(&before, &after))
 		remember(path, &before, settings);
 	return status;
+}
+
+unsigned long ms_settings_cache_parses(void)
+{
+	return __atomic_load_n(&parses, __ATOMIC_RELAXED);
 }

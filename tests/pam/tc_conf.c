@@ -1,5 +1,5 @@
 /* mailsec.conf is parsed once a process while it is unchanged
- * (pam_mailsec/conf_cache.h): an edit still counts at the next login, even
+ * (pam_mailsec/lib/settings_cache.h): an edit still counts at the next login, even
  * one that keeps the file's size and mtime. */
 #include "config.h"
 

@@ -1,12 +1,15 @@
 /* mailsec.conf: built-in defaults, every key, refusals with "PATH:LINE". */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
 #include "settings.h"
+#include "settings_cache.h"
 #include "suites.h"
 
 /* The values DESIGN.md promises when a key is absent. */
@@ -233,10 +236,78 @@ START_TEST(webmail_service_lookup)
 }
 END_TEST
 
+/* The file written and then left alone long enough to be kept. */
+static void write_settled_conf(char path[PATH_MAX], const char *text,
+			       struct stat *st)
+{
+	write_conf(path, text, 0644);
+	ck_assert_int_eq(stat(path, st), 0);
+	sleep(4);
+}
+
+/* The same size, and the mtime set back: only the ctime tells. */
+static void rewrite_keeping_mtime(const char *text, const struct stat *st)
+{
+	char path[PATH_MAX];
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
+
+	write_conf(path, text, 0644);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+START_TEST(cache_parses_once_while_unchanged)
+{
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+	struct stat st;
+	unsigned long parses;
+
+	write_settled_conf(path, "cache_ttl = 5;\n", &st);
+	parses = ms_settings_cache_parses();
+	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
+	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
+	ck_assert_uint_eq(s.cache_ttl, 5);
+	ck_assert_str_eq(s.path, path);
+	ck_assert_uint_eq(ms_settings_cache_parses(), parses + 1);
+
+	rewrite_keeping_mtime("cache_ttl = 6;\n", &st);
+	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
+	ck_assert_uint_eq(s.cache_ttl, 6);
+	/* Changed seconds ago: not kept, parsed every time for now. */
+	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
+	ck_assert_uint_eq(s.cache_ttl, 6);
+	ck_assert_uint_eq(ms_settings_cache_parses(), parses + 3);
+}
+END_TEST
+
+/* What ms_settings_load refuses, the cache never hands out. */
+START_TEST(cache_never_skips_the_checks)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+	struct stat st;
+
+	write_settled_conf(path, "cache_ttl = 5;\n", &st);
+	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_SYSTEM);
+	ck_assert(th_has(err.msg, "writable"));
+
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	th_path(real, sizeof(real), th.dir, "real.conf");
+	ck_assert_int_eq(rename(path, real), 0);
+	ck_assert_int_eq(symlink(real, path), 0);
+	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_SYSTEM);
+	ck_assert(th_has(err.msg, "symbolic link"));
+}
+END_TEST
+
 Suite *settings_suite(void)
 {
 	Suite *s = suite_create("settings");
-	TCase *tc = th_tcase_dir("load");
+	TCase *tc = th_tcase_dir("load"), *cache;
 
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, missing_file_means_defaults);
@@ -250,5 +321,11 @@ Suite *settings_suite(void)
 	tcase_add_test(tc, not_a_file_is_refused);
 	tcase_add_test(tc, webmail_service_lookup);
 	suite_add_tcase(s, tc);
+	cache = th_tcase_dir("cache");
+	/* Each test waits for its file to be old enough to be kept. */
+	tcase_set_timeout(cache, 60);
+	tcase_add_test(cache, cache_parses_once_while_unchanged);
+	tcase_add_test(cache, cache_never_skips_the_checks);
+	suite_add_tcase(s, cache);
 	return s;
 }
