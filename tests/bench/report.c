@@ -25,7 +25,8 @@ void report_intro(const struct bench_opts *o, const char *fast_hash,
 	       o->mods.oath[0] ? o->mods.oath : "(not found: skipped)");
 	printf("  at most %u logins and %.1f s a scenario (pam_oath: %u logins); "
 	       "stores in %s\n", o->logins, o->seconds, o->oath_logins, o->dir);
-	printf("  each scenario run %u time%s, the run of median p50 shown\n",
+	printf("  each scenario run %u time%s, the run of median p50 shown (the worst "
+	       "one if any had failures\n  or accepted replays)\n",
 	       o->rounds, o->rounds == 1 ? "" : "s");
 	printf("password hashes: (a)-(c) and the \"pw +\" stacks use %.*s... "
 	       "(one verify: p50 %.0f µs;\n"

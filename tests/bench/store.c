@@ -148,8 +148,8 @@ static bool build_parallel(struct store *st, const char *hash, bool ga)
 }
 
 /* On a server mailsec.conf is old: pam_mailsec then parses it once a
- * process, but not while it is a few seconds new (pam_mailsec/conf_cache.c
- * waits 3 s). Waits, if the store took less, until the bench's is as old.
+ * process, but not while it is a few seconds new
+ * (pam_mailsec/lib/settings_cache.c waits 3 s). Waits, if the store took less, until the bench's is as old.
  * Real time: time() is the bench's own (clock.c). */
 static void conf_settle(const struct store *st)
 {
