@@ -78,10 +78,13 @@ static enum ms_status temp_open(int dir_fd, const char *dir, struct temp *t,
 				struct ms_error *err)
 {
 	t->name[0] = '\0';
-	errno = EOPNOTSUPP;
-	t->fd = proc_fd_there()
-		? openat(dir_fd, ".", O_TMPFILE | O_WRONLY | MS_OPEN_FLAGS, 0600)
-		: -1;
+	if (proc_fd_there()) {
+		t->fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | MS_OPEN_FLAGS,
+			       0600);
+	} else {
+		t->fd = -1;
+		errno = EOPNOTSUPP; /* set after access() set its own */
+	}
 	if (t->fd < 0 &&
 	    (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		if (temp_name_random(t->name, err) != MS_OK)

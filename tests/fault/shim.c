@@ -12,6 +12,7 @@
  *                      the write window for tests/fault/test_crash.sh
  *   FAULT_NO_TMPFILE=1 open/openat with O_TMPFILE fail (EOPNOTSUPP), as on a
  *                      file system without it
+ *   FAULT_NO_PROC=1    access() of /proc/... fails (ENOENT), as in a chroot
  *
  * NAME is write, pwrite, fsync, rename, renameat, renameat2, open, openat,
  * flock, linkat or malloc (malloc, calloc and realloc share one count); see wrap.c.
@@ -50,6 +51,7 @@ static char fired_by[128] = "?";
 static bool running; /* main has started and not yet returned or exited */
 static long delay_us;
 static bool no_tmpfile;
+static bool no_proc;
 static const char *count_file;
 /* initial-exec: a dynamic TLS access could itself call malloc. */
 static __thread int depth __attribute__((tls_model("initial-exec")));
@@ -163,6 +165,11 @@ bool fault_no_tmpfile(void)
 	return no_tmpfile && running && depth == 0;
 }
 
+bool fault_no_proc(void)
+{
+	return no_proc && running && depth == 0;
+}
+
 static void arm(const char *spec)
 {
 	const char *colon = spec ? strchr(spec, ':') : NULL;
@@ -203,6 +210,7 @@ static int wrapped_main(int argc, char **argv, char **envp)
 	count_file = getenv("FAULT_COUNT");
 	delay_us = delay ? strtol(delay, NULL, 10) : 0;
 	no_tmpfile = getenv("FAULT_NO_TMPFILE") != NULL;
+	no_proc = getenv("FAULT_NO_PROC") != NULL;
 	atexit(report);
 	/* backtrace loads its unwinder on first use: not inside a fault. */
 	depth++;

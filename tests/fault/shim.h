@@ -23,4 +23,8 @@ FAULT_HIDDEN bool fault_hit(enum fault_fn f);
  * EOPNOTSUPP, as on a file system without it (overlayfs before 6.6). */
 FAULT_HIDDEN bool fault_no_tmpfile(void);
 
+/* FAULT_NO_PROC set: access() of a /proc path fails (ENOENT), as in a
+ * chroot without /proc. */
+FAULT_HIDDEN bool fault_no_proc(void);
+
 #endif

@@ -310,6 +310,12 @@ done
 export FAULT_NO_TMPFILE=1
 sweep passwd "passwd, no O_TMPFILE"
 unset FAULT_NO_TMPFILE
+# Nor without /proc, through which an unnamed temp file gets its name.
+group "passwd, no /proc"
+reset_store
+check "passwd works without /proc" passwd_run FAULT_NO_PROC=1
+check "and wrote the new password" passwd_done
+check "no temp file left" test -z "$(temp_files "$USERS" "$STATE")"
 printf '\n%d call sites failed in %d s; %d not reached; %d library failures without a clean error:\n' \
 	"$N_SITES" $((SECONDS - started)) "$N_UNREACHED" "$N_KNOWN"
 for line in "${KNOWN_LIST[@]}"; do

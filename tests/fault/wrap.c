@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ typedef int open_fn(const char *, int, ...);
 typedef int openat_fn(int, const char *, int, ...);
 typedef int flock_fn(int, int);
 typedef int linkat_fn(int, const char *, int, const char *, int);
+typedef int access_fn(const char *, int);
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
@@ -79,6 +81,17 @@ int linkat(int from_dir, const char *from, int to_dir, const char *to,
 	REAL(linkat_fn *, linkat);
 	return fault_hit(F_LINKAT)
 		? -1 : real_linkat(from_dir, from, to_dir, to, flags);
+}
+
+/* Not a fault site: only FAULT_NO_PROC's missing /proc. */
+int access(const char *path, int mode)
+{
+	REAL(access_fn *, access);
+	if (fault_no_proc() && strncmp(path, "/proc/", 6) == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	return real_access(path, mode);
 }
 
 /* The mode argument exists only with O_CREAT or O_TMPFILE. */
