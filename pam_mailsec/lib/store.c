@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "name.h"
@@ -276,6 +278,38 @@ enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,
 	return MS_OK;
 }
 
+static int64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+/* flock has no timeout, and a signal to interrupt it is not a module's to
+ * set: try without blocking, sleeping between tries from 50 µs up to
+ * 10 ms (holders keep the lock for microseconds; a waiter is rarely
+ * late by more than one sleep). */
+static bool flock_within(int fd, unsigned wait_ms)
+{
+	int64_t deadline = monotonic_ns() + (int64_t)wait_ms * 1000000;
+	struct timespec pause = { 0, 50 * 1000 };
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return true;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return false;
+		if (monotonic_ns() >= deadline)
+			break;
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 10 * 1000 * 1000)
+			pause.tv_nsec *= 2;
+	}
+	errno = EWOULDBLOCK;
+	return false;
+}
+
 enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 			     int *lock_fd, struct ms_error *err)
 {
@@ -294,12 +328,15 @@ enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 		close(fd);
 		return err->status;
 	}
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
+	if (!flock_within(fd, MS_LOCK_WAIT_MS)) {
+		if (errno == EWOULDBLOCK)
+			ms_fail(err, MS_SYSTEM,
+				"lock %s: still held by another process after "
+				"%u s", shown, MS_LOCK_WAIT_MS / 1000);
+		else
 			ms_fail_errno(err, MS_SYSTEM, errno, "lock %s", shown);
-			close(fd);
-			return MS_SYSTEM;
-		}
+		close(fd);
+		return MS_SYSTEM;
 	}
 	*lock_fd = fd;
 	return MS_OK;

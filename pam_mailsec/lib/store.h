@@ -36,8 +36,14 @@ enum ms_status ms_store_open(const struct ms_settings *settings,
 			     struct ms_error *err);
 void ms_store_close(struct ms_store *store);
 
+/* How long ms_store_lock waits for another holder. A stalled holder (a
+ * stopped mailsecctl, a hung file server) then costs each login this long
+ * and a refusal, rather than a mail server's auth worker forever. */
+#define MS_LOCK_WAIT_MS 3000
+
 /* The per-mailbox lock: an flock on state_dir/NAME.lock, a file that is
- * never deleted (so two holders can never lock different inodes). Blocks. */
+ * never deleted (so two holders can never lock different inodes). Waits
+ * at most MS_LOCK_WAIT_MS, then fails with MS_SYSTEM. */
 enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 			     int *lock_fd, struct ms_error *err);
 void ms_store_unlock(int lock_fd);

@@ -2,18 +2,22 @@
  * needs it (fail closed) and is never damaged by the attempt. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fixture.h"
 #include "mailbox.h"
 #include "pamrun.h"
 #include "spawn.h"
+#include "store.h"
 #include "suites.h"
 
 #define ALICE "alice@example.com"
@@ -140,8 +144,33 @@ START_TEST(failed_state_write_fails_closed)
 	crowd_finish(&crowd, &rc);
 	ck_pam(rc, PAM_AUTHINFO_UNAVAIL);
 	mb_state(ALICE, &st);
-	ck_assert_uint_eq(st.last_step, mb_step(-1));
+	ck_assert_int_eq(st.totp_used_until, mb_step_end(-1));
 	pr_expect("webmail", ALICE, MB_PASSWORD, login.code, PAM_SUCCESS, "PC");
+}
+END_TEST
+
+/* A holder of the mailbox lock that never lets go (a stopped mailsecctl,
+ * a hung file server) refuses the login after a bounded wait, instead of
+ * keeping the mail server's auth worker forever; the next login after it
+ * lets go works. */
+START_TEST(stalled_lock_holder_fails_closed)
+{
+	char path[PATH_MAX], code[16];
+	struct mailbox mb;
+	time_t start;
+	int holder;
+
+	mb_create(&mb, ALICE, MB_2FA);
+	fx_path(path, sizeof(path), fx.state, ALICE, "lock");
+	holder = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(holder, 0);
+	ck_assert_int_eq(flock(holder, LOCK_EX), 0);
+	start = time(NULL);
+	expect_unavailable(&mb);
+	ck_assert_int_le(time(NULL) - start, MS_LOCK_WAIT_MS / 1000 + 3);
+	close(holder);
+	mb_code(&mb, 0, code);
+	pr_expect("webmail", mb.name, MB_PASSWORD, code, PAM_SUCCESS, "PC");
 }
 END_TEST
 
@@ -168,5 +197,6 @@ TCase *tcase_state(void)
 	tcase_add_test(tc, writable_state);
 	tcase_add_test(tc, failed_state_write_fails_closed);
 	tcase_add_test(tc, missing_state_dir);
+	tcase_add_test(tc, stalled_lock_holder_fails_closed);
 	return tc;
 }

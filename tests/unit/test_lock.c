@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -238,6 +239,44 @@ START_TEST(lock_blocks_another_process)
 }
 END_TEST
 
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* A holder that never lets go (a stopped mailsecctl, a hung file server):
+ * the wait ends after MS_LOCK_WAIT_MS with an error, never hangs. */
+START_TEST(lock_wait_is_bounded)
+{
+	struct ms_error err = { 0 };
+	char path[PATH_MAX];
+	struct timespec start;
+	double waited;
+	int holder, fd = -1;
+
+	th_path(path, sizeof(path), th.state, NAME ".lock");
+	holder = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	ck_assert_int_ge(holder, 0);
+	ck_assert_int_eq(flock(holder, LOCK_EX), 0);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_SYSTEM);
+	waited = seconds_since(&start);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_msg(th_has(err.msg, "still held by another process"), "%s",
+		      err.msg);
+	ck_assert_msg(waited >= MS_LOCK_WAIT_MS / 1000.0 - 0.01 &&
+			      waited < MS_LOCK_WAIT_MS / 1000.0 + 2,
+		      "waited %.2f s", waited);
+	close(holder);
+	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_OK);
+	ms_store_unlock(fd);
+}
+END_TEST
+
 TCase *tcase_store_lock(void)
 {
 	TCase *tc = th_tcase_store("lock");
@@ -246,5 +285,6 @@ TCase *tcase_store_lock(void)
 	tcase_add_test(tc, lock_file_stays_in_state_dir);
 	tcase_add_test(tc, lock_refuses_symlink);
 	tcase_add_test(tc, lock_blocks_another_process);
+	tcase_add_test(tc, lock_wait_is_bounded);
 	return tc;
 }
