@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codecheck.h"
 #include "commands.h"
 #include "output.h"
 #include "qr.h"
@@ -133,23 +134,20 @@ static enum ms_status confirm_enrolment(struct ctl *ctl,
 {
 	struct confirmation *confirmation = arg;
 	struct ms_record *record = &box->record;
-	struct ms_totp totp = record_totp(record);
-	uint64_t step = 0;
 
 	if (record->totp.status != MS_TOTP_PENDING)
 		return ms_fail(&ctl->err, MS_REFUSED,
 			       "%s: no pending 2FA enrolment (run 2fa enroll)",
 			       box->name);
-	if (!ms_totp_validate(&totp, time(NULL), ctl->settings.totp.window,
-			      confirmation->code, &step) ||
-	    step <= box->state.last_step)
+	/* The confirming code is used up: marked in the state. */
+	if (ms_code_use_totp(&ctl->settings, record, &box->state,
+			     confirmation->code, time(NULL)) != MS_CODE_OK)
 		return ms_fail(&ctl->err, MS_REFUSED,
 			       "%s: wrong verification code", box->name);
 	record->totp.status = MS_TOTP_ENABLED;
 	memcpy(record->totp.recovery, confirmation->fresh.totp.recovery,
 	       sizeof(record->totp.recovery));
 	record->totp.n_recovery = confirmation->fresh.totp.n_recovery;
-	box->state.last_step = step; /* the confirming code is used up */
 	box->save_record = box->save_state = true;
 	return MS_OK;
 }

@@ -3,8 +3,10 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "cache.h"
+#include "codecheck.h"
 #include "commands.h"
 #include "session.h"
 
@@ -20,9 +22,7 @@ static enum ms_status clear_lockout(struct ctl *ctl,
 				    const struct ms_store *store,
 				    struct ctl_mailbox *box, void *arg)
 {
-	box->state.fail_count = 0;
-	box->state.fail_since = 0;
-	box->state.locked_until = 0;
+	ms_code_unlock(&box->record, &box->state, time(NULL));
 	box->save_state = true;
 	return MS_OK;
 }

@@ -1,7 +1,13 @@
 #include "config.h"
 
+#include <stdint.h>
+#include <string.h>
+
+#include <sodium.h>
+
 #include "codecheck.h"
 #include "recovery.h"
+#include "secure.h"
 #include "session.h"
 #include "state.h"
 #include "totp.h"
@@ -27,6 +33,9 @@ const char *ms_code_result_reason(enum ms_code_result result)
 	return "state error";
 }
 
+/* A used recovery code given again is a replay, as a used TOTP code is:
+ * a webmail that repeats the string its owner logged in with must not run
+ * into the lockout. */
 static enum ms_code_result try_recovery(const struct ms_record *record,
 					struct ms_state *state, const char *code)
 {
@@ -39,16 +48,65 @@ static enum ms_code_result try_recovery(const struct ms_record *record,
 		state->recovery_used = 0;
 	}
 	index = ms_recovery_match(record, code);
-	if (index < 0 || (state->recovery_used & (1u << index)))
+	if (index < 0)
 		return MS_CODE_WRONG;
+	if (state->recovery_used & (1u << index))
+		return MS_CODE_REPLAYED;
 	state->recovery_used |= 1u << index;
 	return MS_CODE_RECOVERY_OK;
 }
 
-static enum ms_code_result try_totp(const struct ms_settings *settings,
-				    const struct ms_record *record,
-				    struct ms_state *state, const char *code,
-				    time_t now)
+/* Which secret a replay mark belongs to: a new enrolment (another secret,
+ * or other parameters) starts without one. Never 0, which means none. */
+static uint64_t secret_tag(const struct ms_record *record)
+{
+	const uint32_t params[3] = { (uint32_t)record->totp.algorithm,
+				     record->totp.digits, record->totp.period };
+	unsigned char out[crypto_generichash_BYTES_MIN];
+	crypto_generichash_state hash;
+	uint64_t tag;
+
+	crypto_generichash_init(&hash, NULL, 0, sizeof(out));
+	crypto_generichash_update(&hash,
+				  (const unsigned char *)record->totp.secret,
+				  strlen(record->totp.secret));
+	crypto_generichash_update(&hash, (const unsigned char *)params,
+				  sizeof(params));
+	crypto_generichash_final(&hash, out, sizeof(out));
+	ms_wipe(&hash, sizeof(hash));
+	memcpy(&tag, out, sizeof(tag));
+	return tag ? tag : 1;
+}
+
+/* The end of the newest step used with the record's secret; 0 = none.
+ * A version 2 or 3 state kept a bare step of whatever secret and period
+ * were enrolled then. It is taken for this secret only when it ends
+ * within the window's reach of now, as it does for a code used moments
+ * before an upgrade: a step of another secret or period could lie
+ * anywhere, and would refuse every code as a replay. */
+static int64_t replay_mark(const struct ms_settings *settings,
+			   const struct ms_record *record,
+			   const struct ms_state *state, time_t now)
+{
+	int64_t period = record->totp.period, reach, end;
+
+	if (state->totp_tag)
+		return state->totp_tag == secret_tag(record)
+			? state->totp_used_until : 0;
+	if (!state->legacy_step || period <= 0 || now < 0 ||
+	    state->legacy_step >= (uint64_t)(INT64_MAX / period))
+		return 0;
+	end = ((int64_t)state->legacy_step + 1) * period;
+	reach = ((int64_t)settings->totp.window + 1) * period;
+	if (end <= (int64_t)now - reach || end - reach > (int64_t)now)
+		return 0;
+	return end;
+}
+
+enum ms_code_result ms_code_use_totp(const struct ms_settings *settings,
+				     const struct ms_record *record,
+				     struct ms_state *state, const char *code,
+				     time_t now)
 {
 	struct ms_totp totp = {
 		.secret_b32 = record->totp.secret,
@@ -56,24 +114,54 @@ static enum ms_code_result try_totp(const struct ms_settings *settings,
 		.digits = record->totp.digits,
 		.period = record->totp.period,
 	};
+	int64_t period = record->totp.period, step_end;
 	uint64_t step = 0;
 
-	if (!ms_totp_validate(&totp, now, settings->totp.window, code, &step))
+	if (!ms_totp_validate(&totp, now, settings->totp.window, code, &step) ||
+	    step >= (uint64_t)(INT64_MAX / period))
 		return MS_CODE_WRONG;
-	if (step <= state->last_step)
+	step_end = ((int64_t)step + 1) * period;
+	if (step_end <= replay_mark(settings, record, state, now))
 		return MS_CODE_REPLAYED;
-	state->last_step = step;
+	state->totp_tag = secret_tag(record);
+	state->totp_used_until = step_end;
+	state->legacy_step = 0;
 	return MS_CODE_OK;
 }
 
+/* Brings the failure count up to date: it loses one every lockout.within
+ * seconds since fail_since. A clock set back forgives nothing and starts
+ * the decay again from now. */
+static void forgive_due(const struct ms_settings *settings,
+			struct ms_state *state, time_t now)
+{
+	int64_t within = settings->lockout.within, elapsed, forgiven;
+
+	if (__builtin_sub_overflow((int64_t)now, state->fail_since, &elapsed))
+		elapsed = -1;
+	if (state->fail_count == 0 || elapsed < 0) {
+		state->fail_since = now;
+		return;
+	}
+	forgiven = elapsed / within;
+	if (forgiven >= (int64_t)state->fail_count) {
+		state->fail_count = 0;
+		state->fail_since = now;
+		return;
+	}
+	state->fail_count -= (uint32_t)forgiven;
+	state->fail_since += forgiven * within;
+}
+
+/* A count that decays at a fixed rate, rather than a window that starts
+ * afresh, bounds the guesses however they are spaced: in T seconds at most
+ * T * max(1 / within, max_failures / lock_for) + max_failures - 1
+ * (pam_mailsec.8). Spaced out, one guess per `within` is forgiven; in
+ * bursts, every max_failures of them cost lock_for seconds. */
 static void count_failure(const struct ms_settings *settings,
 			  struct ms_state *state, time_t now)
 {
-	if (state->fail_count == 0 ||
-	    now - state->fail_since >= (int64_t)settings->lockout.within) {
-		state->fail_since = now;
-		state->fail_count = 0;
-	}
+	forgive_due(settings, state, now);
 	if (++state->fail_count >= settings->lockout.max_failures) {
 		state->locked_until = (int64_t)now + settings->lockout.lock_for;
 		state->fail_count = 0;
@@ -81,6 +169,9 @@ static void count_failure(const struct ms_settings *settings,
 	}
 }
 
+/* Only a wrong code is a guess: a missing one tells nothing, and a
+ * replayed one was known already (a webmail repeating its login string
+ * after its session ended). Neither counts toward the lockout. */
 static enum ms_code_result judge(const struct ms_settings *settings,
 				 const struct ms_record *record,
 				 struct ms_state *state, const char *code,
@@ -91,18 +182,34 @@ static enum ms_code_result judge(const struct ms_settings *settings,
 	if (ms_state_locked(state, now))
 		return MS_CODE_LOCKED;
 	if (!code || !code[0])
-		result = MS_CODE_MISSING;
-	else if (ms_recovery_is_form(code))
+		return MS_CODE_MISSING;
+	if (ms_recovery_is_form(code))
 		result = try_recovery(record, state, code);
 	else
-		result = try_totp(settings, record, state, code, now);
+		result = ms_code_use_totp(settings, record, state, code, now);
 	if (result == MS_CODE_OK || result == MS_CODE_RECOVERY_OK) {
 		state->fail_count = 0;
 		state->fail_since = 0;
-	} else {
+	} else if (result == MS_CODE_WRONG) {
 		count_failure(settings, state, now);
 	}
 	return result;
+}
+
+void ms_code_unlock(const struct ms_record *record, struct ms_state *state,
+		    time_t now)
+{
+	state->fail_count = 0;
+	state->fail_since = 0;
+	state->locked_until = 0;
+	/* A step that has not begun yet was taken while the clock ran ahead:
+	 * kept, it would refuse every current code as a replay. */
+	if (state->totp_tag &&
+	    state->totp_used_until - (int64_t)record->totp.period >
+		    (int64_t)now) {
+		state->totp_tag = 0;
+		state->totp_used_until = 0;
+	}
 }
 
 struct judgement {
@@ -118,12 +225,14 @@ static bool judge_and_record(struct ms_state *state, void *arg)
 {
 	struct judgement *j = arg;
 
+	bool accepted;
+
 	j->result = judge(j->settings, j->record, state, j->code, j->now);
-	if (j->session_tag &&
-	    (j->result == MS_CODE_OK || j->result == MS_CODE_RECOVERY_OK))
+	accepted = j->result == MS_CODE_OK || j->result == MS_CODE_RECOVERY_OK;
+	if (j->session_tag && accepted)
 		ms_session_add(state, j->session_tag, j->now);
-	/* A locked refusal changes nothing worth a write. */
-	return j->result != MS_CODE_LOCKED;
+	/* Locked, missing and replayed change nothing worth a write. */
+	return accepted || j->result == MS_CODE_WRONG;
 }
 
 enum ms_code_result ms_code_check(const struct ms_store *store,

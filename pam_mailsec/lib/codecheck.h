@@ -1,6 +1,6 @@
 /* The one read-check-write of a login's code, under the mailbox lock:
- * lockout, replay (the last step only moves forward), one-time recovery
- * codes, failure counting. */
+ * lockout, replay (the replay mark only moves forward, and belongs to one
+ * secret), one-time recovery codes, failure counting. */
 #ifndef MAILSEC_CODECHECK_H
 #define MAILSEC_CODECHECK_H
 
@@ -9,14 +9,16 @@
 #include "error.h"
 #include "record.h"
 #include "settings.h"
+#include "state.h"
 #include "store.h"
 
 enum ms_code_result {
 	MS_CODE_OK,
 	MS_CODE_RECOVERY_OK, /* a recovery code, now used up */
-	MS_CODE_MISSING,
-	MS_CODE_WRONG,
-	MS_CODE_REPLAYED,    /* valid, but its step is not newer than the last */
+	MS_CODE_MISSING,     /* not counted: nothing was guessed */
+	MS_CODE_WRONG,       /* a guess: counted toward the lockout */
+	MS_CODE_REPLAYED,    /* valid, but its step is not newer than the last
+			      * used with this secret: not counted */
 	MS_CODE_LOCKED,
 	MS_CODE_ERROR,       /* state unreadable or unwritable: fail closed */
 };
@@ -34,5 +36,20 @@ enum ms_code_result ms_code_check(const struct ms_store *store,
 				  const char *code, time_t now,
 				  const unsigned char *session_tag,
 				  struct ms_error *err);
+
+/* The TOTP part alone, on a state already loaded under the lock (2fa
+ * confirm of a pending secret): MS_CODE_OK and the step marked used when
+ * `code` is valid within the window and newer than the mark of this
+ * secret; else MS_CODE_WRONG or MS_CODE_REPLAYED. Counts nothing. */
+enum ms_code_result ms_code_use_totp(const struct ms_settings *settings,
+				     const struct ms_record *record,
+				     struct ms_state *state, const char *code,
+				     time_t now);
+
+/* What mailsecctl unlock does to a state: the lock and the failure count
+ * cleared, and a replay mark whose step begins after `now` (a code taken
+ * while the clock ran ahead, since corrected) dropped. */
+void ms_code_unlock(const struct ms_record *record, struct ms_state *state,
+		    time_t now);
 
 #endif

@@ -15,21 +15,25 @@
 #include "state.h"
 
 /* Slot layout, native byte order (the file never leaves the host):
- * magic[4] version u32 seq u64 last_step u64 fail_since i64 fail_count u32
- * locked_until i64 recovery_tag u64 recovery_used u32, MS_STATE_SESSIONS x
- * (tag[32] created i64 last_used i64), cache (tag[32] verified i64), zero
- * padding, and a 16-byte BLAKE2b checksum of everything before it.
+ * magic[4] version u32 seq u64 totp_used_until i64 fail_since i64
+ * fail_count u32 locked_until i64 recovery_tag u64 recovery_used u32,
+ * MS_STATE_SESSIONS x (tag[32] created i64 last_used i64), cache (tag[32]
+ * verified i64), totp_tag u64, zero padding, and a 16-byte BLAKE2b
+ * checksum of everything before it.
  *
  * Each version only appends fields in what was zero padding before, so an
  * older slot reads as a newer one whose new fields are empty: version 2
  * (before the cache) keeps its lockouts, used recovery codes and sessions
- * across an upgrade. A version this code does not know fails closed. */
+ * across an upgrade. Versions 2 and 3 kept a bare step where
+ * totp_used_until is now: it is read as legacy_step. A version this code
+ * does not know fails closed. */
 #define SLOT_SIZE 512
 #define CHECKSUM_SIZE 16
 #define STATE_MAGIC "MSST"
-#define STATE_VERSION 3u
+#define STATE_VERSION 4u
+#define STATE_VERSION_BARE_STEP 3u /* the last with legacy_step */
 #define STATE_VERSION_OLDEST 2u
-#define FIELDS_SIZE (4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4)
+#define FIELDS_SIZE (4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 8)
 #define SESSION_SIZE (MS_SESSION_TAG_BYTES + 8 + 8)
 #define CACHE_SIZE (MS_CACHE_TAG_BYTES + 8)
 _Static_assert(FIELDS_SIZE + MS_STATE_SESSIONS * SESSION_SIZE + CACHE_SIZE +
@@ -68,7 +72,7 @@ static void slot_encode(const struct ms_state *state, uint64_t seq,
 	put(&c, STATE_MAGIC, 4);
 	put(&c, &version, sizeof(version));
 	put(&c, &seq, sizeof(seq));
-	put(&c, &state->last_step, sizeof(state->last_step));
+	put(&c, &state->totp_used_until, sizeof(state->totp_used_until));
 	put(&c, &state->fail_since, sizeof(state->fail_since));
 	put(&c, &state->fail_count, sizeof(state->fail_count));
 	put(&c, &state->locked_until, sizeof(state->locked_until));
@@ -81,6 +85,7 @@ static void slot_encode(const struct ms_state *state, uint64_t seq,
 	}
 	put(&c, state->cache.tag, MS_CACHE_TAG_BYTES);
 	put(&c, &state->cache.verified, sizeof(int64_t));
+	put(&c, &state->totp_tag, sizeof(state->totp_tag));
 	checksum(slot, slot + SLOT_SIZE - CHECKSUM_SIZE);
 }
 
@@ -104,13 +109,17 @@ static enum slot_kind slot_check(const unsigned char slot[SLOT_SIZE],
 	return SLOT_VALID;
 }
 
-/* A slot that slot_check found valid. */
-static void slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
+/* A slot that slot_check found valid, of `version`. */
+static void slot_decode(unsigned char slot[SLOT_SIZE], uint32_t version,
+			struct ms_state *state)
 {
 	struct cursor c = { slot + 8 };
 
 	get(&c, &state->seq, sizeof(state->seq));
-	get(&c, &state->last_step, sizeof(state->last_step));
+	if (version <= STATE_VERSION_BARE_STEP)
+		get(&c, &state->legacy_step, sizeof(state->legacy_step));
+	else
+		get(&c, &state->totp_used_until, sizeof(state->totp_used_until));
 	get(&c, &state->fail_since, sizeof(state->fail_since));
 	get(&c, &state->fail_count, sizeof(state->fail_count));
 	get(&c, &state->locked_until, sizeof(state->locked_until));
@@ -124,6 +133,7 @@ static void slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
 	/* Zero padding in a version 2 slot: an empty entry. */
 	get(&c, state->cache.tag, MS_CACHE_TAG_BYTES);
 	get(&c, &state->cache.verified, sizeof(int64_t));
+	get(&c, &state->totp_tag, sizeof(state->totp_tag));
 }
 
 static void state_file(const char *name, char *file, size_t size)
@@ -145,22 +155,24 @@ static enum ms_status read_slots(int fd, const char *shown,
 				 struct ms_state *state, struct ms_error *err)
 {
 	uint64_t seq[2];
-	uint32_t version;
+	uint32_t version[2];
 	bool valid[2];
+	int newest;
 	ssize_t got = pread(fd, slots, 2 * SLOT_SIZE, 0);
 
 	if (got < 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "read %s", shown);
 	memset(slots[0] + got, 0, 2 * SLOT_SIZE - (size_t)got);
 	for (int i = 0; i < 2; i++) {
-		enum slot_kind kind = slot_check(slots[i], &version, &seq[i]);
+		enum slot_kind kind = slot_check(slots[i], &version[i], &seq[i]);
 
 		/* A newer format (after a downgrade) may hold lockouts and
 		 * used recovery codes this code cannot read: never guess. */
 		if (kind == SLOT_UNKNOWN_VERSION)
 			return ms_fail(err, MS_INVALID,
 				       "%s: state format %u is not known to "
-				       "this version", shown, (unsigned)version);
+				       "this version", shown,
+				       (unsigned)version[i]);
 		valid[i] = kind == SLOT_VALID;
 	}
 	if (!valid[0] && !valid[1]) {
@@ -173,8 +185,8 @@ static enum ms_status read_slots(int fd, const char *shown,
 			return MS_OK;
 		return ms_fail(err, MS_INVALID, "%s: corrupt state", shown);
 	}
-	slot_decode(slots[valid[0] && valid[1] ? seq[1] > seq[0] : valid[1]],
-		    state);
+	newest = valid[0] && valid[1] ? seq[1] > seq[0] : valid[1];
+	slot_decode(slots[newest], version[newest], state);
 	return MS_OK;
 }
 
@@ -244,7 +256,7 @@ static enum ms_status write_slot(int fd, const char *shown,
 	slot_encode(state, seq, slot);
 	/* No fsync (it would cost ~0.3 ms a login): state is runtime only,
 	 * and what a power cut can lose is the last few seconds of writes.
-	 * A lost last_step is harmless: the codes it guards expired long
+	 * A lost replay mark is harmless: the codes it guards expired long
 	 * before the host is back. A lost failure count or lock gives back
 	 * guesses nobody can force a power cut to get; a lost recovery-code
 	 * mark lets a code its owner typed seconds before work once more; a

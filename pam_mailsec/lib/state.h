@@ -37,9 +37,15 @@ struct ms_cache_entry {
 
 struct ms_state {
 	uint64_t seq;           /* of the slot read; 0 for a fresh state */
-	uint64_t last_step;     /* newest TOTP step accepted; 0 = none */
-	int64_t fail_since;     /* start of the failure window */
-	uint32_t fail_count;    /* refused codes since fail_since */
+	/* The replay mark: when the newest TOTP step accepted ends (a time,
+	 * so that it means the same whatever the period), and a tag of the
+	 * secret and parameters it was accepted with (codecheck.c); a mark
+	 * of another secret means nothing. 0 = none. */
+	int64_t totp_used_until;
+	uint64_t totp_tag;
+	uint64_t legacy_step;   /* a version 2 or 3 slot's bare last step */
+	int64_t fail_since;     /* when fail_count last lost its due decay */
+	uint32_t fail_count;    /* refused guesses not yet forgiven */
 	int64_t locked_until;   /* codes refused until then; 0 = not locked */
 	uint64_t recovery_tag;  /* ms_recovery_set_tag the marks belong to */
 	uint32_t recovery_used; /* bit i: recovery code i was used */

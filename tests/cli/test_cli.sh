@@ -578,6 +578,50 @@ test_unlock_logout() {
 	expect_exit 5 "$M" logout "../x"
 }
 
+# A replay mark belongs to the secret it was made with: re-enrolled with a
+# longer period, whose step numbers are all smaller than the old ones, the
+# new secret's first code still confirms.
+test_reenrol_other_period() {
+	group "re-enrol with another period"
+	local box=rp@example.com secret conf30 conf60
+	conf30=$(make_config "$TEST_ROOT/period")
+	conf60=$TEST_ROOT/period/mailsec-60.conf
+	{ cat "$conf30"; echo 'totp = { period = 60; };'; } >"$conf60"
+	expect_exit_input $'pw\n' 0 "$M" --config "$conf30" add "$box"
+	expect_exit 0 "$M" --config "$conf30" --json 2fa enroll "$box" --qr none
+	secret=$(jq -r .secret <<<"$OUT")
+	expect_exit 0 "$M" --config "$conf30" 2fa confirm "$box" \
+		"$(oathtool --totp -b "$secret")"
+	expect_exit 0 "$M" --config "$conf30" 2fa disable "$box"
+	expect_exit 0 "$M" --config "$conf60" --json 2fa enroll "$box" --qr none
+	secret=$(jq -r .secret <<<"$OUT")
+	expect_exit 0 "$M" --config "$conf60" 2fa confirm "$box" \
+		"$(oathtool --totp -s 60s -b "$secret")"
+	expect_exit 0 "$M" --config "$conf60" --json show "$box"
+	check_json "enabled with the 60 s secret" '."2fa" == "enabled"' "$OUT"
+}
+
+# A holder of the mailbox lock that never lets go: mailsecctl gives up
+# after a bounded wait with a system error, never hangs.
+test_stalled_lock() {
+	group "stalled lock holder"
+	local box=sl@example.com holder start
+	add_mailbox "$box"
+	expect_exit 0 "$M" unlock "$box"
+	# The holder is the sleep itself (a subshell that execs it), so that
+	# killing it lets go of the lock.
+	(exec 9>>"$STATE_DIR/$box.lock" && flock 9 && exec sleep 30) &
+	holder=$!
+	sleep 0.3
+	start=$SECONDS
+	expect_exit 6 "$M" unlock "$box"
+	check_match "stalled lock said" 'still held by another process' "$ERR"
+	check "gave up within a few seconds" test $((SECONDS - start)) -le 8
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	expect_exit 0 "$M" unlock "$box"
+}
+
 test_remove() {
 	group "remove"
 	local box=rm@example.com
@@ -832,6 +876,8 @@ test_2fa
 test_qr_files
 test_non_webmail
 test_unlock_logout
+test_reenrol_other_period
+test_stalled_lock
 test_remove
 test_check_config
 test_bad_settings

@@ -163,6 +163,11 @@ unsigned long long mb_step(int steps)
 	return (unsigned long long)(time(NULL) / MB_PERIOD + steps);
 }
 
+int64_t mb_step_end(int steps)
+{
+	return ((int64_t)mb_step(steps) + 1) * MB_PERIOD;
+}
+
 const char *mb_join(const char *password, const char *code)
 {
 	static char joined[256];

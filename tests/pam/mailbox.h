@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "name.h"
 #include "record.h"
@@ -40,8 +41,11 @@ void mb_code(const struct mailbox *mb, int steps, char code[16]);
 /* A well-formed code that no step of the default window (±1) gives. */
 void mb_wrong_code(const struct mailbox *mb, char code[16]);
 
-/* The step `steps` periods from now, as the state counts it. */
+/* The TOTP step `steps` periods from now. */
 unsigned long long mb_step(int steps);
+
+/* When that step ends: the replay mark a code of it leaves in the state. */
+int64_t mb_step_end(int steps);
 
 /* Password with something appended (code=append) in a static buffer. */
 const char *mb_join(const char *password, const char *code);

@@ -102,7 +102,7 @@ START_TEST(upper_case_folded)
 	pr_expect("webmail", "Alice@Example.COM", MB_PASSWORD, code,
 		  PAM_SUCCESS, "PC");
 	mb_state(ALICE, &st);
-	ck_assert_uint_eq(st.last_step, mb_step(0));
+	ck_assert_int_eq(st.totp_used_until, mb_step_end(0));
 	pr_expect("webmail", "ALICE@EXAMPLE.COM", MB_PASSWORD, code,
 		  PAM_AUTH_ERR, "PC");
 	pr_expect("imap", "aLiCe@example.com", MB_PASSWORD, NULL, PAM_SUCCESS,

@@ -15,6 +15,7 @@ Suite *state_suite(void);    /* test_state.c: two-slot runtime state */
 Suite *policy_suite(void);   /* test_policy.c: roles and decisions */
 Suite *session_suite(void);  /* test_session.c: webmail sessions */
 Suite *cache_suite(void);    /* test_cache.c: verified-credential cache */
+Suite *codecheck_suite(void); /* test_codecheck.c: replay marks, lockout */
 
 /* test_lock.c: the store's directories and per-mailbox lock, added to the
  * store suite. */

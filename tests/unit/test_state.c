@@ -27,7 +27,8 @@ static void state_path(char path[PATH_MAX])
 static void full_state(struct ms_state *s, unsigned seed)
 {
 	memset(s, 0, sizeof(*s));
-	s->last_step = 55555555u + seed;
+	s->totp_used_until = 1700000030 + seed;
+	s->totp_tag = 0x1122334455667788u + seed;
 	s->fail_since = 1700000000 + seed;
 	s->fail_count = 3 + seed;
 	s->locked_until = 1700000900 + seed;
@@ -46,7 +47,9 @@ static void full_state(struct ms_state *s, unsigned seed)
 /* Equal in every field but seq. */
 static void assert_state_eq(const struct ms_state *a, const struct ms_state *b)
 {
-	ck_assert_uint_eq(a->last_step, b->last_step);
+	ck_assert_int_eq(a->totp_used_until, b->totp_used_until);
+	ck_assert_uint_eq(a->totp_tag, b->totp_tag);
+	ck_assert_uint_eq(a->legacy_step, b->legacy_step);
 	ck_assert_int_eq(a->fail_since, b->fail_since);
 	ck_assert_uint_eq(a->fail_count, b->fail_count);
 	ck_assert_int_eq(a->locked_until, b->locked_until);
@@ -165,7 +168,7 @@ START_TEST(one_flipped_byte_is_caught)
 	full_state(&newer, 2);
 	newer.seq = older.seq;
 	save(&newer);
-	/* Inside last_step of slot 0: only the checksum can tell. */
+	/* Inside totp_used_until of slot 0: only the checksum can tell. */
 	scribble(16, 1, 0xff);
 	load(&out);
 	ck_assert_uint_eq(out.seq, 1);
@@ -218,7 +221,7 @@ START_TEST(empty_file_is_fresh_state)
 	th_write(path, "", 0, 0600);
 	load(&s);
 	ck_assert_uint_eq(s.seq, 0);
-	ck_assert_uint_eq(s.last_step, 0);
+	ck_assert_int_eq(s.totp_used_until, 0);
 }
 END_TEST
 
@@ -240,11 +243,11 @@ START_TEST(torn_first_write_is_fresh_state)
 	load(&s);
 	ck_assert_uint_eq(s.seq, 0);
 	/* And the next write repairs it. */
-	s.last_step = 42;
+	s.totp_used_until = 42;
 	save(&s);
 	load(&s);
 	ck_assert_uint_eq(s.seq, 1);
-	ck_assert_uint_eq(s.last_step, 42);
+	ck_assert_int_eq(s.totp_used_until, 42);
 }
 END_TEST
 
@@ -267,25 +270,41 @@ static void restamp(int index, uint32_t version)
 	close(fd);
 }
 
-START_TEST(version_2_state_still_loads)
+/* A slot of an older `version`: what `in` holds, without the fields that
+ * version did not have, and its bare step where totp_used_until is now. */
+static void older_slot(uint32_t version, struct ms_state *in,
+		       struct ms_state *want)
 {
-	struct ms_state in, out;
+	in->totp_tag = 0; /* zero padding in versions 2 and 3 */
+	if (version == 2)
+		memset(&in->cache, 0, sizeof(in->cache));
+	save(in); /* seq 1: slot 1 */
+	restamp(1, version);
+	*want = *in;
+	want->legacy_step = (uint64_t)in->totp_used_until;
+	want->totp_used_until = 0;
+}
 
-	/* Version 2 had no cache entry: zero padding where it is now. */
-	full_state(&in, 6);
-	memset(&in.cache, 0, sizeof(in.cache));
-	save(&in); /* seq 1: slot 1 */
-	restamp(1, 2);
-	load(&out);
-	ck_assert_uint_eq(out.seq, 1);
-	assert_state_eq(&in, &out);
-	/* The next write is version 3, beside the older slot. */
-	full_state(&in, 7);
-	in.seq = out.seq;
-	save(&in);
-	load(&out);
-	ck_assert_uint_eq(out.seq, 2);
-	assert_state_eq(&in, &out);
+START_TEST(older_versions_still_load)
+{
+	struct ms_state in, want, out;
+	struct ms_error err = { 0 };
+
+	for (uint32_t version = 2; version <= 3; version++) {
+		ck_assert(ms_state_remove(&th.store, NAME, &err) != MS_SYSTEM);
+		full_state(&in, 6);
+		older_slot(version, &in, &want);
+		load(&out);
+		ck_assert_uint_eq(out.seq, 1);
+		assert_state_eq(&want, &out);
+		/* The next write is of this version, beside the older slot. */
+		full_state(&in, 7);
+		in.seq = out.seq;
+		save(&in);
+		load(&out);
+		ck_assert_uint_eq(out.seq, 2);
+		assert_state_eq(&in, &out);
+	}
 }
 END_TEST
 
@@ -356,7 +375,7 @@ START_TEST(remove_state)
 	ck_assert_int_eq(ms_state_remove(&th.store, NAME, &err), MS_OK);
 	load(&s);
 	ck_assert_uint_eq(s.seq, 0);
-	ck_assert_uint_eq(s.last_step, 0);
+	ck_assert_int_eq(s.totp_used_until, 0);
 	ck_assert_int_eq(ms_state_remove(&th.store, NAME, &err), MS_NOT_FOUND);
 }
 END_TEST
@@ -415,7 +434,7 @@ Suite *state_suite(void)
 	tcase_add_test(file, both_slots_corrupt_is_an_error);
 	tcase_add_test(file, empty_file_is_fresh_state);
 	tcase_add_test(file, torn_first_write_is_fresh_state);
-	tcase_add_test(file, version_2_state_still_loads);
+	tcase_add_test(file, older_versions_still_load);
 	tcase_add_test(file, unknown_version_fails_closed);
 	tcase_add_test(file, file_is_0600_whatever_the_umask);
 	tcase_add_test(file, unsafe_file_is_refused);
