@@ -208,6 +208,25 @@ START_TEST(both_slots_corrupt_is_an_error)
 }
 END_TEST
 
+START_TEST(file_ending_inside_slot_1)
+{
+	struct ms_state s, out;
+	char path[PATH_MAX];
+
+	full_state(&s, 9);
+	save(&s);
+	save(&s); /* seq 2 in slot 0, seq 1 in slot 1 */
+	state_path(path);
+	/* Cut anywhere inside slot 1: slot 0 is whole and still read. */
+	for (off_t size = SLOT_SIZE + 1; size < 2 * SLOT_SIZE; size += 255) {
+		ck_assert_int_eq(truncate(path, size), 0);
+		load(&out);
+		ck_assert_uint_eq(out.seq, 2);
+		assert_state_eq(&s, &out);
+	}
+}
+END_TEST
+
 START_TEST(empty_file_is_fresh_state)
 {
 	char path[PATH_MAX];
@@ -413,6 +432,7 @@ Suite *state_suite(void)
 	tcase_add_test(file, one_flipped_byte_is_caught);
 	tcase_add_test(file, corrupt_older_slot_keeps_newest);
 	tcase_add_test(file, both_slots_corrupt_is_an_error);
+	tcase_add_test(file, file_ending_inside_slot_1);
 	tcase_add_test(file, empty_file_is_fresh_state);
 	tcase_add_test(file, torn_first_write_is_fresh_state);
 	tcase_add_test(file, version_2_state_still_loads);
