@@ -154,15 +154,17 @@ static enum ms_status read_slots(int fd, const char *shown,
 				 unsigned char slots[2][SLOT_SIZE],
 				 struct ms_state *state, struct ms_error *err)
 {
+	/* Both slots as one array: a short file may end inside either. */
+	unsigned char *bytes = (unsigned char *)slots;
 	uint64_t seq[2];
 	uint32_t version[2];
 	bool valid[2];
 	int newest;
-	ssize_t got = pread(fd, slots, 2 * SLOT_SIZE, 0);
+	ssize_t got = pread(fd, bytes, 2 * SLOT_SIZE, 0);
 
 	if (got < 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "read %s", shown);
-	memset(slots[0] + got, 0, 2 * SLOT_SIZE - (size_t)got);
+	memset(bytes + got, 0, 2 * SLOT_SIZE - (size_t)got);
 	for (int i = 0; i < 2; i++) {
 		enum slot_kind kind = slot_check(slots[i], &version[i], &seq[i]);
 

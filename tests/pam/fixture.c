@@ -18,6 +18,10 @@ struct fixture fx;
  * directory, so that those of failed tests go too. */
 static char run_dir[PATH_MAX - 64];
 
+/* The names of the tests fx_skip left out, for fx_run_end. */
+static char skipped[512];
+static unsigned n_skipped;
+
 const char *fx_module(void)
 {
 	const char *module = getenv("MAILSEC_MODULE");
@@ -166,8 +170,21 @@ int fx_run_begin(void)
 	return -1;
 }
 
+void fx_skip(const char *test, const char *why)
+{
+	size_t used = strlen(skipped);
+
+	fprintf(stderr, "SKIP: %s: %s\n", test, why);
+	snprintf(skipped + used, sizeof(skipped) - used, "%s%s",
+		 n_skipped ? ", " : "", test);
+	n_skipped++;
+}
+
 void fx_run_end(void)
 {
+	if (n_skipped)
+		fprintf(stderr, "SKIP: %u test(s) not run: %s\n", n_skipped,
+			skipped);
 	if (run_dir[0])
 		remove_tree(run_dir);
 	run_dir[0] = '\0';

@@ -6,6 +6,9 @@
 #include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <unistd.h>
+
+#include <check.h>
 
 struct fixture {
 	char dir[PATH_MAX];
@@ -24,6 +27,15 @@ extern struct fixture fx;
  * in it, and fx_run_end removes what failed tests left. */
 int fx_run_begin(void);
 void fx_run_end(void);
+
+/* Adds `test` to `tc` only when running as root (a test that gives a
+ * file away with chown); otherwise prints "SKIP: TEST: needs root" and
+ * fx_run_end counts it. Check has no skip status, and a test that
+ * returned early would pass unseen. */
+#define fx_add_root_test(tc, test)                                         \
+	(geteuid() == 0 ? tcase_add_test(tc, test)                         \
+			: fx_skip(#test, "needs root"))
+void fx_skip(const char *test, const char *why);
 
 /* Checked fixture: a fresh temp tree, FX_CONF_DEFAULT, the usual stacks. */
 void fx_setup(void);

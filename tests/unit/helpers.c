@@ -21,6 +21,10 @@ static char run_dir[PATH_MAX - 128];
 /* Generous: a yescrypt hash under valgrind takes seconds. */
 #define TCASE_TIMEOUT 120
 
+/* The names of the tests th_skip left out, for th_run_end. */
+static char skipped[512];
+static unsigned n_skipped;
+
 int th_run_begin(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -34,8 +38,21 @@ int th_run_begin(void)
 	return -1;
 }
 
+void th_skip(const char *test, const char *why)
+{
+	size_t used = strlen(skipped);
+
+	fprintf(stderr, "SKIP: %s: %s\n", test, why);
+	snprintf(skipped + used, sizeof(skipped) - used, "%s%s",
+		 n_skipped ? ", " : "", test);
+	n_skipped++;
+}
+
 void th_run_end(void)
 {
+	if (n_skipped)
+		fprintf(stderr, "SKIP: %u test(s) not run: %s\n", n_skipped,
+			skipped);
 	if (run_dir[0])
 		th_remove_tree(run_dir);
 	run_dir[0] = '\0';

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -26,9 +27,18 @@ struct th_fixture {
 
 extern struct th_fixture th;
 
-/* Around srunner_run_all. */
+/* Around srunner_run_all. th_run_end also lists the tests skipped. */
 int th_run_begin(void);
 void th_run_end(void);
+
+/* Adds `test` to `tc` only when running as root (a test that gives a
+ * file away with chown); otherwise prints "SKIP: TEST: needs root" and
+ * th_run_end counts it. Check has no skip status, and a test that
+ * returned early would pass unseen. */
+#define th_add_root_test(tc, test)                                         \
+	(geteuid() == 0 ? tcase_add_test(tc, test)                         \
+			: th_skip(#test, "needs root"))
+void th_skip(const char *test, const char *why);
 
 /* Checked fixtures: a fresh th.dir; or th.dir plus settings (defaults with
  * users_dir and state_dir inside th.dir) and a store opened on them. */

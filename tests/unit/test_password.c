@@ -1,7 +1,10 @@
 /* Password hashes over libxcrypt, and the constant-time compare. */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "helpers.h"
 #include "password.h"
@@ -96,11 +99,55 @@ START_TEST(locked_hash_never_matches)
 }
 END_TEST
 
-START_TEST(dummy_verify_returns)
+/* CPU time, not wall time: what other processes on a loaded machine take
+ * is not counted. */
+static int64_t cpu_ns(void)
 {
-	/* Nothing to observe but its cost; it must cope with any input. */
-	ms_password_dummy_verify("whatever");
-	ms_password_dummy_verify("");
+	struct timespec t;
+
+	ck_assert_int_eq(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t), 0);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int compare_ns(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int64_t median_ns(int64_t *ns, size_t n)
+{
+	qsort(ns, n, sizeof(*ns), compare_ns);
+	return ns[n / 2];
+}
+
+#define TIMING_RUNS 5
+
+START_TEST(dummy_verify_costs_a_real_one)
+{
+	char hash[MS_HASH_MAX];
+	struct ms_error err = { 0 };
+	int64_t known[TIMING_RUNS], unknown[TIMING_RUNS], start;
+
+	/* What a known mailbox's record holds by default: yescrypt. */
+	ck_assert_msg(ms_password_hash("correct horse", NULL, 0, hash, &err) ==
+			      MS_OK, "%s", err.msg);
+	/* Interleaved, so that both see the same machine. */
+	for (unsigned i = 0; i < TIMING_RUNS; i++) {
+		start = cpu_ns();
+		ck_assert(!ms_password_verify(i % 2 ? "" : "wrong horse", hash));
+		known[i] = cpu_ns() - start;
+		start = cpu_ns();
+		ms_password_dummy_verify(i % 2 ? "" : "wrong horse");
+		unknown[i] = cpu_ns() - start;
+	}
+	/* An unknown mailbox that answered fast would tell which exist. */
+	ck_assert_msg(2 * median_ns(unknown, TIMING_RUNS) >=
+			      median_ns(known, TIMING_RUNS),
+		      "dummy verify %lld ns, a real one %lld ns (medians)",
+		      (long long)median_ns(unknown, TIMING_RUNS),
+		      (long long)median_ns(known, TIMING_RUNS));
 }
 END_TEST
 
@@ -144,7 +191,7 @@ Suite *password_suite(void)
 	tcase_add_loop_test(tc, unusable_hash_never_matches, 0,
 			    sizeof(unusable) / sizeof(*unusable));
 	tcase_add_test(tc, locked_hash_never_matches);
-	tcase_add_test(tc, dummy_verify_returns);
+	tcase_add_test(tc, dummy_verify_costs_a_real_one);
 	tcase_add_test(tc, streq_ct);
 	tcase_add_test(tc, wipe);
 	suite_add_tcase(s, tc);

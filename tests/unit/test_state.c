@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -194,20 +195,65 @@ START_TEST(corrupt_older_slot_keeps_newest)
 }
 END_TEST
 
+static bool edit_called;
+
+static bool note_edit(struct ms_state *state, void *arg)
+{
+	edit_called = true;
+	return true;
+}
+
 START_TEST(both_slots_corrupt_is_an_error)
 {
-	struct ms_state s;
+	struct ms_state s, zero;
 	struct ms_error err = { 0 };
+	char path[PATH_MAX], *before, *after;
+	size_t before_len, after_len;
 
-	full_state(&s, 4);
+	full_state(&s, 4); /* locked */
 	save(&s);
 	save(&s);
 	scribble(0, SLOT_SIZE, 'x');
 	scribble(SLOT_SIZE, SLOT_SIZE, 'y');
+	state_path(path);
+	before = th_read(path, &before_len);
 	ck_assert_int_eq(ms_state_load(&th.store, NAME, &s, &err), MS_INVALID);
 	ck_assert_msg(th_has(err.msg, NAME ".state"), "%s", err.msg);
-	/* Failing closed must not leave a usable-looking state behind. */
-	ck_assert_uint_eq(s.locked_until, 0);
+	/* Failing closed must not leave a usable-looking state behind: the
+	 * struct holds nothing read from either slot, and a login's edit
+	 * neither runs on it nor writes a fresh, unlocked state over the
+	 * file, which stays refused. */
+	memset(&zero, 0, sizeof(zero));
+	ck_assert_mem_eq(&s, &zero, sizeof(s));
+	edit_called = false;
+	ck_assert_int_eq(ms_state_edit(&th.store, NAME, note_edit, NULL, &err),
+			 MS_INVALID);
+	ck_assert(!edit_called);
+	after = th_read(path, &after_len);
+	ck_assert_uint_eq(after_len, before_len);
+	ck_assert_mem_eq(after, before, before_len);
+	ck_assert_int_eq(ms_state_load(&th.store, NAME, &s, &err), MS_INVALID);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(file_ending_inside_slot_1)
+{
+	struct ms_state s, out;
+	char path[PATH_MAX];
+
+	full_state(&s, 9);
+	save(&s);
+	save(&s); /* seq 2 in slot 0, seq 1 in slot 1 */
+	state_path(path);
+	/* Cut anywhere inside slot 1: slot 0 is whole and still read. */
+	for (off_t size = SLOT_SIZE + 1; size < 2 * SLOT_SIZE; size += 255) {
+		ck_assert_int_eq(truncate(path, size), 0);
+		load(&out);
+		ck_assert_uint_eq(out.seq, 2);
+		assert_state_eq(&s, &out);
+	}
 }
 END_TEST
 
@@ -432,6 +478,7 @@ Suite *state_suite(void)
 	tcase_add_test(file, one_flipped_byte_is_caught);
 	tcase_add_test(file, corrupt_older_slot_keeps_newest);
 	tcase_add_test(file, both_slots_corrupt_is_an_error);
+	tcase_add_test(file, file_ending_inside_slot_1);
 	tcase_add_test(file, empty_file_is_fresh_state);
 	tcase_add_test(file, torn_first_write_is_fresh_state);
 	tcase_add_test(file, older_versions_still_load);

@@ -1,0 +1,235 @@
+/* Writes the seeds of the state and codecheck targets: state files as the
+ * library writes them, and a few it never would. Built and run by
+ * tests/fuzz/make-seeds; run it again when the state format changes.
+ *
+ *   seeds CORPUS_DIR   (writes the state and codecheck directories in it)
+ *
+ * Only the unknown-version seeds know the slot layout, as far as every
+ * version shares it: magic[4] version u32 first, a 16-byte BLAKE2b of the
+ * rest of the slot last. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "codecheck_input.h"
+#include "settings.h"
+#include "state.h"
+#include "store.h"
+
+#define SLOT_SIZE 512
+#define FILE_SIZE (2 * SLOT_SIZE)
+#define CHECKSUM_SIZE 16
+
+static char dir[] = "/tmp/mailsec-seeds.XXXXXX";
+static struct ms_settings settings;
+static struct ms_store store;
+static char state_path[PATH_MAX + 300];
+static const char *corpus;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "seeds: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void store_open(void)
+{
+	struct ms_error err = { 0 };
+
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	ms_settings_defaults(&settings);
+	snprintf(settings.users_dir, sizeof(settings.users_dir), "%s/u", dir);
+	snprintf(settings.state_dir, sizeof(settings.state_dir), "%s/s", dir);
+	snprintf(state_path, sizeof(state_path), "%s/%s.state",
+		 settings.state_dir, FUZZ_NAME);
+	if (ms_store_open(&settings, MS_STORE_CREATE, &store, &err) != MS_OK) {
+		fprintf(stderr, "seeds: %s\n", err.msg);
+		exit(1);
+	}
+}
+
+/* The state file after saving each of `states` in turn. */
+static size_t saved(const struct ms_state *states, unsigned n,
+		    unsigned char out[FILE_SIZE])
+{
+	struct ms_error err = { 0 };
+	struct ms_state s;
+	ssize_t got;
+	int fd;
+
+	unlink(state_path);
+	for (unsigned i = 0; i < n; i++) {
+		s = states[i];
+		s.seq = i;
+		if (ms_state_save(&store, FUZZ_NAME, &s, &err) != MS_OK) {
+			fprintf(stderr, "seeds: %s\n", err.msg);
+			exit(1);
+		}
+	}
+	fd = open(state_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (got = pread(fd, out, FILE_SIZE, 0)) < 0)
+		die(state_path);
+	close(fd);
+	return (size_t)got;
+}
+
+static void put(const char *target, const char *name, const void *data,
+		size_t size)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", corpus, target, name);
+	f = fopen(path, "wb");
+	if (!f || (size && fwrite(data, size, 1, f) != 1) || fclose(f) != 0)
+		die(path);
+}
+
+/* Slot `index` stamped with `version` and a checksum that fits. */
+static void restamp(unsigned char file[FILE_SIZE], int index, uint32_t version)
+{
+	unsigned char *slot = file + index * SLOT_SIZE;
+
+	memcpy(slot + 4, &version, sizeof(version));
+	crypto_generichash(slot + SLOT_SIZE - CHECKSUM_SIZE, CHECKSUM_SIZE, slot,
+			   SLOT_SIZE - CHECKSUM_SIZE, NULL, 0);
+}
+
+static void busy_state(struct ms_state *s, unsigned seed)
+{
+	memset(s, 0, sizeof(*s));
+	s->last_step = 56666000u + seed;
+	s->fail_since = FUZZ_BASE_TIME - 100 + seed;
+	s->fail_count = 2 + seed;
+	s->recovery_tag = 0x0123456789abcdefu;
+	s->recovery_used = 0x5;
+	memset(s->sessions[0].tag, 0x5e, MS_SESSION_TAG_BYTES);
+	s->sessions[0].created = FUZZ_BASE_TIME - 600;
+	s->sessions[0].last_used = FUZZ_BASE_TIME - 60;
+	memset(s->cache.tag, 0xc0 + seed, MS_CACHE_TAG_BYTES);
+	s->cache.verified = FUZZ_BASE_TIME - 30;
+}
+
+static void state_seeds(void)
+{
+	static const size_t sizes[] = { 1, 511, 512, 513, 1023 };
+	struct ms_state two[2], zero;
+	unsigned char file[FILE_SIZE + 1], copy[FILE_SIZE];
+	char name[32];
+
+	memset(&zero, 0, sizeof(zero));
+	put("state", "size_0", "", 0);
+	put("state", "fresh", file, saved(&zero, 1, file));
+	busy_state(&two[0], 1);
+	busy_state(&two[1], 2);
+	two[1].locked_until = FUZZ_BASE_TIME + 900;
+	put("state", "two_slots", file, saved(two, 2, file));
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		snprintf(name, sizeof(name), "size_%zu", sizes[i]);
+		put("state", name, file, sizes[i]);
+	}
+	file[FILE_SIZE] = 'x';
+	put("state", "size_1025", file, FILE_SIZE + 1);
+
+	memcpy(copy, file, FILE_SIZE);
+	memset(copy, 'x', SLOT_SIZE / 2); /* the newest slot, torn */
+	put("state", "torn_newest", copy, FILE_SIZE);
+	memcpy(copy, file, FILE_SIZE);
+	restamp(copy, 1, 99); /* the older slot, from a newer release */
+	put("state", "unknown_version", copy, FILE_SIZE);
+	memcpy(copy, file, FILE_SIZE);
+	restamp(copy, 0, 2);
+	put("state", "version_2", copy, FILE_SIZE);
+
+	/* The first write cut short: a zero slot 0, part of slot 1. */
+	saved(&zero, 1, file);
+	put("state", "torn_first", file, SLOT_SIZE + 200);
+}
+
+/* A codecheck input: the clock at FUZZ_BASE_TIME + offset, the code
+ * (`session` passes a tag), the state file. */
+static void login_seed(const char *name, int64_t offset, const char *code,
+		       bool session, const void *state, size_t state_size)
+{
+	unsigned char input[FUZZ_HEAD_SIZE + FUZZ_CODE_LEN_MASK + FILE_SIZE];
+	size_t len = strlen(code);
+
+	memcpy(input, &offset, sizeof(offset));
+	input[8] = (unsigned char)(len | (session ? FUZZ_SESSION_BIT : 0));
+	memcpy(input + FUZZ_HEAD_SIZE, code, len);
+	memcpy(input + FUZZ_HEAD_SIZE + len, state, state_size);
+	put("codecheck", name, input, FUZZ_HEAD_SIZE + len + state_size);
+}
+
+/* The state file holding `s` alone. */
+static size_t one_state(const struct ms_state *s, unsigned char out[FILE_SIZE])
+{
+	return saved(s, 1, out);
+}
+
+static void codecheck_seeds(void)
+{
+	struct ms_state s;
+	unsigned char file[FILE_SIZE];
+	size_t size;
+
+	/* "=" then d: the code d % 5 - 2 steps away; "#" then k: recovery
+	 * code k (codecheck_input.h). */
+	login_seed("right_code", 0, "=\x02", false, "", 0);
+	login_seed("right_code_session", 0, "=\x02", true, "", 0);
+	login_seed("next_step", 0, "=\x03", false, "", 0);
+	login_seed("outside_window", 0, "=\x04", false, "", 0);
+	login_seed("wrong_code", 0, "123456", false, "", 0);
+	login_seed("missing_code", 0, "", false, "", 0);
+	login_seed("recovery", 0, "#\x01", false, "", 0);
+	login_seed("recovery_not_stored", 0, "#\x07", false, "", 0);
+	login_seed("recovery_form_wrong", 0, "abcde-fghij", true, "", 0);
+
+	memset(&s, 0, sizeof(s));
+	size = one_state(&s, file);
+	login_seed("fresh_file", 15, "=\x02", true, file, size);
+	s.locked_until = FUZZ_BASE_TIME + 900;
+	size = one_state(&s, file);
+	login_seed("locked", 0, "=\x02", false, file, size);
+	login_seed("lock_over", 900, "=\x02", false, file, size);
+	memset(&s, 0, sizeof(s));
+	s.last_step = (uint64_t)FUZZ_BASE_TIME / FUZZ_PERIOD;
+	size = one_state(&s, file);
+	login_seed("replayed", 0, "=\x02", false, file, size);
+	memset(&s, 0, sizeof(s));
+	s.fail_count = 4;
+	s.fail_since = FUZZ_BASE_TIME - 10;
+	size = one_state(&s, file);
+	login_seed("fifth_failure", 0, "000000", false, file, size);
+	memset(file, 'x', sizeof(file));
+	login_seed("corrupt", 0, "=\x02", false, file, sizeof(file));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: seeds CORPUS_DIR\n");
+		return 2;
+	}
+	corpus = argv[1];
+	if (sodium_init() < 0)
+		return 1;
+	store_open();
+	state_seeds();
+	codecheck_seeds();
+	ms_store_close(&store);
+	unlink(state_path);
+	rmdir(settings.state_dir);
+	rmdir(settings.users_dir);
+	rmdir(dir);
+	return 0;
+}
