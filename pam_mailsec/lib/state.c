@@ -15,23 +15,23 @@
 #include "state.h"
 
 /* Slot layout, native byte order (the file never leaves the host):
- * magic[4] version u32 seq u64 totp_used_until i64 fail_since i64
- * fail_count u32 locked_until i64 recovery_tag u64 recovery_used u32,
- * MS_STATE_SESSIONS x (tag[32] created i64 last_used i64), cache (tag[32]
- * verified i64), totp_tag u64, zero padding, and a 16-byte BLAKE2b
- * checksum of everything before it.
+ * magic[4] version u32 seq u64 mark u64 fail_since i64 fail_count u32
+ * locked_until i64 recovery_tag u64 recovery_used u32, MS_STATE_SESSIONS x
+ * (tag[32] created i64 last_used i64), cache (tag[32] verified i64),
+ * totp_tag u64, zero padding, and a 16-byte BLAKE2b checksum of everything
+ * before it. `mark` is totp_used_until when totp_tag is set, and else
+ * legacy_step.
  *
  * Each version only appends fields in what was zero padding before, so an
  * older slot reads as a newer one whose new fields are empty: version 2
  * (before the cache) keeps its lockouts, used recovery codes and sessions
- * across an upgrade. Versions 2 and 3 kept a bare step where
- * totp_used_until is now: it is read as legacy_step. A version this code
- * does not know fails closed. */
+ * across an upgrade, and versions 2 and 3 (before totp_tag) kept a bare
+ * step in `mark`, which reads as legacy_step. A version this code does not
+ * know fails closed. */
 #define SLOT_SIZE 512
 #define CHECKSUM_SIZE 16
 #define STATE_MAGIC "MSST"
 #define STATE_VERSION 4u
-#define STATE_VERSION_BARE_STEP 3u /* the last with legacy_step */
 #define STATE_VERSION_OLDEST 2u
 #define FIELDS_SIZE (4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 8)
 #define SESSION_SIZE (MS_SESSION_TAG_BYTES + 8 + 8)
@@ -72,7 +72,9 @@ static void slot_encode(const struct ms_state *state, uint64_t seq,
 	put(&c, STATE_MAGIC, 4);
 	put(&c, &version, sizeof(version));
 	put(&c, &seq, sizeof(seq));
-	put(&c, &state->totp_used_until, sizeof(state->totp_used_until));
+	put(&c, state->totp_tag ? (const void *)&state->totp_used_until
+				: (const void *)&state->legacy_step,
+	    sizeof(uint64_t));
 	put(&c, &state->fail_since, sizeof(state->fail_since));
 	put(&c, &state->fail_count, sizeof(state->fail_count));
 	put(&c, &state->locked_until, sizeof(state->locked_until));
@@ -109,17 +111,14 @@ static enum slot_kind slot_check(const unsigned char slot[SLOT_SIZE],
 	return SLOT_VALID;
 }
 
-/* A slot that slot_check found valid, of `version`. */
-static void slot_decode(unsigned char slot[SLOT_SIZE], uint32_t version,
-			struct ms_state *state)
+/* A slot that slot_check found valid. */
+static void slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
 {
 	struct cursor c = { slot + 8 };
+	uint64_t mark;
 
 	get(&c, &state->seq, sizeof(state->seq));
-	if (version <= STATE_VERSION_BARE_STEP)
-		get(&c, &state->legacy_step, sizeof(state->legacy_step));
-	else
-		get(&c, &state->totp_used_until, sizeof(state->totp_used_until));
+	get(&c, &mark, sizeof(mark));
 	get(&c, &state->fail_since, sizeof(state->fail_since));
 	get(&c, &state->fail_count, sizeof(state->fail_count));
 	get(&c, &state->locked_until, sizeof(state->locked_until));
@@ -134,6 +133,10 @@ static void slot_decode(unsigned char slot[SLOT_SIZE], uint32_t version,
 	get(&c, state->cache.tag, MS_CACHE_TAG_BYTES);
 	get(&c, &state->cache.verified, sizeof(int64_t));
 	get(&c, &state->totp_tag, sizeof(state->totp_tag));
+	if (state->totp_tag)
+		state->totp_used_until = (int64_t)mark;
+	else
+		state->legacy_step = mark;
 }
 
 static void state_file(const char *name, char *file, size_t size)
@@ -188,7 +191,7 @@ static enum ms_status read_slots(int fd, const char *shown,
 		return ms_fail(err, MS_INVALID, "%s: corrupt state", shown);
 	}
 	newest = valid[0] && valid[1] ? seq[1] > seq[0] : valid[1];
-	slot_decode(slots[newest], version[newest], state);
+	slot_decode(slots[newest], state);
 	return MS_OK;
 }
 

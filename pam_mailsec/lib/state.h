@@ -43,7 +43,9 @@ struct ms_state {
 	 * of another secret means nothing. 0 = none. */
 	int64_t totp_used_until;
 	uint64_t totp_tag;
-	uint64_t legacy_step;   /* a version 2 or 3 slot's bare last step */
+	/* Kept while totp_tag is 0: the bare last step a version 2 or 3
+	 * slot held, of whichever secret and period were enrolled then. */
+	uint64_t legacy_step;
 	int64_t fail_since;     /* when fail_count last lost its due decay */
 	uint32_t fail_count;    /* refused guesses not yet forgiven */
 	int64_t locked_until;   /* codes refused until then; 0 = not locked */
