@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "policy.h"
 #include "secure.h"
 #include "self_auth.h"
 #include "self_input.h"
@@ -164,12 +165,25 @@ static enum ms_status authenticate(struct ctl *ctl, struct request *req)
 	return MS_OK;
 }
 
-/* What the login proved against what this command asks: a resumed
- * session is no fresh code. */
+/* What the login proved against what this record asks. With 2FA enabled,
+ * a login on the password alone means the stack never asked for the code
+ * (the webmail service has the client role in webmail_services): nothing
+ * may be done. A fresh code is a code or a recovery code, not a resumed
+ * session; with 2FA not enabled the password is all there is. */
 static enum ms_status check_trust(struct ctl *ctl, const struct request *req,
 				  const struct ms_record *record)
 {
-	if (req->command->fresh_code && req->how == SELF_HOW_SESSION)
+	bool needs_code = ms_policy_needs_code(record, MS_ROLE_WEBMAIL);
+	bool fresh = req->how == SELF_HOW_CODE ||
+		     req->how == SELF_HOW_RECOVERY ||
+		     (req->how == SELF_HOW_PASSWORD && !needs_code);
+
+	if (req->how == SELF_HOW_PASSWORD && needs_code)
+		return ms_fail(&ctl->err, MS_REFUSED,
+			       "%s: 2FA is enabled, but the %s stack took the "
+			       "password alone (is %s in webmail_services?)",
+			       req->mailbox, SELF_SERVICE, SELF_SERVICE);
+	if (req->command->fresh_code && !fresh)
 		return ms_fail(&ctl->err, MS_REFUSED,
 			       "%s: %s needs a fresh code, not a resumed "
 			       "webmail session", req->mailbox,

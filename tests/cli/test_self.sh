@@ -8,9 +8,9 @@
 # other mailbox), what may be done (an allow-list; the rest exits 2), which
 # commands need a fresh code, passwd's stdin lines, that stdin is read whole
 # first (bounded in size and time, no NUL), that a record changed after the
-# credential was checked is left alone, and that no credential is ever
-# printed. Needs jq, oathtool and pam_wrapper (else exit 77); pam_exec for
-# one case.
+# credential was checked is left alone, that a password alone never passes
+# for a mailbox with 2FA, and that no credential is ever printed. Needs jq,
+# oathtool and pam_wrapper (else exit 77); pam_exec for one case.
 #
 #   MAILSECCTL=... MAILSEC_MODULE=.../pam_mailsec.so tests/cli/test_self.sh
 
@@ -372,6 +372,29 @@ test_fresh_code() {
 	sx "$SESSION"$'\n' 1 "$A" status --rhost "$HOST"
 }
 
+test_client_role() {
+	group "webmail service of the client role: a password alone is not 2FA"
+	local conf=$TEST_ROOT/client-role.conf dir=$TEST_ROOT/pam.d-client
+	{
+		cat "$MAILSEC_CONFIG"
+		printf 'webmail_services = [ "roundcube" ];\n'
+	} >"$conf"
+	mkdir -p "$dir"
+	cat >"$dir/webmail" <<STACK
+auth required $MAILSEC_MODULE config=$conf
+account required $MAILSEC_MODULE config=$conf
+STACK
+	PAM_DIR=$dir sx "$A_PW"$'\n' 1 "$A" 2fa disable --rhost "$HOST"
+	check_match "said the password alone is not enough" \
+		'password alone' "$ERR"
+	check_eq "2FA still enabled" enabled "$(show_field '."2fa"')"
+	PAM_DIR=$dir sx "$A_PW"$'\n' 1 "$A" status --rhost "$HOST"
+	PAM_DIR=$dir sx "$A_PW"$'\n' 1 "$A" non-webmail disable --rhost "$HOST"
+	check_eq "access unchanged" true "$(show_field .non_webmail_access)"
+	PAM_DIR=$dir sx "$B_PW"$'\n' 0 bob@example.com status --rhost "$HOST"
+	check_json "2FA off: the password is all there is" '."2fa" == "off"' "$OUT"
+}
+
 test_passwd() {
 	group "passwd: old credential on line 1, the new password last"
 	local new='alice new pw 2'
@@ -431,6 +454,7 @@ test_changed_during_check
 test_enrol
 test_codes
 test_fresh_code
+test_client_role
 test_passwd
 test_disable
 test_no_secret_printed
