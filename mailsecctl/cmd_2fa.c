@@ -156,7 +156,9 @@ static enum ms_status read_code(struct ctl *ctl, char code[SECRET_INPUT_MAX + 1]
 {
 	const char *given = ctl->args[1];
 
-	if (strcmp(given, "-") == 0)
+	if (strcmp(given, "-") == 0 && ctl->stdin_secret)
+		given = ctl->stdin_secret;
+	else if (strcmp(given, "-") == 0)
 		return secret_read_line("verification code", code, &ctl->err);
 	if (strlen(given) > SECRET_INPUT_MAX)
 		return ms_fail(&ctl->err, MS_INVALID, "verification code too long");

@@ -23,8 +23,8 @@ static enum ms_status new_password_hash(struct ctl *ctl, char hash[MS_HASH_MAX])
 	char password[SECRET_INPUT_MAX + 1];
 	enum ms_status status;
 
-	if (ctl->new_password)
-		return ms_password_hash(ctl->new_password, NULL, 0, hash,
+	if (ctl->stdin_secret)
+		return ms_password_hash(ctl->stdin_secret, NULL, 0, hash,
 					&ctl->err);
 	status = secret_read_new_password(password, &ctl->err);
 	if (status == MS_OK)

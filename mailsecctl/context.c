@@ -22,9 +22,12 @@ enum ms_status ctl_mailbox_name(struct ctl *ctl, int index,
 static enum ms_status load(struct ctl *ctl, const struct ms_store *store,
 			   struct ctl_mailbox *box)
 {
-	if (ms_record_load(store, box->name, &box->record, &ctl->err) != MS_OK)
+	if (ms_record_load(store, box->name, &box->record, &ctl->err) != MS_OK ||
+	    ms_state_load(store, box->name, &box->state, &ctl->err) != MS_OK)
 		return ctl->err.status;
-	return ms_state_load(store, box->name, &box->state, &ctl->err);
+	if (ctl->check_loaded)
+		return ctl->check_loaded(ctl, box, ctl->check_arg);
+	return MS_OK;
 }
 
 /* State first: where an edit changes both, its state change only makes

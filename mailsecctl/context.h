@@ -12,13 +12,26 @@
 #include "state.h"
 #include "store.h"
 
+struct ctl;
+struct ctl_mailbox;
+
+/* Looks at a mailbox as loaded, before the command does: MS_OK to go on. */
+typedef enum ms_status (*ctl_check_fn)(struct ctl *ctl,
+				       const struct ctl_mailbox *box, void *arg);
+
 struct ctl {
 	struct ms_settings settings;
 	const char *config_path;
 	const char *qr_spec;      /* 2fa enroll --qr */
 	bool qr_inline;           /* 2fa enroll: the SVG in the object (self) */
 	const char *rhost;        /* self --rhost */
-	const char *new_password; /* passwd: read already (self); NULL: stdin */
+	/* passwd's new password, 2fa confirm -'s code: read already (self);
+	 * NULL: read from stdin. */
+	const char *stdin_secret;
+	/* Called on every load (ctl_read, and ctl_edit under the lock); self
+	 * sets it. NULL: none. */
+	ctl_check_fn check_loaded;
+	void *check_arg;
 	char *const *args;        /* the command's own arguments */
 	int n_args;
 	struct ms_error err;
@@ -46,16 +59,17 @@ enum ms_status ctl_mailbox_name(struct ctl *ctl, int index,
 enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
 			     ctl_edit_fn locked, void *arg);
 
-/* Loads the mailbox under its lock, calls `edit`, writes what it changed
- * (state first, then the record atomically), unlocks. On success box holds
- * the result. */
+/* Loads the mailbox under its lock, calls ctl->check_loaded and `edit`,
+ * writes what it changed (state first, then the record atomically),
+ * unlocks. On success box holds the result. */
 enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
 			ctl_edit_fn edit, void *arg);
 
 /* ctl_edit on args[0], then prints the mailbox as show does. */
 enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg);
 
-/* Loads record and state without locking (read-only commands). */
+/* Loads record and state without locking (read-only commands), then
+ * calls ctl->check_loaded. */
 enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box);
 
 /* No users_dir at all, in a parent that is there (nothing was ever added):

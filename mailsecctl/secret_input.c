@@ -27,6 +27,12 @@ enum ms_status secret_read_line(const char *what, char buf[SECRET_INPUT_MAX + 1]
 		}
 		if (n == 0 || c == '\n')
 			break;
+		/* As a C string the secret would end there, cut short. */
+		if (c == '\0') {
+			ms_wipe(buf, SECRET_INPUT_MAX + 1);
+			return ms_fail(err, MS_INVALID,
+				       "%s contains a NUL byte", what);
+		}
 		if (len == SECRET_INPUT_MAX) {
 			ms_wipe(buf, SECRET_INPUT_MAX + 1);
 			return ms_fail(err, MS_INVALID,

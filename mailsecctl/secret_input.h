@@ -11,7 +11,8 @@
 #define SECRET_INPUT_MAX 511
 
 /* One line of stdin without its newline, read byte by byte so no stdio
- * buffer keeps a copy. `what` names it in errors. Empty → MS_INVALID. */
+ * buffer keeps a copy. `what` names it in errors. Empty, or holding a
+ * NUL byte → MS_INVALID. */
 enum ms_status secret_read_line(const char *what, char buf[SECRET_INPUT_MAX + 1],
 				struct ms_error *err);
 

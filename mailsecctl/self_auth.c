@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "secret_input.h"
 #include "secure.h"
 #include "self_auth.h"
 
@@ -12,6 +11,7 @@
 #define MAX_ANSWERS 2
 
 struct answers {
+	struct self_input *input;
 	int given;
 	struct ms_error input_err; /* why stdin gave no answer */
 };
@@ -28,19 +28,22 @@ static void responses_free(struct pam_response *resp, int n)
 static int answer(const struct pam_message *msg, struct pam_response *resp,
 		  struct answers *answers)
 {
-	char line[SECRET_INPUT_MAX + 1];
+	const char *what = answers->given == 0 ? "credential" : "code";
+	const char *line;
 
 	if (msg->msg_style == PAM_ERROR_MSG || msg->msg_style == PAM_TEXT_INFO)
 		return PAM_SUCCESS;
 	if (msg->msg_style != PAM_PROMPT_ECHO_OFF ||
 	    answers->given == MAX_ANSWERS)
 		return PAM_CONV_ERR;
-	if (secret_read_line(answers->given == 0 ? "credential" : "code", line,
-			     &answers->input_err) != MS_OK)
+	line = self_input_answer(answers->input);
+	if (!line || !line[0]) {
+		ms_fail(&answers->input_err, MS_INVALID, "%s %s",
+			line ? "empty" : "no", what);
 		return PAM_CONV_ERR;
+	}
 	answers->given++;
 	resp->resp = strdup(line);
-	ms_wipe(line, sizeof(line));
 	return resp->resp ? PAM_SUCCESS : PAM_BUF_ERR;
 }
 
@@ -137,9 +140,10 @@ static enum ms_status run_stack(pam_handle_t *pamh, const char *mailbox,
 }
 
 enum ms_status self_authenticate(const char *mailbox, const char *rhost,
-				 enum self_how *how, struct ms_error *err)
+				 struct self_input *input, enum self_how *how,
+				 struct ms_error *err)
 {
-	struct answers answers = { 0 };
+	struct answers answers = { .input = input };
 	struct pam_conv conv = { converse, &answers };
 	pam_handle_t *pamh = NULL;
 	enum ms_status status;

@@ -5,6 +5,7 @@
 #define MAILSECCTL_SELF_AUTH_H
 
 #include "error.h"
+#include "self_input.h"
 
 #define SELF_SERVICE "webmail"
 
@@ -17,13 +18,14 @@ enum self_how {
 	SELF_HOW_RECOVERY,
 };
 
-/* Answers the stack's echo-off prompts with the next lines of stdin (the
- * first: the credential; a second, if asked: the code), then runs
- * pam_authenticate and pam_acct_mgmt for `mailbox` (canonical) from
+/* Answers the stack's echo-off prompts with the stack's lines of `input`
+ * in order (the first: the credential; a second, if asked: the code), then
+ * runs pam_authenticate and pam_acct_mgmt for `mailbox` (canonical) from
  * `rhost`. MS_OK only when both succeed, PAM_USER is still `mailbox` and
  * pam_mailsec said how (*how). MS_REFUSED when refused, MS_SYSTEM when
  * PAM or the module could not work; err says which, never with a secret. */
 enum ms_status self_authenticate(const char *mailbox, const char *rhost,
-				 enum self_how *how, struct ms_error *err);
+				 struct self_input *input, enum self_how *how,
+				 struct ms_error *err);
 
 #endif

@@ -44,6 +44,12 @@ int credential_read(struct login *login, bool split, struct credential *cred)
 	rc = pam_get_authtok(login->pamh, PAM_AUTHTOK, &token, NULL);
 	if (rc != PAM_SUCCESS || !token)
 		return rc == PAM_SUCCESS ? PAM_AUTH_ERR : rc;
+	/* The application asked for no login on an empty token; with
+	 * no_password this is the only look the module takes at it. */
+	if (!token[0] && login->disallow_null) {
+		login_refused(login, "empty password");
+		return PAM_AUTH_ERR;
+	}
 	if (split)
 		rc = split_token(token, login->record.totp.digits, cred);
 	else

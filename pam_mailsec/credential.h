@@ -14,7 +14,8 @@ struct credential {
 
 /* Reads the authtok; in append mode, when `split` is set, splits the code
  * off its end: the last 11 characters when they have the recovery-code
- * form, else the last `digits`. */
+ * form, else the last `digits`. An empty authtok is PAM_AUTH_ERR when
+ * login->disallow_null. */
 int credential_read(struct login *login, bool split, struct credential *cred);
 
 /* Prompt mode: asks for the code (echo off). */

@@ -27,6 +27,7 @@ struct login {
 	enum ms_role role;
 	struct ms_record record;
 	bool known; /* false: no record for this mailbox */
+	bool disallow_null; /* auth called with PAM_DISALLOW_NULL_AUTHTOK */
 	struct ms_error err;
 };
 

@@ -96,6 +96,13 @@ static int check_password(struct login *login, const struct credential *cred)
 		login_refused(login, "unknown mailbox");
 		return PAM_USER_UNKNOWN;
 	}
+	/* Whatever the record holds (a hash of "" written by hand), an empty
+	 * password is none. No hash is spent on it, nor on an unknown
+	 * mailbox's (ms_password_verify): timing tells nothing either way. */
+	if (!ms_password_usable(cred->password)) {
+		login_refused(login, "empty password");
+		return PAM_AUTH_ERR;
+	}
 	if (!password_matches(login, cred->password)) {
 		login_refused(login, "bad password");
 		return PAM_AUTH_ERR;
@@ -211,6 +218,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		pam_putenv(pamh, AUTH_ENV);
 	rc = login_begin(pamh, argc, argv, &login);
 	handoff_save(&login, rc);
+	login.disallow_null = (flags & PAM_DISALLOW_NULL_AUTHTOK) != 0;
 	if (rc == PAM_SUCCESS)
 		rc = authenticate(&login);
 	login_end(&login);

@@ -80,6 +80,10 @@ bool ms_cache_verify(const struct ms_store *store, const char *name,
 
 	*cached = false;
 	ms_error_clear(err);
+	/* Nor from the cache: an entry cannot vouch for what verification
+	 * refuses. */
+	if (!ms_password_usable(password))
+		return false;
 	if (lookup.ttl == 0)
 		return ms_password_verify(password, record->password);
 	/* The lock is held for the read only, never across the hash. */

@@ -7,6 +7,11 @@
 #include "password.h"
 #include "secure.h"
 
+bool ms_password_usable(const char *password)
+{
+	return password && password[0] != '\0';
+}
+
 enum ms_status ms_password_hash(const char *password, const char *prefix,
 				unsigned long rounds, char hash[MS_HASH_MAX],
 				struct ms_error *err)
@@ -16,6 +21,8 @@ enum ms_status ms_password_hash(const char *password, const char *prefix,
 	const char *out;
 	enum ms_status status = MS_OK;
 
+	if (!ms_password_usable(password))
+		return ms_fail(err, MS_INVALID, "empty password");
 	/* NULL entropy: libxcrypt draws the salt from the OS itself. */
 	if (!crypt_gensalt_rn(prefix, rounds, NULL, 0, setting, sizeof(setting)))
 		return ms_fail_errno(err, MS_SYSTEM, errno,
@@ -39,6 +46,8 @@ bool ms_password_verify(const char *password, const char *hash)
 	const char *out;
 	bool match;
 
+	if (!ms_password_usable(password))
+		return false;
 	memset(&data, 0, sizeof(data));
 	out = crypt_r(password, hash, &data);
 	/* crypt_r signals a bad setting with a string starting with '*'. */

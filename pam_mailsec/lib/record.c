@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "cfgparse.h"
 #include "name.h"
 #include "record.h"
@@ -14,6 +16,9 @@
 #include "totp.h"
 
 #define RECORD_VERSION 1
+
+_Static_assert(MS_RECORD_DIGEST_BYTES == crypto_generichash_BYTES,
+	       "a record digest is one crypto_generichash");
 
 static const char *const status_names[] = {
 	[MS_TOTP_OFF] = "off",
@@ -297,8 +302,31 @@ enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 		return status;
 	ms_path_shown(shown, dir, file);
 	status = ms_record_parse(text, shown, record, err);
+	if (status == MS_OK &&
+	    crypto_generichash(record->digest.bytes, sizeof(record->digest.bytes),
+			       (const unsigned char *)text, len, NULL, 0) != 0) {
+		ms_record_wipe(record);
+		status = ms_fail(err, MS_SYSTEM, "%s: cannot hash the record",
+				 shown);
+	}
 	ms_free_secret(text);
 	return status;
+}
+
+enum ms_status ms_record_unchanged(const struct ms_record *record,
+				   const struct ms_record_digest *then,
+				   const char *name, const char *doing,
+				   struct ms_error *err)
+{
+	const unsigned char *now = record->digest.bytes;
+
+	if (sodium_is_zero(now, MS_RECORD_DIGEST_BYTES) ||
+	    sodium_is_zero(then->bytes, MS_RECORD_DIGEST_BYTES) ||
+	    sodium_memcmp(now, then->bytes, MS_RECORD_DIGEST_BYTES) != 0)
+		return ms_fail(err, MS_REFUSED,
+			       "%s: the mailbox changed while %s; nothing done",
+			       name, doing);
+	return MS_OK;
 }
 
 enum ms_status ms_record_save(const struct ms_store *store, const char *name,

@@ -12,8 +12,15 @@
 #define MS_HASH_MAX 256          /* a crypt(3) string, NUL included */
 #define MS_SECRET_B32_MAX 208    /* base32 of up to 128 bytes, NUL included */
 #define MS_RECOVERY_MAX 16       /* stored recovery hashes at most */
+#define MS_RECORD_DIGEST_BYTES 32 /* crypto_generichash_BYTES */
 
 enum ms_totp_status { MS_TOTP_OFF, MS_TOTP_PENDING, MS_TOTP_ENABLED };
+
+/* A record file's bytes as ms_record_load read them, hashed: two loads
+ * give the same digest only when the file did not change between them. */
+struct ms_record_digest {
+	unsigned char bytes[MS_RECORD_DIGEST_BYTES];
+};
 
 struct ms_record {
 	char password[MS_HASH_MAX];
@@ -27,6 +34,9 @@ struct ms_record {
 		char recovery[MS_RECOVERY_MAX][MS_HASH_MAX];
 		unsigned n_recovery;
 	} totp;
+	/* Of the file it was loaded from; all zero when it was not loaded
+	 * (parsed from text, or built in memory). */
+	struct ms_record_digest digest;
 };
 
 const char *ms_totp_status_name(enum ms_totp_status status);
@@ -42,9 +52,20 @@ enum ms_status ms_record_parse(const char *text, const char *shown,
 enum ms_status ms_record_format(const struct ms_record *record, char **text,
 				struct ms_error *err);
 
-/* Loads users_dir/NAME.conf. MS_NOT_FOUND when there is none. */
+/* Loads users_dir/NAME.conf, its digest included. MS_NOT_FOUND when there
+ * is none. */
 enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 			      struct ms_record *record, struct ms_error *err);
+
+/* Whether `record`, loaded now, is the very record an earlier load gave
+ * `then` for: MS_OK, or MS_REFUSED "NAME: the mailbox changed while DOING".
+ * The digest of a record not loaded from a file (all zero) matches
+ * nothing. This is how a decision made on one load (a credential checked
+ * against it) is kept from acting on another. */
+enum ms_status ms_record_unchanged(const struct ms_record *record,
+				   const struct ms_record_digest *then,
+				   const char *name, const char *doing,
+				   struct ms_error *err);
 
 /* Atomically writes users_dir/NAME.conf. Call under ms_store_lock. */
 enum ms_status ms_record_save(const struct ms_store *store, const char *name,

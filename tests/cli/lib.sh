@@ -75,7 +75,14 @@ run_input() {
 	local text=$1
 	shift
 	printf '%s' "$text" >"$TEST_ROOT/stdin"
-	"$@" <"$TEST_ROOT/stdin" >"$TEST_ROOT/stdout" 2>"$TEST_ROOT/stderr"
+	run_file "$TEST_ROOT/stdin" "$@"
+}
+
+# run_file FILE CMD...: the same with stdin from FILE.
+run_file() {
+	local file=$1
+	shift
+	"$@" <"$file" >"$TEST_ROOT/stdout" 2>"$TEST_ROOT/stderr"
 	RC=$?
 	OUT=$(cat "$TEST_ROOT/stdout")
 	ERR=$(cat "$TEST_ROOT/stderr")
@@ -88,6 +95,14 @@ expect_exit_input() {
 	local text=$1 code=$2
 	shift 2
 	run_input "$text" "$@"
+	report_exit "$code" "$@"
+}
+
+# report_exit CODE CMD...: passes when RC (of CMD, run already) is CODE;
+# on failure prints the command, both statuses and ERR.
+report_exit() {
+	local code=$1
+	shift
 	local what
 	what=$(show_command "$@")
 	if [ "$RC" = "$code" ]; then
@@ -105,7 +120,25 @@ expect_exit_input() {
 	return 1
 }
 
-# expect_exit CODE CMD...: the same with stdin from /dev/null (empty).
+# expect_exit_printf FORMAT CODE CMD...: expect_exit_input with stdin made
+# by printf FORMAT, for bytes a shell string cannot hold (\0).
+expect_exit_printf() {
+	local format=$1
+	shift
+	# shellcheck disable=SC2059 # the format is the point
+	printf "$format" >"$TEST_ROOT/stdin.bytes"
+	expect_exit_file "$TEST_ROOT/stdin.bytes" "$@"
+}
+
+# expect_exit_file FILE CODE CMD...: expect_exit_input with stdin from FILE.
+expect_exit_file() {
+	local file=$1 code=$2
+	shift 2
+	run_file "$file" "$@"
+	report_exit "$code" "$@"
+}
+
+# expect_exit CODE CMD...: expect_exit_input with an empty stdin.
 expect_exit() {
 	expect_exit_input "" "$@"
 }

@@ -162,6 +162,14 @@ test_add() {
 	check_match "too long password said" 'longer than 511 bytes' "$ERR"
 	check "no record after a too long password" test ! -e "$USERS_DIR/long@example.com.conf"
 	expect_exit_input "$(printf 'p%.0s' {1..511})"$'\n' 0 "$M" add long@example.com
+	# A NUL byte would end the password early as a C string: "\0x" would
+	# store the hash of the empty password.
+	expect_exit_printf '\0x\n' 5 "$M" add nul@example.com
+	check_match "NUL said" 'password contains a NUL byte' "$ERR"
+	expect_exit_printf 'pass\0word\n' 5 "$M" add nul@example.com
+	expect_exit_printf 'password\0\n' 5 "$M" add nul@example.com
+	check "no record after a password with a NUL" \
+		test ! -e "$USERS_DIR/nul@example.com.conf"
 	expect_exit_input "no newline" 0 "$M" add nonl@example.com
 	expect_exit_input $'two\nlines\n' 0 "$M" add lines@example.com
 	check_absent "no error text mentions the password" "$(printf 'p%.0s' {1..20})" "$ERR"
@@ -342,7 +350,10 @@ test_passwd() {
 	before=$(record_field "$record" password)
 	expect_exit_input $'\n' 5 "$M" passwd pw@example.com
 	expect_exit_input "" 5 "$M" passwd pw@example.com
-	check_eq "an empty password leaves the record" "$before" \
+	expect_exit_printf 'new\0password\n' 5 "$M" passwd pw@example.com
+	check_match "NUL said" 'password contains a NUL byte' "$ERR"
+	expect_exit_printf '\0\n' 5 "$M" passwd pw@example.com
+	check_eq "an empty password or a NUL leaves the record" "$before" \
 		"$(record_field "$record" password)"
 	expect_exit_input $'pw\n' 3 "$M" passwd nobody@example.com
 	check "passwd of unknown creates no record" \
@@ -463,6 +474,8 @@ test_2fa() {
 	secret3=$(jq -r .secret <<<"$OUT")
 	expect_exit_input "$(wrong_code "$secret3")"$'\n' 1 "$M" 2fa confirm "$box2" -
 	expect_exit_input "" 5 "$M" 2fa confirm "$box2" -
+	expect_exit_printf "$(totp "$secret3")"'\0x\n' 5 "$M" 2fa confirm "$box2" -
+	check_match "NUL in a code said" 'code contains a NUL byte' "$ERR"
 	expect_exit_input "$(totp "$secret3")"$'\n' 0 "$M" 2fa confirm "$box2" -
 	check_eq "confirm text: 10 indented codes" 10 \
 		"$(grep -Ec '^  [a-z2-7]{5}-[a-z2-7]{5}$' <<<"$OUT")"

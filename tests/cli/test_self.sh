@@ -6,8 +6,11 @@
 # pam_wrapper with the service file in a temp dir, never /etc/pam.d.
 # Cases: who gets in (password, code, session, other address, stale code,
 # other mailbox), what may be done (an allow-list; the rest exits 2), which
-# commands need a fresh code, passwd's stdin lines, and that no credential
-# is ever printed. Needs jq, oathtool and pam_wrapper (else exit 77).
+# commands need a fresh code, passwd's stdin lines, that stdin is read whole
+# first (bounded in size and time, no NUL), that a record changed after the
+# credential was checked is left alone, that a password alone never passes
+# for a mailbox with 2FA, and that no credential is ever printed. Needs jq,
+# oathtool and pam_wrapper (else exit 77); pam_exec for one case.
 #
 #   MAILSECCTL=... MAILSEC_MODULE=.../pam_mailsec.so tests/cli/test_self.sh
 
@@ -39,6 +42,10 @@ M=$MAILSECCTL
 A=alice@example.com
 A_PW='alice pw 1'
 B_PW='bob pw 2'
+C=carol@example.com
+C_PW='carol pw 3'
+D=dave@example.com
+D_PW='dave pw 4'
 HOST=192.0.2.10
 OTHER_HOST=198.51.100.7
 TRANSCRIPT=$TEST_ROOT/transcript
@@ -61,6 +68,52 @@ sx() {
 	shift 2
 	expect_exit_input "$text" "$code" self "$@"
 	printf '%s\n%s\n' "$OUT" "$ERR" >>"$TRANSCRIPT"
+}
+
+# sx_printf FORMAT CODE ARGS...: sx with stdin made by printf FORMAT.
+sx_printf() {
+	local format=$1 code=$2
+	shift 2
+	expect_exit_printf "$format" "$code" self "$@"
+	printf '%s\n%s\n' "$OUT" "$ERR" >>"$TRANSCRIPT"
+}
+
+# self_bg FIFO ARGS...: `self ARGS` in the background reading FIFO, its
+# output in $TEST_ROOT/bg.out and bg.err; BG_PID its process.
+self_bg() {
+	local fifo=$1
+	shift
+	self "$@" <"$fifo" >"$TEST_ROOT/bg.out" 2>"$TEST_ROOT/bg.err" &
+	BG_PID=$!
+}
+
+# wait_bg CODE ARGS...: waits for self_bg's run of ARGS, expecting CODE.
+wait_bg() {
+	local code=$1
+	shift
+	wait "$BG_PID"
+	RC=$?
+	OUT=$(cat "$TEST_ROOT/bg.out")
+	ERR=$(cat "$TEST_ROOT/bg.err")
+	printf '%s\n%s\n' "$OUT" "$ERR" >>"$TRANSCRIPT"
+	report_exit "$code" self "$@"
+}
+
+# now_ms: a monotonic-enough clock for "within N seconds".
+now_ms() {
+	date +%s%3N
+}
+
+# pam_module NAME: the path of a PAM module of the system, or nothing.
+pam_module() {
+	local dir
+	for dir in /lib/*/security /usr/lib/*/security /lib/security \
+		/usr/lib/security /lib64/security; do
+		if [ -f "$dir/$1" ]; then
+			printf '%s\n' "$dir/$1"
+			return
+		fi
+	done
 }
 
 # next_code: CODE, a code newer than every one used so far in this run
@@ -129,6 +182,119 @@ test_password_only() {
 		'.non_webmail_access == true' "$OUT"
 	sx "$A_PW"$'\n' 1 "$A" 2fa recovery --rhost "$HOST"
 	check_match "no recovery codes without 2FA" '2FA is not enabled' "$ERR"
+}
+
+test_input() {
+	group "stdin read whole first: at most 3 lines of 511 bytes, no NUL"
+	local before long
+	before=$(record_field "$USERS_DIR/$A.conf" password)
+	# As a C string the credential would end at the NUL: "alice pw 1".
+	sx_printf "$A_PW"'\0junk\n' 5 "$A" status --rhost "$HOST"
+	check_match "NUL in the credential said" 'contains a NUL byte' "$ERR"
+	sx_printf "$A_PW"'\nnew\0pw\n' 5 "$A" passwd --rhost "$HOST"
+	check_match "NUL in the new password said" 'contains a NUL byte' "$ERR"
+	sx_printf "$A_PW"'\n\0\n' 5 "$A" passwd --rhost "$HOST"
+	sx "$A_PW"$'\n\n' 5 "$A" passwd --rhost "$HOST"
+	check_match "empty new password said" 'empty new password' "$ERR"
+	sx "$A_PW"$'\na\nb\nc\n' 5 "$A" status --rhost "$HOST"
+	check_match "a fourth line refused" 'more than 3 lines' "$ERR"
+	long=$(printf 'p%.0s' {1..512})
+	sx "$long"$'\n' 5 "$A" status --rhost "$HOST"
+	check_match "a long line refused" 'longer than 511 bytes' "$ERR"
+	sx "$A_PW"$'\n'"$long"$'\n' 5 "$A" passwd --rhost "$HOST"
+	sx "$A_PW"$'\nextra\n' 2 "$A" status --rhost "$HOST"
+	check_match "a line the stack did not ask for refused" \
+		'did not ask for' "$ERR"
+	sx "$A_PW" 0 "$A" status --rhost "$HOST"
+	check_json "a last line without its newline counts" ".mailbox == \"$A\"" "$OUT"
+	check_eq "nothing refused changed the password" "$before" \
+		"$(record_field "$USERS_DIR/$A.conf" password)"
+	sx "$A_PW"$'\n' 0 "$A" status --rhost "$HOST"
+}
+
+test_deadline() {
+	group "stdin never closed: self gives up within its deadline"
+	local fifo=$TEST_ROOT/open.fifo before start elapsed holder
+	before=$(record_field "$USERS_DIR/$C.conf" password)
+	mkfifo "$fifo"
+	# The writer keeps the pipe open for a minute after the first line.
+	{ printf '%s\n' "$C_PW"; exec sleep 60; } >"$fifo" &
+	holder=$!
+	start=$(now_ms)
+	self_bg "$fifo" "$C" passwd --rhost "$HOST"
+	wait_bg 5 "$C" passwd --rhost "$HOST"
+	elapsed=$(($(now_ms) - start))
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	check_match "said it waited for the end of stdin" \
+		'standard input not closed within 5 s' "$ERR"
+	check "gave up after 5 s, not before" test "$elapsed" -ge 4900
+	check "...and well within 12 s (took ${elapsed} ms)" test "$elapsed" -lt 12000
+	check_eq "nothing changed" "$before" \
+		"$(record_field "$USERS_DIR/$C.conf" password)"
+	rm -f "$fifo"
+}
+
+test_changed_meanwhile() {
+	group "passwd held open while the owner changes password and 2FA"
+	local fifo=$TEST_ROOT/race.fifo owner_pw='carol owner pw' secret writer
+	local attacker_pw='carol attacker pw'
+	mkfifo "$fifo"
+	self_bg "$fifo" "$C" passwd --rhost "$HOST"
+	exec {writer}>"$fifo"
+	printf '%s\n' "$C_PW" >&"$writer"
+	# Time for a self that checks the credential as it comes to do so.
+	sleep 1
+	printf '%s\n' "$owner_pw" | "$M" passwd "$C" >/dev/null
+	secret=$("$M" --json 2fa enroll "$C" --qr none | jq -r .secret)
+	"$M" 2fa confirm "$C" "$(totp "$secret")" >/dev/null
+	check_eq "the owner turned 2FA on" enabled \
+		"$("$M" --json show "$C" | jq -r '."2fa"')"
+	printf '%s\n' "$attacker_pw" >&"$writer"
+	exec {writer}>&-
+	wait_bg 1 "$C" passwd --rhost "$HOST"
+	rm -f "$fifo"
+	"$M" 2fa disable "$C" >/dev/null
+	sx "$owner_pw"$'\n' 0 "$C" status --rhost "$HOST"
+	check_json "the owner's new password still works" ".mailbox == \"$C\"" "$OUT"
+	sx "$attacker_pw"$'\n' 1 "$C" status --rhost "$HOST"
+	C_PW=$owner_pw
+}
+
+test_changed_during_check() {
+	group "a record changed while the stack ran: refused under the lock"
+	local exec_module dir=$TEST_ROOT/pam.d-exec script=$TEST_ROOT/change.sh
+	local before new='dave new pw'
+	exec_module=$(pam_module pam_exec.so)
+	if [ -z "$exec_module" ]; then
+		printf 'SKIP %s\n' "pam_exec.so not found: case not run"
+		return
+	fi
+	# After pam_mailsec passed, the stack itself edits the record: the
+	# edit self then makes must find another record under the lock.
+	cat >"$script" <<SCRIPT
+#!/bin/sh
+MAILSEC_CONFIG='$MAILSEC_CONFIG' exec '$M' non-webmail disable '$D' >/dev/null
+SCRIPT
+	chmod 755 "$script"
+	mkdir -p "$dir"
+	cat >"$dir/webmail" <<STACK
+auth required $MAILSEC_MODULE config=$MAILSEC_CONFIG code=append session=600
+auth required $exec_module quiet $script
+account required $MAILSEC_MODULE config=$MAILSEC_CONFIG
+STACK
+	before=$(record_field "$USERS_DIR/$D.conf" password)
+	PAM_DIR=$dir sx "$D_PW"$'\n'"$new"$'\n' 1 "$D" passwd --rhost "$HOST"
+	check_match "said the mailbox changed" 'mailbox changed while' "$ERR"
+	check_eq "the password stayed" "$before" \
+		"$(record_field "$USERS_DIR/$D.conf" password)"
+	check_eq "the edit made during the check is there" false \
+		"$("$M" --json show "$D" | jq -r .non_webmail_access)"
+	"$M" non-webmail enable "$D" >/dev/null
+	PAM_DIR=$dir sx "$D_PW"$'\n' 1 "$D" 2fa enroll --rhost "$HOST"
+	check_eq "no enrolment" off "$("$M" --json show "$D" | jq -r '."2fa"')"
+	# The same edit again writes the same bytes: the same record.
+	PAM_DIR=$dir sx "$D_PW"$'\n' 0 "$D" status --rhost "$HOST"
 }
 
 test_enrol() {
@@ -206,6 +372,29 @@ test_fresh_code() {
 	sx "$SESSION"$'\n' 1 "$A" status --rhost "$HOST"
 }
 
+test_client_role() {
+	group "webmail service of the client role: a password alone is not 2FA"
+	local conf=$TEST_ROOT/client-role.conf dir=$TEST_ROOT/pam.d-client
+	{
+		cat "$MAILSEC_CONFIG"
+		printf 'webmail_services = [ "roundcube" ];\n'
+	} >"$conf"
+	mkdir -p "$dir"
+	cat >"$dir/webmail" <<STACK
+auth required $MAILSEC_MODULE config=$conf
+account required $MAILSEC_MODULE config=$conf
+STACK
+	PAM_DIR=$dir sx "$A_PW"$'\n' 1 "$A" 2fa disable --rhost "$HOST"
+	check_match "said the password alone is not enough" \
+		'password alone' "$ERR"
+	check_eq "2FA still enabled" enabled "$(show_field '."2fa"')"
+	PAM_DIR=$dir sx "$A_PW"$'\n' 1 "$A" status --rhost "$HOST"
+	PAM_DIR=$dir sx "$A_PW"$'\n' 1 "$A" non-webmail disable --rhost "$HOST"
+	check_eq "access unchanged" true "$(show_field .non_webmail_access)"
+	PAM_DIR=$dir sx "$B_PW"$'\n' 0 bob@example.com status --rhost "$HOST"
+	check_json "2FA off: the password is all there is" '."2fa" == "off"' "$OUT"
+}
+
 test_passwd() {
 	group "passwd: old credential on line 1, the new password last"
 	local new='alice new pw 2'
@@ -246,18 +435,26 @@ test_no_secret_printed() {
 	group "no credential in any output"
 	local pw
 	for pw in 'alice pw 1' 'alice new pw 2' 'alice third pw' "$B_PW" \
-		"$SESSION"; do
+		"$SESSION" 'carol pw 3' 'carol owner pw' 'carol attacker pw' \
+		"$D_PW" 'dave new pw'; do
 		check_absent "not printed: a credential" "$pw" "$(cat "$TRANSCRIPT")"
 	done
 }
 
 add_mailbox "$A" "$A_PW"
 add_mailbox bob@example.com "$B_PW"
+add_mailbox "$C" "$C_PW"
+add_mailbox "$D" "$D_PW"
 test_command_line
 test_password_only
+test_input
+test_deadline
+test_changed_meanwhile
+test_changed_during_check
 test_enrol
 test_codes
 test_fresh_code
+test_client_role
 test_passwd
 test_disable
 test_no_secret_printed

@@ -2,6 +2,7 @@
  * unusable records, bad arguments, a broken mailsec.conf. */
 #include "config.h"
 
+#include <crypt.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -160,6 +161,64 @@ START_TEST(upper_case_folded)
 	pr_expect("imap", "aLiCe@example.com", MB_PASSWORD, NULL, PAM_SUCCESS,
 		  "P");
 	ck_pam(pr_acct("imap", "ALICE@example.com"), PAM_SUCCESS);
+}
+END_TEST
+
+/* The record's hash made the hash of "", as a record written by hand may
+ * hold it (the library makes none). */
+static void hash_of_empty(const char *name)
+{
+	struct ms_record record;
+	struct crypt_data data;
+	const char *hash;
+
+	mb_record_load(name, &record);
+	memset(&data, 0, sizeof(data));
+	hash = crypt_r("", "$5$rounds=1000$emptyemptyempty$", &data);
+	ck_assert(hash && hash[0] == '$');
+	strcpy(record.password, hash);
+	mb_record_save(name, &record);
+	ms_record_wipe(&record);
+}
+
+START_TEST(empty_password)
+{
+	mb_create(&(struct mailbox){ 0 }, ALICE, 0);
+	hash_of_empty(ALICE);
+	pr_expect("imap", ALICE, "", NULL, PAM_AUTH_ERR, "P");
+	pr_expect("webmail", ALICE, "", "", PAM_AUTH_ERR, "PC");
+	pr_expect("imap", ALICE, "x", NULL, PAM_AUTH_ERR, "P");
+	fx_stack_args("webmail", "code=append");
+	pr_expect("webmail", ALICE, "", NULL, PAM_AUTH_ERR, "P");
+	mb_create(&(struct mailbox){ 0 }, "bob@example.com", 0);
+	ck_pam(pr_auth("imap", "bob@example.com", "", NULL), PAM_AUTH_ERR);
+	ck_pam(pr_auth("imap", "bob@example.com", MB_PASSWORD, NULL),
+	       PAM_SUCCESS);
+	ck_pam(pr_auth("imap", "carol@example.com", "", NULL),
+	       PAM_USER_UNKNOWN);
+}
+END_TEST
+
+/* With no_password the module never checks a password, so only the flag
+ * stops an empty token from going on as an empty code: refused as no
+ * token, not counted as a refused code. */
+START_TEST(disallow_null_authtok)
+{
+	struct talk talk = { .password = "" };
+	struct ms_state st;
+	pam_handle_t *pamh;
+
+	mb_create(&(struct mailbox){ 0 }, ALICE, MB_2FA);
+	fx_stack_args("webmail", "no_password code=append");
+	pamh = pr_start("webmail", ALICE, &talk);
+	ck_pam(pam_authenticate(pamh, PAM_DISALLOW_NULL_AUTHTOK), PAM_AUTH_ERR);
+	pam_end(pamh, PAM_AUTH_ERR);
+	ck_assert_int_eq(talk.password_asked, 1);
+	mb_state(ALICE, &st);
+	ck_assert_uint_eq(st.fail_count, 0);
+	ck_pam(pr_auth("webmail", ALICE, "", NULL), PAM_AUTH_ERR);
+	mb_state(ALICE, &st);
+	ck_assert_uint_eq(st.fail_count, 1);
 }
 END_TEST
 
@@ -342,6 +401,8 @@ TCase *tcase_inputs(void)
 	tcase_add_test(tc, hostile_names);
 	tcase_add_test(tc, longest_name);
 	tcase_add_test(tc, upper_case_folded);
+	tcase_add_test(tc, empty_password);
+	tcase_add_test(tc, disallow_null_authtok);
 	tcase_add_test(tc, corrupt_record);
 	tcase_add_test(tc, invalid_record_values);
 	tcase_add_test(tc, symlinked_record);

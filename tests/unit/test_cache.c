@@ -192,6 +192,27 @@ START_TEST(live_entry_answers_without_the_hash)
 }
 END_TEST
 
+/* An entry for the empty password (left by a version that took one) does
+ * not bring it back. */
+START_TEST(live_entry_never_takes_an_empty_password)
+{
+	unsigned char tag[MS_CACHE_TAG_BYTES];
+	struct ms_error err = { 0 };
+	struct ms_state s;
+	struct ms_record r;
+	bool cached = true;
+
+	memset(&r, 0, sizeof(r));
+	strcpy(r.password, "!unusable");
+	tag_for(&r, NAME, "", tag);
+	memset(&s, 0, sizeof(s));
+	ms_cache_put(&s, tag, T0);
+	ck_assert_int_eq(ms_state_save(&th.store, NAME, &s, &err), MS_OK);
+	ck_assert(!verify(&r, "", T0 + 1, TTL, &cached));
+	ck_assert(!cached);
+}
+END_TEST
+
 START_TEST(off_touches_no_state)
 {
 	struct ms_record r;
@@ -244,6 +265,7 @@ Suite *cache_suite(void)
 	tcase_add_test(store, verify_remembers_a_match);
 	tcase_add_test(store, verify_refuses_a_wrong_password);
 	tcase_add_test(store, live_entry_answers_without_the_hash);
+	tcase_add_test(store, live_entry_never_takes_an_empty_password);
 	tcase_add_test(store, off_touches_no_state);
 	tcase_add_test(store, unusable_state_leaves_the_hash_to_decide);
 	suite_add_tcase(s, store);

@@ -1,6 +1,7 @@
 /* Password hashes over libxcrypt, and the constant-time compare. */
 #include "config.h"
 
+#include <crypt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,13 +62,27 @@ START_TEST(fresh_salt_each_time)
 }
 END_TEST
 
+/* An empty password is none: not hashed, and never accepted, not even by
+ * a hash of "" that crypt(3) made for a record written by hand. */
 START_TEST(empty_password)
 {
-	char hash[MS_HASH_MAX];
+	char hash[MS_HASH_MAX] = "untouched";
+	struct ms_error err = { 0 };
+	struct crypt_data data;
+	const char *of_empty;
 
-	cheap_hash("", hash);
-	ck_assert(ms_password_verify("", hash));
-	ck_assert(!ms_password_verify("x", hash));
+	ck_assert_int_eq(ms_password_hash("", CHEAP, CHEAP_ROUNDS, hash, &err),
+			 MS_INVALID);
+	ck_assert_str_eq(err.msg, "empty password");
+	ck_assert_str_eq(hash, "untouched");
+	ck_assert(!ms_password_usable(""));
+	ck_assert(!ms_password_usable(NULL));
+	ck_assert(ms_password_usable("x"));
+	memset(&data, 0, sizeof(data));
+	of_empty = crypt_r("", "$5$rounds=1000$emptyemptyempty$", &data);
+	ck_assert(of_empty && of_empty[0] == '$');
+	ck_assert(!ms_password_verify("", of_empty));
+	ck_assert(!ms_password_verify("x", of_empty));
 }
 END_TEST
 

@@ -217,6 +217,55 @@ START_TEST(save_load_exists_remove)
 }
 END_TEST
 
+static void load_digest(struct ms_record *r, struct ms_record_digest *d)
+{
+	struct ms_error err = { 0 };
+
+	ck_assert_msg(ms_record_load(&th.store, "dan@example.com", r, &err) ==
+			      MS_OK, "%s", err.msg);
+	*d = r->digest;
+}
+
+/* Two loads match only when the file did not change in between; a record
+ * that was not loaded matches nothing. */
+START_TEST(digest_tells_a_changed_record)
+{
+	struct ms_record in, r;
+	struct ms_record_digest first, again, zero = { { 0 } };
+	struct ms_error err = { 0 };
+
+	full_record(&in);
+	ck_assert_int_eq(ms_record_save(&th.store, "dan@example.com", &in, &err),
+			 MS_OK);
+	load_digest(&r, &first);
+	load_digest(&r, &again);
+	ck_assert_mem_eq(first.bytes, again.bytes, sizeof(first.bytes));
+	ck_assert_int_eq(ms_record_unchanged(&r, &first, "dan@example.com",
+					     "testing", &err), MS_OK);
+	ck_assert_int_eq(ms_record_unchanged(&r, &zero, "dan@example.com",
+					     "testing", &err), MS_REFUSED);
+	ck_assert_int_eq(ms_record_unchanged(&in, &first, "dan@example.com",
+					     "testing", &err), MS_REFUSED);
+
+	/* Saved again unchanged: the same bytes, the same record. */
+	ck_assert_int_eq(ms_record_save(&th.store, "dan@example.com", &in, &err),
+			 MS_OK);
+	load_digest(&r, &again);
+	ck_assert_int_eq(ms_record_unchanged(&r, &first, "dan@example.com",
+					     "testing", &err), MS_OK);
+
+	in.non_webmail_access = !in.non_webmail_access;
+	ck_assert_int_eq(ms_record_save(&th.store, "dan@example.com", &in, &err),
+			 MS_OK);
+	load_digest(&r, &again);
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(ms_record_unchanged(&r, &first, "dan@example.com",
+					     "testing", &err), MS_REFUSED);
+	ck_assert_str_eq(err.msg, "dan@example.com: the mailbox changed while "
+				  "testing; nothing done");
+}
+END_TEST
+
 START_TEST(saved_record_is_0600_whatever_the_umask)
 {
 	struct ms_record r;
@@ -279,6 +328,7 @@ Suite *record_suite(void)
 	suite_add_tcase(s, text);
 
 	tcase_add_test(store, save_load_exists_remove);
+	tcase_add_test(store, digest_tells_a_changed_record);
 	tcase_add_test(store, saved_record_is_0600_whatever_the_umask);
 	tcase_add_test(store, load_error_names_file_and_line);
 	tcase_add_test(store, unsafe_record_file_is_refused);
