@@ -107,7 +107,14 @@ static void restamp(unsigned char file[FILE_SIZE], int index, uint32_t version)
 static void busy_state(struct ms_state *s, unsigned seed)
 {
 	memset(s, 0, sizeof(*s));
-	s->last_step = 56666000u + seed;
+	/* Odd seeds a mark of this version, even ones the bare step of an
+	 * older one (the slot made version 2 below is seed 2's). */
+	if (seed % 2) {
+		s->totp_tag = 0x1122334455667788u + seed;
+		s->totp_used_until = FUZZ_BASE_TIME + 30 * seed;
+	} else {
+		s->legacy_step = FUZZ_BASE_TIME / 30 + seed;
+	}
 	s->fail_since = FUZZ_BASE_TIME - 100 + seed;
 	s->fail_count = 2 + seed;
 	s->recovery_tag = 0x0123456789abcdefu;
@@ -202,7 +209,8 @@ static void codecheck_seeds(void)
 	login_seed("locked", 0, "=\x02", false, file, size);
 	login_seed("lock_over", 900, "=\x02", false, file, size);
 	memset(&s, 0, sizeof(s));
-	s.last_step = (uint64_t)FUZZ_BASE_TIME / FUZZ_PERIOD;
+	/* A bare step of a version 3 state, used moments ago. */
+	s.legacy_step = (uint64_t)FUZZ_BASE_TIME / FUZZ_PERIOD;
 	size = one_state(&s, file);
 	login_seed("replayed", 0, "=\x02", false, file, size);
 	memset(&s, 0, sizeof(s));
