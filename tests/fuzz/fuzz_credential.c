@@ -1,8 +1,9 @@
 /* The code=append splitter, through credential_read as the module calls
  * it. PAM is stubbed: the authtok is the fuzz input.
  *
- * Input: byte 0 picks the record's digits (6..8) and, in its top bit,
- * no_password; the rest, up to a NUL, is the authtok. */
+ * Input: byte 0 picks the record's digits (6..8), in its top bit
+ * no_password and in the next PAM_DISALLOW_NULL_AUTHTOK; the rest, up to
+ * a NUL, is the authtok. */
 #include "config.h"
 
 #include <security/pam_ext.h>
@@ -22,6 +23,12 @@ int pam_get_authtok(pam_handle_t *pamh, int item, const char **tok,
 	FUZZ_CHECK(pamh == (pam_handle_t *)&handle && item == PAM_AUTHTOK);
 	*tok = authtok;
 	return PAM_SUCCESS;
+}
+
+/* The module's log line of a refusal (login.c). */
+void login_refused(const struct login *login, const char *reason)
+{
+	FUZZ_CHECK(login->disallow_null && !authtok[0]);
 }
 
 /* credential_read never prompts; a call would be a new code path here. */
@@ -79,8 +86,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	login.pamh = (pam_handle_t *)&handle;
 	login.record.totp.digits = MS_DIGITS_MIN + data[0] % 3;
 	login.args.no_password = (data[0] & 0x80) != 0;
+	login.disallow_null = (data[0] & 0x40) != 0;
 	authtok = token;
 	rc = credential_read(&login, true, &cred);
+	if (login.disallow_null && !token[0]) {
+		FUZZ_CHECK(rc == PAM_AUTH_ERR && !cred.code && !cred.password);
+		free(token);
+		return 0;
+	}
 	FUZZ_CHECK(rc == PAM_SUCCESS && cred.code);
 	check_split(&cred, token, login.record.totp.digits,
 		    login.args.no_password);
