@@ -4,10 +4,12 @@
 // each step goes to SHOTS. Exit 1 if any check failed.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core'); // from NODE_PATH
-const { URL, SHOTS, MAILBOX, PASSWORD, IMAP_PORT, CLIENT } = process.env;
+const { URL, SHOTS, MAILBOX, PASSWORD, IMAP_PORT, WEBMAIL_PORT, CLIENT,
+  MAILSECCTL, MAILSEC_CONFIG, DOVECOT_LOG } = process.env;
 
 let failed = 0;
 let step = 0;
@@ -18,8 +20,8 @@ function check(what, ok) {
 
 // code(offset): the TOTP code of the secret read from the page.
 let secret = '';
-function code(offset) {
-  const args = ['--totp', '-b', secret];
+function code(offset, key = secret) {
+  const args = ['--totp', '-b', key];
   if (offset) args.push('-N', offset);
   return execFileSync('oathtool', args, { encoding: 'utf8' }).trim();
 }
@@ -36,7 +38,7 @@ function imapClient() {
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+let page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 page.setDefaultTimeout(20000);
 
 async function shot(name) {
@@ -44,10 +46,10 @@ async function shot(name) {
   await page.screenshot({ path: `${SHOTS}/${String(step).padStart(2, '0')}-${name}.png` });
 }
 
-async function login(code) {
+async function login(code, mailbox = MAILBOX, password = PASSWORD) {
   await page.goto(URL);
-  await page.fill('#rcmloginuser', MAILBOX);
-  await page.fill('#rcmloginpwd', PASSWORD);
+  await page.fill('#rcmloginuser', mailbox);
+  await page.fill('#rcmloginpwd', password);
   await page.fill('#rcmloginmailseccode', code);
   await shot(code ? 'login-with-code' : 'login');
   await page.click('#rcmloginsubmit');
@@ -197,6 +199,171 @@ try {
 } catch (e) {
   check(`scenario: ${e.message.split('\n')[0]}`, false);
   await shot('failure').catch(() => {});
+}
+
+// 8. A webmail session that IMAP stops accepting (here `mailsecctl logout`;
+//    idle time or another address alike) ends on the login page with one
+//    message, for a page load, an AJAX request and a frame; and the refused
+//    logins of the stored string cost the owner no lockout. A mailbox of
+//    its own, in a browser of its own: its codes and failures are apart.
+const ENDED = 'Your session has ended. Please log in again.';
+const CAROL = 'carol@example.com';
+const CAROL_PASSWORD = 'carol-secret';
+
+function mailsecctl(args, input = '') {
+  return execFileSync(MAILSECCTL, args, { input, encoding: 'utf8' });
+}
+
+// Each code one step newer than the one before (a used step is a replay),
+// within the window of 3 steps.
+let carolSecret = '';
+let nextStep = 0;
+function freshCode() {
+  return code(`+${30 * nextStep++} seconds`, carolSecret);
+}
+
+// Every message Roundcube shows, in the order shown (pages and frames).
+const toasts = [];
+async function newBrowserPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.exposeFunction('mailsecToast', (type, text) => toasts.push({ type, text }));
+  await context.addInitScript(() => {
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) {
+          if (node.nodeType === 1 && node.parentElement?.id === 'messagestack') {
+            window.mailsecToast(node.className, node.textContent.trim());
+          }
+        }
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  const fresh = await context.newPage();
+  fresh.setDefaultTimeout(20000);
+  return fresh;
+}
+
+// The messages since toasts.length was `since`, "Loading..." left out.
+function shownSince(since) {
+  return toasts.slice(since).filter((t) => !t.type.includes('loading')).map((t) => t.text);
+}
+
+// Dovecot's count of refused logins of carol so far.
+function refusedLogins() {
+  return readFileSync(DOVECOT_LOG, 'utf8').split('\n')
+    .filter((line) => line.includes('auth failed') && line.includes(`user=<${CAROL}>`)).length;
+}
+
+// The one refused login of an ended session, and no more after it (the
+// log line comes when the connection closes).
+async function oneRefusedLogin(what, before) {
+  for (let i = 0; i < 50 && refusedLogins() === before; i++) await page.waitForTimeout(100);
+  await page.waitForTimeout(1000);
+  const tried = refusedLogins() - before;
+  check(`${what}: Roundcube's refused logins of the ended session: ${tried}, not more than 1`, tried === 1);
+}
+
+// On the login page with the one message, and nothing else was shown.
+async function endedOnLoginPage(what, since) {
+  const onLoginPage = await page.waitForSelector('#rcmloginuser', { timeout: 10000 })
+    .then(() => page.url().includes('_task=login'), () => false);
+  check(`${what}: on the login page (${page.url()})`, onLoginPage);
+  if (!onLoginPage) throw new Error(`${what}: still in the mailbox`);
+  await page.locator('#messagestack div', { hasText: ENDED }).waitFor();
+  await page.waitForLoadState('networkidle');
+  const shown = shownSince(since);
+  check(`${what}: "${ENDED}", no other message (${JSON.stringify(shown)})`,
+    shown.length > 0 && shown.every((text) => text === ENDED));
+}
+
+// The same LOGIN as Roundcube's (the webmail listener, the browser's
+// address as x-originating-ip): 0 logged in, 1 refused.
+function webmailLogin(password) {
+  try {
+    execFileSync('python3', [CLIENT, 'imap', '127.0.0.1', WEBMAIL_PORT, CAROL, '127.0.0.1'],
+      { input: password + '\n', stdio: ['pipe', 'ignore', 'ignore'] });
+    return 0;
+  } catch (e) {
+    return e.status;
+  }
+}
+
+function maxFailures() {
+  const conf = readFileSync(MAILSEC_CONFIG, 'utf8');
+  return Number((/max_failures\s*=\s*(\d+)/.exec(conf) || [0, 5])[1]);
+}
+
+async function sessionEnds() {
+  mailsecctl(['add', CAROL], CAROL_PASSWORD + '\n');
+  carolSecret = JSON.parse(mailsecctl(['--json', '2fa', 'enroll', CAROL])).secret;
+  mailsecctl(['2fa', 'confirm', CAROL, '-'], code('-30 seconds', carolSecret) + '\n');
+  page = await newBrowserPage();
+
+  // A wrong code at login is Roundcube's "Login failed", not this.
+  const right = code('', carolSecret);
+  let since = toasts.length;
+  check('carol: a wrong code is refused',
+    !(await login(right.slice(0, -1) + ((Number(right.slice(-1)) + 1) % 10), CAROL, CAROL_PASSWORD)));
+  await page.locator('#messagestack div', { hasText: 'Login failed' }).waitFor();
+  check('carol: a wrong code says "Login failed", not that a session ended',
+    !shownSince(since).includes(ENDED));
+
+  // A page load after the session ended.
+  check('carol: password + code logs in', await login(freshCode(), CAROL, CAROL_PASSWORD));
+  mailsecctl(['logout', CAROL]);
+  since = toasts.length;
+  let before = refusedLogins();
+  await page.reload();
+  await endedOnLoginPage('session ended, then the mail list reloaded', since);
+  await oneRefusedLogin('reload', before);
+  await shot('session-ended');
+
+  // The owner's own login again, with a new code; then an AJAX request
+  // (the folder's list) after the session ended.
+  check('carol: logs in again with a new code', await login(freshCode(), CAROL, CAROL_PASSWORD));
+  await page.waitForSelector('#mailboxlist li.inbox a');
+  await page.waitForLoadState('networkidle');
+  mailsecctl(['logout', CAROL]);
+  since = toasts.length;
+  before = refusedLogins();
+  await page.click('#mailboxlist li.inbox a');
+  await page.waitForURL(/_task=login/);
+  await endedOnLoginPage('session ended, then the mail list refreshed (AJAX)', since);
+  await oneRefusedLogin('AJAX', before);
+  await shot('session-ended-ajax');
+
+  // The stored string, refused again and again (more tabs, more devices,
+  // a Roundcube without this plugin): no lockout, nobody guessed a code.
+  // This time the request is a framed page (Settings > Folders > Inbox).
+  const lastCode = freshCode();
+  check('carol: logs in again', await login(lastCode, CAROL, CAROL_PASSWORD));
+  await page.goto(`${URL}?_task=settings&_action=folders`);
+  await page.waitForSelector('#subscription-table li.mailbox.inbox > a');
+  await page.waitForLoadState('networkidle');
+  mailsecctl(['logout', CAROL]);
+  since = toasts.length;
+  before = refusedLogins();
+  await page.click('#subscription-table li.mailbox.inbox > a');
+  await page.waitForURL(/_task=login/);
+  await endedOnLoginPage('session ended, then a framed page', since);
+  await oneRefusedLogin('framed page', before);
+  const replays = maxFailures();
+  let refused = 0;
+  for (let i = 0; i < replays; i++) {
+    if (webmailLogin(CAROL_PASSWORD + lastCode) === 1) refused++;
+  }
+  check(`the ended session's login string refused ${replays} more times`, refused === replays);
+  const shown = JSON.parse(mailsecctl(['--json', 'show', CAROL]));
+  check(`carol: not locked after the refused session logins (locked_until ${shown.locked_until})`,
+    shown.locked_until === null);
+  check('carol: logs in with a new code after all that', await login(freshCode(), CAROL, CAROL_PASSWORD));
+}
+
+try {
+  await sessionEnds();
+} catch (e) {
+  check(`session-end scenario: ${e.message.split('\n')[0]}`, false);
+  await shot('failure-session-end').catch(() => {});
 } finally {
   await browser.close();
 }

@@ -131,8 +131,8 @@ wait_port "$RC_PORT" || { echo "not ok - Roundcube did not start"; cat "$T/php.l
 # --- the browser ---
 rm -rf "$SHOTS" && mkdir -p "$SHOTS"
 NODE_PATH=$PLAYWRIGHT_DIR URL="http://127.0.0.1:$RC_PORT/" SHOTS=$SHOTS \
-MAILBOX=alice@example.com PASSWORD=alice-secret IMAP_PORT=$IMAP \
-CLIENT="$top_srcdir/tests/e2e/client.py" \
+MAILBOX=alice@example.com PASSWORD=alice-secret IMAP_PORT=$IMAP WEBMAIL_PORT=$WEBMAIL \
+CLIENT="$top_srcdir/tests/e2e/client.py" DOVECOT_LOG="$T/dovecot.log" \
 	node "$top_srcdir/tests/e2e/browser.mjs"
 status=$?
 

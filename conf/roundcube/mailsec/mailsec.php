@@ -7,6 +7,9 @@
  *   webmail PAM stack's code=append), and the browser's address sent to
  *   Dovecot before LOGIN (IMAP ID x-originating-ip: PAM_RHOST).
  * - Settings > Two-factor Authentication and Non-Webmail Access.
+ * - A webmail session that IMAP no longer accepts (mailsecctl logout, idle
+ *   time, another address) ends at once, on the login page with a message,
+ *   instead of going on with failing requests.
  *
  * All decisions are taken by `mailsecctl self` (mailsecctl(8),
  * SELF-SERVICE), run through sudo with the stored login string on stdin;
@@ -21,8 +24,13 @@ class mailsec extends rcube_plugin
     /** @var string|null what the result is: enroll, codes */
     private $shown;
 
+    /** RFC 5530 codes of a refused LOGIN (Dovecot: AUTHENTICATIONFAILED);
+     *  others, such as UNAVAILABLE, are the server's trouble, not a refusal. */
+    const REFUSED = ['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED'];
+
     function init()
     {
+        $this->add_hook('startup', [$this, 'startup']);
         $this->add_hook('loginform_content', [$this, 'login_form']);
         $this->add_hook('authenticate', [$this, 'authenticate']);
         $this->add_hook('storage_connect', [$this, 'storage_connect']);
@@ -75,11 +83,101 @@ class mailsec extends rcube_plugin
         return $args;
     }
 
-    /** Before LOGIN, from a login_trusted_networks host: PAM_RHOST. */
+    /** Before LOGIN, from a login_trusted_networks host: PAM_RHOST.
+     *  Within a session, a first attempt asks Roundcube for a second one:
+     *  the hook then runs after the failure and can see why it failed. */
     function storage_connect($args)
     {
         $args['preauth_ident'] = array_merge((array) ($args['preauth_ident'] ?? []),
             ['x-originating-ip' => rcube_utils::remote_addr()]);
+        if (!$this->in_session()) {
+            return $args;
+        }
+        if ($args['attempt'] == 1) {
+            $args['retry'] = true;
+            return $args;
+        }
+        if ($this->login_refused()) {
+            $this->end_session();
+        }
+        // Anything else (network, server trouble): no second LOGIN, and
+        // Roundcube's own errors as before.
+        $args['retry'] = false;
+        return $args;
+    }
+
+    /** A logged-in request; not a login or logout, whose refusals are
+     *  Roundcube's own to show. */
+    private function in_session()
+    {
+        $rcmail = rcmail::get_instance();
+        return !empty($rcmail->user->ID) && $rcmail->output
+            && !in_array($rcmail->task, ['login', 'logout']);
+    }
+
+    private function login_refused()
+    {
+        $imap = rcmail::get_instance()->get_storage();
+        return $imap->get_error_code() == rcube_imap_generic::ERROR_NO
+            && in_array($imap->conn->resultcode, self::REFUSED);
+    }
+
+    /** The stored password+code is no longer accepted: every later request
+     *  would fail the same way, and each refused LOGIN is one more failure
+     *  on the server. The session ends here; the login page says why. */
+    private function end_session()
+    {
+        $rcmail = rcmail::get_instance();
+        if ($rcmail->config->get('log_logins')) {
+            rcube::write_log('userlogins', sprintf('mailsec: session of %s from %s ended: IMAP refused its login',
+                $rcmail->get_user_name(), rcube_utils::remote_addr()));
+        }
+        $rcmail->kill_session();
+        $_SESSION['mailsec_ended'] = true;
+        $this->to_login();
+    }
+
+    /** The way index.php sends a request without a session to the login:
+     *  a redirect for a page, session_error for AJAX and frames (the
+     *  compose form is kept in the browser's local storage there). */
+    private function to_login()
+    {
+        $rcmail = rcmail::get_instance();
+        $output = $rcmail->output;
+        $login = ['_task' => 'login'];
+        if (!$output->ajax_call && !$output->get_env('framed')) {
+            $output->redirect($login);
+        }
+        $output->reset();
+        $this->add_texts('localization/');
+        $output->show_message('mailsec.sessionended', 'warning');
+        $output->command('session_error', $rcmail->url($login));
+        if ($output->ajax_call) {
+            $output->send();
+        }
+        $output->send('iframe');
+    }
+
+    /** After end_session: the message on the login page, once. Until then
+     *  any other request (another tab, a request already under way) is sent
+     *  there too, rather than to Roundcube's "session invalid" error. */
+    function startup($args)
+    {
+        $rcmail = rcmail::get_instance();
+        if (empty($_SESSION['mailsec_ended']) || !empty($rcmail->user->ID)) {
+            return $args;
+        }
+        if ($args['action'] == 'login') {
+            unset($_SESSION['mailsec_ended']);
+            return $args;
+        }
+        $task = rcube_utils::get_input_string('_task', rcube_utils::INPUT_GPC);
+        if ($rcmail->output->ajax_call || $rcmail->output->get_env('framed') || ($task && $task != 'login')) {
+            $this->to_login();
+        }
+        unset($_SESSION['mailsec_ended']);
+        $this->add_texts('localization/');
+        $rcmail->output->show_message('mailsec.sessionended', 'warning', null, true, -1);
         return $args;
     }
 
