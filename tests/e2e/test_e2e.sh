@@ -117,12 +117,15 @@ expect refused "same string from another address" -- imap "$WEBMAIL" alice@examp
 sleep 5
 expect refused "same string after the session idled out (replay)" -- imap "$WEBMAIL" alice@example.com "$typed" "$browser"
 
-echo "# lockout (max_failures = 3: two replays above, one bad code now)"
+echo "# lockout (max_failures = 3 wrong codes; the replays above do not count)"
+check test "$("$MAILSECCTL" --json show alice@example.com | jq -r .locked_until)" = null
 fresh=$(code_at "+30 seconds")
-expect refused "bad code" -- imap "$WEBMAIL" alice@example.com "alice-secret$(bad_code "$fresh")" 203.0.113.20
-expect refused "valid code while locked" -- imap "$WEBMAIL" alice@example.com "alice-secret$fresh" 203.0.113.21
+for i in 1 2 3; do
+	expect refused "bad code ($i)" -- imap "$WEBMAIL" alice@example.com "alice-secret$(bad_code "$fresh")" "203.0.113.2$i"
+done
+expect refused "valid code while locked" -- imap "$WEBMAIL" alice@example.com "alice-secret$fresh" 203.0.113.24
 check "$MAILSECCTL" unlock alice@example.com
-expect ok "valid code after unlock" -- imap "$WEBMAIL" alice@example.com "alice-secret$fresh" 203.0.113.22
+expect ok "valid code after unlock" -- imap "$WEBMAIL" alice@example.com "alice-secret$fresh" 203.0.113.25
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
