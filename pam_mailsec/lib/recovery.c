@@ -104,3 +104,25 @@ uint64_t ms_recovery_set_tag(const struct ms_record *record)
 	memcpy(&tag, out, sizeof(tag));
 	return tag;
 }
+
+uint64_t ms_recovery_code_tag(const struct ms_record *record,
+			      const char *code)
+{
+	uint64_t set = ms_recovery_set_tag(record), tag;
+	unsigned char out[crypto_generichash_BYTES_MIN];
+	crypto_generichash_state hash;
+	char lower[MS_RECOVERY_LEN];
+	size_t len = strnlen(code, MS_RECOVERY_LEN);
+
+	for (size_t i = 0; i < len; i++)
+		lower[i] = ms_ascii_lower(code[i]);
+	crypto_generichash_init(&hash, NULL, 0, sizeof(out));
+	crypto_generichash_update(&hash, (const unsigned char *)&set,
+				  sizeof(set));
+	crypto_generichash_update(&hash, (const unsigned char *)lower, len);
+	crypto_generichash_final(&hash, out, sizeof(out));
+	ms_wipe(&hash, sizeof(hash));
+	ms_wipe(lower, sizeof(lower));
+	memcpy(&tag, out, sizeof(tag));
+	return tag ? tag : 1;
+}

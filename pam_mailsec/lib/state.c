@@ -18,9 +18,10 @@
  * magic[4] version u32 seq u64 mark u64 fail_since i64 fail_count u32
  * locked_until i64 recovery_tag u64 recovery_used u32, MS_STATE_SESSIONS x
  * (tag[32] created i64 last_used i64), cache (tag[32] verified i64),
- * totp_tag u64, zero padding, and a 16-byte BLAKE2b checksum of everything
- * before it. `mark` is totp_used_until when totp_tag is set, and else
- * legacy_step.
+ * totp_tag u64, recovery_last u64, zero padding (none is left in
+ * version 4: a field more needs a larger slot), and a 16-byte BLAKE2b
+ * checksum of everything before it. `mark` is totp_used_until when
+ * totp_tag is set, and else legacy_step.
  *
  * Each version only appends fields in what was zero padding before, so an
  * older slot reads as a newer one whose new fields are empty: version 2
@@ -33,7 +34,7 @@
 #define STATE_MAGIC "MSST"
 #define STATE_VERSION 4u
 #define STATE_VERSION_OLDEST 2u
-#define FIELDS_SIZE (4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 8)
+#define FIELDS_SIZE (4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 8 + 8)
 #define SESSION_SIZE (MS_SESSION_TAG_BYTES + 8 + 8)
 #define CACHE_SIZE (MS_CACHE_TAG_BYTES + 8)
 _Static_assert(FIELDS_SIZE + MS_STATE_SESSIONS * SESSION_SIZE + CACHE_SIZE +
@@ -88,6 +89,7 @@ static void slot_encode(const struct ms_state *state, uint64_t seq,
 	put(&c, state->cache.tag, MS_CACHE_TAG_BYTES);
 	put(&c, &state->cache.verified, sizeof(int64_t));
 	put(&c, &state->totp_tag, sizeof(state->totp_tag));
+	put(&c, &state->recovery_last, sizeof(state->recovery_last));
 	checksum(slot, slot + SLOT_SIZE - CHECKSUM_SIZE);
 }
 
@@ -133,6 +135,7 @@ static void slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
 	get(&c, state->cache.tag, MS_CACHE_TAG_BYTES);
 	get(&c, &state->cache.verified, sizeof(int64_t));
 	get(&c, &state->totp_tag, sizeof(state->totp_tag));
+	get(&c, &state->recovery_last, sizeof(state->recovery_last));
 	if (state->totp_tag)
 		state->totp_used_until = (int64_t)mark;
 	else

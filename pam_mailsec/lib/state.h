@@ -51,6 +51,7 @@ struct ms_state {
 	int64_t locked_until;   /* codes refused until then; 0 = not locked */
 	uint64_t recovery_tag;  /* ms_recovery_set_tag the marks belong to */
 	uint32_t recovery_used; /* bit i: recovery code i was used */
+	uint64_t recovery_last; /* ms_recovery_code_tag of the last used */
 	struct ms_session sessions[MS_STATE_SESSIONS];
 	struct ms_cache_entry cache;
 };

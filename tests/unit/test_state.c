@@ -35,6 +35,7 @@ static void full_state(struct ms_state *s, unsigned seed)
 	s->locked_until = 1700000900 + seed;
 	s->recovery_tag = 0x0123456789abcdefu + seed;
 	s->recovery_used = 0x205u + seed;
+	s->recovery_last = 0x99aabbccddeeff00u + seed;
 	for (unsigned i = 0; i < MS_STATE_SESSIONS; i++) {
 		memset(s->sessions[i].tag, (int)(0x10 * i + seed + 1),
 		       MS_SESSION_TAG_BYTES);
@@ -56,6 +57,7 @@ static void assert_state_eq(const struct ms_state *a, const struct ms_state *b)
 	ck_assert_int_eq(a->locked_until, b->locked_until);
 	ck_assert_uint_eq(a->recovery_tag, b->recovery_tag);
 	ck_assert_uint_eq(a->recovery_used, b->recovery_used);
+	ck_assert_uint_eq(a->recovery_last, b->recovery_last);
 	for (unsigned i = 0; i < MS_STATE_SESSIONS; i++) {
 		ck_assert_mem_eq(a->sessions[i].tag, b->sessions[i].tag,
 				 MS_SESSION_TAG_BYTES);
@@ -322,6 +324,7 @@ static void restamp(int index, uint32_t version)
 static void older_slot(uint32_t version, struct ms_state *in)
 {
 	in->totp_tag = 0; /* zero padding in versions 2 and 3 */
+	in->recovery_last = 0;
 	in->legacy_step = (uint64_t)in->totp_used_until;
 	in->totp_used_until = 0;
 	if (version == 2)
