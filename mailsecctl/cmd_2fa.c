@@ -126,6 +126,7 @@ static void print_recovery_codes(const struct ctl_mailbox *box,
 struct confirmation {
 	const char *code;
 	struct ms_record fresh; /* recovery hashes made before locking */
+	enum ms_code_result result;
 };
 
 static enum ms_status confirm_enrolment(struct ctl *ctl,
@@ -139,11 +140,16 @@ static enum ms_status confirm_enrolment(struct ctl *ctl,
 		return ms_fail(&ctl->err, MS_REFUSED,
 			       "%s: no pending 2FA enrolment (run 2fa enroll)",
 			       box->name);
-	/* The confirming code is used up: marked in the state. */
-	if (ms_code_use_totp(&ctl->settings, record, &box->state,
-			     confirmation->code, time(NULL)) != MS_CODE_OK)
-		return ms_fail(&ctl->err, MS_REFUSED,
-			       "%s: wrong verification code", box->name);
+	/* Saved whatever the result: the confirming code is used up, and a
+	 * wrong one counts toward the lockout, as at login (a pending secret
+	 * is not to be guessed with the password alone). The caller refuses
+	 * after the save. */
+	confirmation->result = ms_code_confirm(&ctl->settings, record,
+					       &box->state, confirmation->code,
+					       time(NULL));
+	box->save_state = true;
+	if (confirmation->result != MS_CODE_OK)
+		return MS_OK;
 	record->totp.status = MS_TOTP_ENABLED;
 	memcpy(record->totp.recovery, confirmation->fresh.totp.recovery,
 	       sizeof(record->totp.recovery));
@@ -169,7 +175,7 @@ static enum ms_status read_code(struct ctl *ctl, char code[SECRET_INPUT_MAX + 1]
 enum ms_status cmd_2fa_confirm(struct ctl *ctl)
 {
 	struct ctl_mailbox box;
-	struct confirmation confirmation = { 0 };
+	struct confirmation confirmation = { .result = MS_CODE_ERROR };
 	char code[SECRET_INPUT_MAX + 1];
 	recovery_codes_t codes;
 	enum ms_status status = ctl_mailbox_name(ctl, 0, &box);
@@ -181,6 +187,13 @@ enum ms_status cmd_2fa_confirm(struct ctl *ctl)
 	confirmation.code = code;
 	if (status == MS_OK)
 		status = ctl_edit(ctl, &box, confirm_enrolment, &confirmation);
+	if (status == MS_OK && confirmation.result == MS_CODE_LOCKED)
+		status = ms_fail(&ctl->err, MS_REFUSED,
+				 "%s: too many wrong codes: locked for now "
+				 "(mailsecctl unlock)", box.name);
+	else if (status == MS_OK && confirmation.result != MS_CODE_OK)
+		status = ms_fail(&ctl->err, MS_REFUSED,
+				 "%s: wrong verification code", box.name);
 	if (status == MS_OK)
 		print_recovery_codes(&box, codes);
 	ms_wipe(code, sizeof(code));

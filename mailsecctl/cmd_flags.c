@@ -22,7 +22,7 @@ static enum ms_status clear_lockout(struct ctl *ctl,
 				    const struct ms_store *store,
 				    struct ctl_mailbox *box, void *arg)
 {
-	ms_code_unlock(&box->record, &box->state, time(NULL));
+	ms_code_unlock(&ctl->settings, &box->record, &box->state, time(NULL));
 	box->save_state = true;
 	return MS_OK;
 }

@@ -33,26 +33,31 @@ const char *ms_code_result_reason(enum ms_code_result result)
 	return "state error";
 }
 
-/* A used recovery code given again is a replay, as a used TOTP code is:
- * a webmail that repeats the string its owner logged in with must not run
- * into the lockout. */
+/* The code used last, given again (a webmail repeating the string its
+ * owner logged in with), is a replay, told by its fast tag before any of
+ * the slow hashes: not counted, and never holding the lock for long. Any
+ * other used code counts as a wrong one: telling it from a wrong code
+ * costs the hashes, under the lock, which must not be free to repeat. */
 static enum ms_code_result try_recovery(const struct ms_record *record,
 					struct ms_state *state, const char *code)
 {
 	uint64_t tag = ms_recovery_set_tag(record);
+	uint64_t code_tag = ms_recovery_code_tag(record, code);
 	int index;
 
 	/* Marks of an older set of codes mean nothing for this one. */
 	if (state->recovery_tag != tag) {
 		state->recovery_tag = tag;
 		state->recovery_used = 0;
+		state->recovery_last = 0;
 	}
-	index = ms_recovery_match(record, code);
-	if (index < 0)
-		return MS_CODE_WRONG;
-	if (state->recovery_used & (1u << index))
+	if (state->recovery_last == code_tag)
 		return MS_CODE_REPLAYED;
+	index = ms_recovery_match(record, code);
+	if (index < 0 || (state->recovery_used & (1u << index)))
+		return MS_CODE_WRONG;
 	state->recovery_used |= 1u << index;
+	state->recovery_last = code_tag;
 	return MS_CODE_RECOVERY_OK;
 }
 
@@ -103,10 +108,13 @@ static int64_t replay_mark(const struct ms_settings *settings,
 	return end;
 }
 
-enum ms_code_result ms_code_use_totp(const struct ms_settings *settings,
-				     const struct ms_record *record,
-				     struct ms_state *state, const char *code,
-				     time_t now)
+/* The TOTP part alone: MS_CODE_OK and the step marked used when `code` is
+ * valid within the window and newer than the mark of this secret; else
+ * MS_CODE_WRONG or MS_CODE_REPLAYED. Counts nothing. */
+static enum ms_code_result use_totp(const struct ms_settings *settings,
+				    const struct ms_record *record,
+				    struct ms_state *state, const char *code,
+				    time_t now)
 {
 	struct ms_totp totp = {
 		.secret_b32 = record->totp.secret,
@@ -154,10 +162,10 @@ static void forgive_due(const struct ms_settings *settings,
 }
 
 /* A count that decays at a fixed rate, rather than a window that starts
- * afresh, bounds the guesses however they are spaced: in T seconds at most
- * T * max(1 / within, max_failures / lock_for) + max_failures - 1
- * (pam_mailsec.8). Spaced out, one guess per `within` is forgiven; in
- * bursts, every max_failures of them cost lock_for seconds. */
+ * afresh, bounds the guesses however they are spaced: in T seconds without
+ * a success at most T * max(1 / within, max_failures / lock_for) +
+ * max_failures (pam_mailsec.8). Spaced out, one guess per `within` is
+ * forgiven; in bursts, every max_failures of them cost lock_for seconds. */
 static void count_failure(const struct ms_settings *settings,
 			  struct ms_state *state, time_t now)
 {
@@ -172,6 +180,17 @@ static void count_failure(const struct ms_settings *settings,
 /* Only a wrong code is a guess: a missing one tells nothing, and a
  * replayed one was known already (a webmail repeating its login string
  * after its session ended). Neither counts toward the lockout. */
+static void settle(const struct ms_settings *settings, struct ms_state *state,
+		   enum ms_code_result result, time_t now)
+{
+	if (result == MS_CODE_OK || result == MS_CODE_RECOVERY_OK) {
+		state->fail_count = 0;
+		state->fail_since = 0;
+	} else if (result == MS_CODE_WRONG) {
+		count_failure(settings, state, now);
+	}
+}
+
 static enum ms_code_result judge(const struct ms_settings *settings,
 				 const struct ms_record *record,
 				 struct ms_state *state, const char *code,
@@ -186,27 +205,42 @@ static enum ms_code_result judge(const struct ms_settings *settings,
 	if (ms_recovery_is_form(code))
 		result = try_recovery(record, state, code);
 	else
-		result = ms_code_use_totp(settings, record, state, code, now);
-	if (result == MS_CODE_OK || result == MS_CODE_RECOVERY_OK) {
-		state->fail_count = 0;
-		state->fail_since = 0;
-	} else if (result == MS_CODE_WRONG) {
-		count_failure(settings, state, now);
-	}
+		result = use_totp(settings, record, state, code, now);
+	settle(settings, state, result, now);
 	return result;
 }
 
-void ms_code_unlock(const struct ms_record *record, struct ms_state *state,
+enum ms_code_result ms_code_confirm(const struct ms_settings *settings,
+				    const struct ms_record *record,
+				    struct ms_state *state, const char *code,
+				    time_t now)
+{
+	enum ms_code_result result;
+
+	if (ms_state_locked(state, now))
+		return MS_CODE_LOCKED;
+	if (!code || !code[0])
+		return MS_CODE_MISSING;
+	result = use_totp(settings, record, state, code, now);
+	settle(settings, state, result, now);
+	return result;
+}
+
+void ms_code_unlock(const struct ms_settings *settings,
+		    const struct ms_record *record, struct ms_state *state,
 		    time_t now)
 {
+	int64_t period = record->totp.period;
+	int64_t reach = ((int64_t)settings->totp.window + 1) * period;
+
 	state->fail_count = 0;
 	state->fail_since = 0;
 	state->locked_until = 0;
-	/* A step that has not begun yet was taken while the clock ran ahead:
-	 * kept, it would refuse every current code as a replay. */
-	if (state->totp_tag &&
-	    state->totp_used_until - (int64_t)record->totp.period >
-		    (int64_t)now) {
+	/* A step beyond the window's reach was taken while the clock ran
+	 * ahead: kept, it would refuse every current code as a replay. One
+	 * within reach (a phone a little ahead) stays, or its code would
+	 * work twice. */
+	if (state->totp_tag && state->totp_used_until - reach > (int64_t)now) {
 		state->totp_tag = 0;
 		state->totp_used_until = 0;
 	}

@@ -37,19 +37,21 @@ enum ms_code_result ms_code_check(const struct ms_store *store,
 				  const unsigned char *session_tag,
 				  struct ms_error *err);
 
-/* The TOTP part alone, on a state already loaded under the lock (2fa
- * confirm of a pending secret): MS_CODE_OK and the step marked used when
- * `code` is valid within the window and newer than the mark of this
- * secret; else MS_CODE_WRONG or MS_CODE_REPLAYED. Counts nothing. */
-enum ms_code_result ms_code_use_totp(const struct ms_settings *settings,
-				     const struct ms_record *record,
-				     struct ms_state *state, const char *code,
-				     time_t now);
+/* The first code of a pending secret (2fa confirm), on a state already
+ * loaded under the lock: judged and counted as a login's code is, but
+ * for recovery codes, which a pending enrolment has none of. MS_CODE_OK
+ * marks the step used; the caller saves the state whatever the result
+ * (a wrong code counts toward the lockout). */
+enum ms_code_result ms_code_confirm(const struct ms_settings *settings,
+				    const struct ms_record *record,
+				    struct ms_state *state, const char *code,
+				    time_t now);
 
 /* What mailsecctl unlock does to a state: the lock and the failure count
- * cleared, and a replay mark whose step begins after `now` (a code taken
- * while the clock ran ahead, since corrected) dropped. */
-void ms_code_unlock(const struct ms_record *record, struct ms_state *state,
+ * cleared, and a replay mark whose step begins beyond the window of `now`
+ * (a code taken while the clock ran ahead, since corrected) dropped. */
+void ms_code_unlock(const struct ms_settings *settings,
+		    const struct ms_record *record, struct ms_state *state,
 		    time_t now);
 
 #endif

@@ -614,6 +614,29 @@ test_reenrol_other_period() {
 	check_json "enabled with the 60 s secret" '."2fa" == "enabled"' "$OUT"
 }
 
+# Wrong codes of a pending secret count toward the lockout, as at login:
+# the password alone must not be enough to guess the new secret's code and
+# so get its recovery codes.
+test_confirm_lockout() {
+	group "2fa confirm counts wrong codes"
+	local box=cl@example.com secret bad
+	add_mailbox "$box"
+	expect_exit 0 "$M" --json 2fa enroll "$box" --qr none
+	secret=$(jq -r .secret <<<"$OUT")
+	bad=$(wrong_code "$secret")
+	for _ in 1 2 3 4 5; do
+		expect_exit 1 "$M" 2fa confirm "$box" "$bad"
+	done
+	expect_exit 0 "$M" --json show "$box"
+	check_json "locked after five wrong codes" '.locked_until != null' "$OUT"
+	expect_exit 1 "$M" 2fa confirm "$box" "$(oathtool --totp -b "$secret")"
+	check_match "locked said" 'too many wrong codes' "$ERR"
+	expect_exit 0 "$M" --json show "$box"
+	check_json "still pending" '."2fa" == "pending"' "$OUT"
+	expect_exit 0 "$M" unlock "$box"
+	expect_exit 0 "$M" 2fa confirm "$box" "$(oathtool --totp -b "$secret")"
+}
+
 # A holder of the mailbox lock that never lets go: mailsecctl gives up
 # after a bounded wait with a system error, never hangs.
 test_stalled_lock() {
@@ -890,6 +913,7 @@ test_qr_files
 test_non_webmail
 test_unlock_logout
 test_reenrol_other_period
+test_confirm_lockout
 test_stalled_lock
 test_remove
 test_check_config
