@@ -134,8 +134,14 @@ static enum ms_status run_stack(pam_handle_t *pamh, const char *mailbox,
 	if (answers->input_err.msg[0])
 		return ms_fail(err, MS_REFUSED, "%s: not authenticated: %s",
 			       mailbox, answers->input_err.msg);
-	return ms_fail(err, pam_failure_status(rc),
-		       "%s: not authenticated: %s", mailbox,
+	/* One message for every refusal: PAM's own words would tell a wrong
+	 * password ("Authentication failure") from an unknown mailbox ("User
+	 * not known ..."), and the caller may show or log them. The module's
+	 * log line says which it was. */
+	if (pam_failure_status(rc) == MS_REFUSED)
+		return ms_fail(err, MS_REFUSED, "%s: not authenticated",
+			       mailbox);
+	return ms_fail(err, MS_SYSTEM, "%s: not authenticated: %s", mailbox,
 		       pam_strerror(pamh, rc));
 }
 

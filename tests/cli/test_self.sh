@@ -174,6 +174,13 @@ test_password_only() {
 	sx "$B_PW"$'\n' 1 "$A" status --rhost "$HOST"
 	sx "$B_PW"$'\n' 0 bob@example.com status --rhost "$HOST"
 	sx "$A_PW"$'\n' 1 carol@example.com status --rhost "$HOST"
+	local unknown
+	sx "$A_PW"$'\n' 1 nobody@example.com status --rhost "$HOST"
+	unknown=$(grep '^mailsecctl:' <<<"$ERR")
+	sx "$A_PW"$'\n' 1 bob@example.com status --rhost "$HOST"
+	check_eq "an unknown mailbox reads as a wrong password" \
+		"$(grep '^mailsecctl:' <<<"${ERR//bob@example.com/nobody@example.com}")" \
+		"$unknown"
 	sx "" 1 "$A" status --rhost "$HOST"
 	sx "$A_PW"$'\n' 0 "$A" non-webmail disable --rhost "$HOST"
 	check_json "non-webmail disable" '.non_webmail_access == false' "$OUT"
