@@ -1,57 +1,96 @@
 #!/usr/bin/env python3
 """One login with a real client library, from a chosen 127.0.0.x source.
 
-usage: client.py imap|pop3|smtp SOURCE PORT USER [RHOST]
-The password comes on stdin (one line). With RHOST (IMAP only), an
-ID ("x-originating-ip" RHOST) is sent before LOGIN, as a webmail does.
-Exit 0: logged in; 1: authentication refused; 2: anything else.
+usage: client.py [options] imap|pop3|smtp|send SOURCE PORT USER [RHOST]
+       client.py [options] --service SERVICE auth SOURCE SOCKET USER [RHOST]
+The password comes on stdin (one line). With RHOST (IMAP and auth), the
+login passes on RHOST as the client's address: an IMAP
+ID ("x-originating-ip" RHOST) before LOGIN, as a webmail does.
+"send" relays one envelope without SMTP AUTH, as the webmail does on its
+trusted listener. "auth" asks Dovecot's auth socket SOCKET directly, as
+Postfix does, for the PAM service SERVICE (SOURCE is not used).
+Options: --host HOST (default 127.0.0.1); --tls (TLS from the first byte,
+the server's certificate checked against --ca and HOST); --cert PEM and
+--key PEM: the client certificate; --timeout SECONDS (default 20).
+Exit 0: logged in (sent); 1: refused (a login or a recipient refused, a
+TLS handshake or a connection the server ended or never answered, a
+socket it did not let us open); 2: anything else.
 """
+import argparse
+import base64
 import imaplib
+import os
 import poplib
 import smtplib
 import socket
+import ssl
 import sys
 
 
-def connect(source, port):
-    return socket.create_connection(("127.0.0.1", port), timeout=20,
-                                    source_address=(source, 0))
+class Refused(Exception):
+    """The server (or the socket's permissions) said no."""
+
+
+def tls_context(options):
+    context = ssl.create_default_context(cafile=options.ca)
+    if options.cert:
+        context.load_cert_chain(options.cert, options.key)
+    return context
+
+
+def connect(options, port):
+    sock = socket.create_connection((options.host, port),
+                                    timeout=options.timeout,
+                                    source_address=(options.source, 0))
+    if not options.tls:
+        return sock
+    return tls_context(options).wrap_socket(sock,
+                                            server_hostname=options.host)
 
 
 class IMAP(imaplib.IMAP4):
-    def __init__(self, source, port):
-        self.source = source
-        super().__init__("127.0.0.1", port, timeout=20)
+    def __init__(self, options, port):
+        self.options = options
+        super().__init__(options.host, port, timeout=options.timeout)
 
     def _create_socket(self, timeout):
-        return connect(self.source, self.port)
+        return connect(self.options, self.port)
 
 
 class POP3(poplib.POP3):
-    def __init__(self, source, port):
-        self.source = source
-        super().__init__("127.0.0.1", port, timeout=20)
+    def __init__(self, options, port):
+        self.options = options
+        super().__init__(options.host, port, timeout=options.timeout)
 
     def _create_socket(self, timeout):
-        return connect(self.source, self.port)
+        return connect(self.options, self.port)
 
 
-def imap(source, port, user, password, rhost):
-    client = IMAP(source, port)
-    if rhost:
-        client.xatom("ID", '("x-originating-ip" "%s")' % rhost)
+class SMTP(smtplib.SMTP):
+    def __init__(self, options, port):
+        self.options = options
+        super().__init__(options.host, port, timeout=options.timeout)
+
+    def _get_socket(self, host, port, timeout):
+        return connect(self.options, port)
+
+
+def imap(options, password):
+    client = IMAP(options, int(options.port))
+    if options.rhost:
+        client.xatom("ID", '("x-originating-ip" "%s")' % options.rhost)
     try:
-        client.login(user, password)
+        client.login(options.user, password)
     except imaplib.IMAP4.error:
         return 1
     client.logout()
     return 0
 
 
-def pop3(source, port, user, password, rhost):
-    client = POP3(source, port)
+def pop3(options, password):
+    client = POP3(options, int(options.port))
     try:
-        client.user(user)
+        client.user(options.user)
         client.pass_(password)
     except poplib.error_proto:
         return 1
@@ -59,40 +98,92 @@ def pop3(source, port, user, password, rhost):
     return 0
 
 
-def smtp(source, port, user, password, rhost):
-    client = smtplib.SMTP("127.0.0.1", port, timeout=20,
-                          source_address=(source, 0))
+def smtp(options, password):
+    client = SMTP(options, int(options.port))
     client.ehlo("client.test")
     try:
-        client.login(user, password)
+        client.login(options.user, password)
     except smtplib.SMTPAuthenticationError:
         return 1
     client.quit()
     return 0
 
 
-def send(source, port, user, password, rhost):
-    """Relays one message envelope without SMTP AUTH, as the webmail does
-    on its trusted listener: 0 when the recipient is accepted."""
-    client = smtplib.SMTP("127.0.0.1", port, timeout=20,
-                          source_address=(source, 0))
+def send(options, password):
+    """0 when the recipient (another domain: a relay) is accepted."""
+    client = SMTP(options, int(options.port))
     client.ehlo("webmail.test")
-    client.mail(user)
-    code, _ = client.rcpt("someone@example.org")
+    code, _ = client.mail(options.user)
+    if code == 250:
+        code, _ = client.rcpt("someone@example.org")
     client.rset()
     client.quit()
     return 0 if code == 250 else 1
 
 
-def main(argv):
-    protocol, source, port, user = argv[1:5]
-    rhost = argv[5] if len(argv) > 5 else None
-    password = sys.stdin.readline().rstrip("\n")
-    login = {"imap": imap, "pop3": pop3, "smtp": smtp, "send": send}[protocol]
+def auth(options, password):
+    """One PLAIN request in Dovecot's auth client protocol."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(options.timeout)
     try:
-        return login(source, int(port), user, password, rhost)
+        sock.connect(options.port)
+    except PermissionError as error:
+        raise Refused(error)
+    stream = sock.makefile("rw", newline="\n")
+    stream.write("VERSION\t1\t2\nCPID\t%d\n" % os.getpid())
+    stream.flush()
+    for line in stream:
+        if line.startswith("DONE"):
+            break
+    plain = base64.b64encode(("\0%s\0%s" % (options.user, password)).encode())
+    fields = ["AUTH", "1", "PLAIN", "service=" + options.service, "secured",
+              "resp=" + plain.decode()]
+    if options.rhost:
+        fields.insert(4, "rip=" + options.rhost)
+    stream.write("\t".join(fields) + "\n")
+    stream.flush()
+    answer = stream.readline()
+    return 0 if answer.startswith("OK\t") else 1
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--tls", action="store_true")
+    parser.add_argument("--ca")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--timeout", type=float, default=20)
+    parser.add_argument("--service", default="smtp")
+    parser.add_argument("protocol",
+                        choices=["imap", "pop3", "smtp", "send", "auth"])
+    parser.add_argument("source")
+    parser.add_argument("port")
+    parser.add_argument("user")
+    parser.add_argument("rhost", nargs="?")
+    return parser.parse_args(argv)
+
+
+def main(argv):
+    options = parse(argv[1:])
+    password = sys.stdin.readline().rstrip("\n")
+    login = {"imap": imap, "pop3": pop3, "smtp": smtp, "send": send,
+             "auth": auth}[options.protocol]
+    try:
+        return login(options, password)
+    except ssl.SSLCertVerificationError as error:  # ours, not the server's
+        print("client.py: %s: %s" % (options.protocol, error),
+              file=sys.stderr)
+        return 2
+    except (Refused, ssl.SSLError, socket.timeout, ConnectionResetError,
+            smtplib.SMTPResponseException, smtplib.SMTPServerDisconnected,
+            imaplib.IMAP4.abort, EOFError) as error:
+        print("client.py: %s: refused: %s" % (options.protocol, error),
+              file=sys.stderr)
+        return 1
     except Exception as error:  # a broken server is not a refusal
-        print("client.py: %s: %s" % (protocol, error), file=sys.stderr)
+        print("client.py: %s: %s" % (options.protocol, error),
+              file=sys.stderr)
         return 2
 
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # End to end: real Dovecot (IMAP, POP3 and the webmail IMAP listener) and
-# Postfix (SMTP AUTH through Dovecot SASL) on 127.0.0.1, with the PAM stacks
-# and snippets of conf/ and the built module, driven by real clients.
+# Postfix (SMTP AUTH through Dovecot SASL, the webmail's trusted listener)
+# on 127.0.0.1 and 127.0.0.2, with the PAM stacks and snippets of conf/ and
+# the built module, driven by real clients: the webmail as www-data with
+# its client certificate, and another local user (nobody) that must get
+# nothing from the webmail's listeners.
 # Root only (Dovecot's auth worker reads the records as root); installs
 # nothing: .ci/install-deps does.
 set -u
@@ -10,7 +13,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "end-to-end tests need root"
-for tool in dovecot postfix python3 oathtool; do
+for tool in dovecot postfix python3 oathtool openssl setpriv; do
 	command -v "$tool" >/dev/null || skip "$tool is not installed (.ci/install-deps)"
 done
 . "$top_srcdir/tests/e2e/servers.sh"
@@ -32,23 +35,73 @@ CONF
 export MAILSEC_CONFIG="$T/mailsec.conf"
 mailsec_pam_stacks "$T" "$MAILSEC_MODULE" "$T/mailsec.conf" 4
 
+# --- the webmail's certificates (T/tls, the shipped script), and
+#     nobody's: one of another CA with the webmail's name, and one of the
+#     webmail's CA that was revoked ---
+certs=$top_srcdir/conf/tls/mailsec-webmail-certs
+webmail_certs "$T" &&
+	"$certs" "$T/tls-other" init "$WEBMAIL_HOST" -u nobody >/dev/null &&
+	"$certs" "$T/tls" client retired -u nobody >/dev/null &&
+	mkdir -m 755 "$T/nobody" &&
+	cp -p "$T/tls/retired.pem" "$T/tls/retired.key" "$T/nobody/" &&
+	"$certs" "$T/tls" revoke retired >/dev/null ||
+	{ echo "not ok - certificates"; exit 1; }
+# Client options: the webmail (Roundcube's user, with its certificate),
+# and another local user on the webmail's listeners: in plain text from
+# the webmail's own address (a short wait: a TLS listener never answers
+# it), with TLS but no certificate, with the other CA's, with the revoked
+# one.
+tls_to_webmail=(--host "$WEBMAIL_HOST" --tls --ca "$T/tls/ca.pem")
+webmail=(as=www-data "${tls_to_webmail[@]}"
+	--cert "$T/tls/webmail.pem" --key "$T/tls/webmail.key")
+nobody_plain=(as=nobody from=127.0.0.1 --host "$WEBMAIL_HOST" --timeout 1)
+nobody_nocert=(as=nobody "${tls_to_webmail[@]}")
+# shellcheck disable=SC2034 # used through nobody_tries, as nobody_plain
+nobody_other_ca=(as=nobody "${tls_to_webmail[@]}"
+	--cert "$T/tls-other/webmail.pem" --key "$T/tls-other/webmail.key")
+# shellcheck disable=SC2034
+nobody_revoked=(as=nobody "${tls_to_webmail[@]}"
+	--cert "$T/nobody/retired.pem" --key "$T/nobody/retired.key")
+
 # --- checks ---
-# login PROTOCOL PORT USER PASSWORD [RHOST]: a client from a new 127.0.0.x
-# each time, so that Dovecot's per-address penalty for failures never slows
-# another; with RHOST, the webmail host (127.0.0.1, a trusted network)
-# passing on its browser's address RHOST.
-login() {
-	local from
-	source=$((source + 1))
-	from=${5:+127.0.0.1}
-	printf '%s\n' "$4" |
-		python3 "$top_srcdir/tests/e2e/client.py" "$1" "${from:-127.0.0.$source}" "$2" "$3" ${5:+"$5"}
+# The system's Python for the clients: one in root's home (pyenv) is not
+# for other users.
+PYTHON=$(PATH=/usr/bin:/bin command -v python3)
+# as USER COMMAND...: COMMAND as USER and USER's group only.
+as() {
+	local user=$1
+	shift
+	setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups "$@"
 }
 
-# expect ok|refused DESCRIPTION -- login arguments
+# login [as=USER] [from=ADDRESS] [CLIENT_OPTION...] -- PROTOCOL PORT USER
+# PASSWORD [RHOST]: a client (as root unless as= says) from a new
+# 127.0.0.x each time, so that Dovecot's per-address penalty for failures
+# never slows another; with RHOST, from 127.0.0.1 (the webmail host)
+# passing on its browser's address RHOST; with from=, from ADDRESS.
+login() {
+	local user=root from='' options=()
+	while [ "$1" != -- ]; do
+		case $1 in
+		as=*) user=${1#as=} ;;
+		from=*) from=${1#from=} ;;
+		*) options+=("$1") ;;
+		esac
+		shift
+	done
+	shift
+	source=$((source + 1))
+	from=${from:-${5:+127.0.0.1}}
+	printf '%s\n' "$4" |
+		as "$user" "$PYTHON" "$top_srcdir/tests/e2e/client.py" "${options[@]}" \
+			"$1" "${from:-127.0.0.$source}" "$2" "$3" ${5:+"$5"}
+}
+
+# expect ok|refused DESCRIPTION [as=USER] [from=ADDRESS] [CLIENT_OPTION...]
+# -- login arguments
 expect() {
 	local want=$1 what=$2 got
-	shift 3
+	shift 2
 	login "$@"
 	case $? in 0) got=ok ;; 1) got=refused ;; *) got=error ;; esac
 	if [ "$got" = "$want" ]; then
@@ -68,11 +121,40 @@ check() {
 	fi
 }
 
+refute() {
+	if ! "$@" >/dev/null 2>&1; then
+		passed=$((passed + 1)); echo "ok - not $*"
+	else
+		failed=$((failed + 1)); echo "not ok - not $*"
+	fi
+}
+
+# logged_rip ADDRESS: some Dovecot login was logged as coming from ADDRESS
+# (the client's address Dovecot passes to PAM as PAM_RHOST).
+logged_rip() { grep -q "Login: .* rip=$1," "$T/dovecot.log"; }
+
 client_protocols() {
 	local want=$1 user=$2 password=$3
 	expect "$want" "IMAP $user" -- imap "$IMAP" "$user" "$password"
 	expect "$want" "POP3 $user" -- pop3 "$POP3" "$user" "$password"
 	expect "$want" "SMTP AUTH $user" -- smtp "$SUBMISSION" "$user" "$password"
+}
+
+# nobody_tries HOW MAILBOX PASSWORD: another local user, with the client
+# options nobody_HOW, on both of the webmail's listeners: refused.
+nobody_tries() {
+	local -n how_options=nobody_$1
+	expect refused "nobody ($1): no IMAP login on the webmail listener" \
+		"${how_options[@]}" -- imap "$WEBMAIL" "$2" "$3"
+	expect refused "nobody ($1): nothing sent through the trusted listener" \
+		"${how_options[@]}" -- send "$WEBMAIL_SMTP" "$2" ""
+}
+
+nobody_on_webmail_listeners() {
+	local how
+	for how in plain nocert other_ca revoked; do
+		nobody_tries "$how" "$1" "$2"
+	done
 }
 
 code_at() { oathtool --totp -b "$secret" ${1:+-N "$1"}; }
@@ -98,34 +180,57 @@ client_protocols refused bob@example.com wrong-secret
 echo "# non-webmail access off: clients refused, webmail works, no restart"
 check "$MAILSECCTL" non-webmail disable bob@example.com
 client_protocols refused bob@example.com bob-secret
-expect ok "webmail port, access off" -- imap "$WEBMAIL" bob@example.com bob-secret
-expect ok "webmail sends on its trusted listener, access off" -- send "$WEBMAIL_SMTP" bob@example.com "" 127.0.0.1
-expect refused "another host cannot use the webmail's listener" -- send "$WEBMAIL_SMTP" bob@example.com ""
-expect refused "no relay on submission without SMTP AUTH" -- send "$SUBMISSION" bob@example.com ""
+expect ok "webmail port, access off" "${webmail[@]}" -- imap "$WEBMAIL" bob@example.com bob-secret
+expect ok "webmail sends on its trusted listener, access off" "${webmail[@]}" -- send "$WEBMAIL_SMTP" bob@example.com ""
+expect refused "no relay on submission without SMTP AUTH" as=nobody -- send "$SUBMISSION" bob@example.com ""
+
+echo "# only the webmail reaches its listeners: another local user, access off"
+nobody_on_webmail_listeners bob@example.com bob-secret
+expect refused "nobody: no webmail login through Dovecot's auth socket for Postfix" \
+	as=nobody --service webmail -- auth "$T/run/auth-postfix" bob@example.com bob-secret
+check as nobody test ! -r "$T/tls/webmail.key"
 check "$MAILSECCTL" non-webmail enable bob@example.com
 client_protocols ok bob@example.com bob-secret
 
+echo "# access on, 2FA off: without the certificate, neither webmail nor imap stack"
+expect refused "nobody (nocert), the right password" "${nobody_nocert[@]}" -- imap "$WEBMAIL" bob@example.com bob-secret
+expect refused "nobody, IMAP on the clients' listener at the webmail's address" \
+	as=nobody --host "$WEBMAIL_HOST" -- imap "$IMAP" bob@example.com bob-secret
+expect refused "nobody, POP3 on the clients' listener at the webmail's address" \
+	as=nobody --host "$WEBMAIL_HOST" -- pop3 "$POP3" bob@example.com bob-secret
+expect ok "the webmail, the same password" "${webmail[@]}" -- imap "$WEBMAIL" bob@example.com bob-secret
+
+echo "# the client's address: only the webmail's IMAP ID counts"
+forged=198.51.100.66
+expect ok "nobody on the IMAP listener from 127.0.0.1, ID $forged" as=nobody -- imap "$IMAP" bob@example.com bob-secret "$forged"
+expect refused "nobody on the IMAP listener at the webmail's address, ID $forged" \
+	as=nobody --host "$WEBMAIL_HOST" -- imap "$IMAP" bob@example.com bob-secret "$forged"
+refute logged_rip "$forged"
+
 echo "# webmail with 2FA: password+code, then a session per client address"
 browser=203.0.113.7
-expect refused "password alone" -- imap "$WEBMAIL" alice@example.com alice-secret "$browser"
+expect refused "password alone" "${webmail[@]}" -- imap "$WEBMAIL" alice@example.com alice-secret "$browser"
 typed="alice-secret$(code_at)"
-expect ok "password+code" -- imap "$WEBMAIL" alice@example.com "$typed" "$browser"
+expect ok "password+code" "${webmail[@]}" -- imap "$WEBMAIL" alice@example.com "$typed" "$browser"
 for i in $(seq 10); do
-	expect ok "same string again ($i), a webmail request" -- imap "$WEBMAIL" alice@example.com "$typed" "$browser"
+	expect ok "same string again ($i), a webmail request" "${webmail[@]}" -- imap "$WEBMAIL" alice@example.com "$typed" "$browser"
 done
-expect refused "same string from another address" -- imap "$WEBMAIL" alice@example.com "$typed" 198.51.100.9
+check logged_rip "$browser"
+expect refused "nobody (plain), same string with the browser's address" "${nobody_plain[@]}" -- imap "$WEBMAIL" alice@example.com "$typed" "$browser"
+expect refused "nobody (nocert), same string with the browser's address" "${nobody_nocert[@]}" -- imap "$WEBMAIL" alice@example.com "$typed" "$browser"
+expect refused "same string from another address" "${webmail[@]}" -- imap "$WEBMAIL" alice@example.com "$typed" 198.51.100.9
 sleep 5
-expect refused "same string after the session idled out (replay)" -- imap "$WEBMAIL" alice@example.com "$typed" "$browser"
+expect refused "same string after the session idled out (replay)" "${webmail[@]}" -- imap "$WEBMAIL" alice@example.com "$typed" "$browser"
 
 echo "# lockout (max_failures = 3 wrong codes; the replays above do not count)"
 check test "$("$MAILSECCTL" --json show alice@example.com | jq -r .locked_until)" = null
 fresh=$(code_at "+30 seconds")
 for i in 1 2 3; do
-	expect refused "bad code ($i)" -- imap "$WEBMAIL" alice@example.com "alice-secret$(bad_code "$fresh")" "203.0.113.2$i"
+	expect refused "bad code ($i)" "${webmail[@]}" -- imap "$WEBMAIL" alice@example.com "alice-secret$(bad_code "$fresh")" "203.0.113.2$i"
 done
-expect refused "valid code while locked" -- imap "$WEBMAIL" alice@example.com "alice-secret$fresh" 203.0.113.24
+expect refused "valid code while locked" "${webmail[@]}" -- imap "$WEBMAIL" alice@example.com "alice-secret$fresh" 203.0.113.24
 check "$MAILSECCTL" unlock alice@example.com
-expect ok "valid code after unlock" -- imap "$WEBMAIL" alice@example.com "alice-secret$fresh" 203.0.113.25
+expect ok "valid code after unlock" "${webmail[@]}" -- imap "$WEBMAIL" alice@example.com "alice-secret$fresh" 203.0.113.25
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -16,7 +16,7 @@ RC=/usr/share/roundcube
 
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "the webmail test needs root"
-for tool in dovecot postfix python3 oathtool jq node php sudo visudo setsid; do
+for tool in dovecot postfix python3 oathtool jq node php sudo visudo setsid openssl; do
 	command -v "$tool" >/dev/null || skip "$tool is not installed (.ci/install-deps)"
 done
 [ -f "$RC/index.php" ] || skip "roundcube-core is not installed (.ci/install-deps)"
@@ -60,6 +60,8 @@ CONF
 export MAILSEC_CONFIG="$T/mailsec.conf"
 mailsec_pam_stacks "$T" "$MAILSEC_MODULE" "$T/mailsec.conf"
 printf 'alice-secret\n' | "$MAILSECCTL" add alice@example.com >/dev/null
+# The webmail's client certificate: its key is www-data's only.
+webmail_certs "$T" || { echo "not ok - certificates"; exit 1; }
 if ! dovecot_start "$T" || ! postfix_start "$T"; then
 	echo "not ok - servers did not start"
 	tail -n 20 "$T/dovecot.log" "$T/postfix.log" 2>/dev/null
@@ -96,10 +98,20 @@ cat >"$W/config/config.inc.php" <<CONF
 <?php
 \$config = [];
 \$config['db_dsnw'] = 'sqlite:///$W/db/roundcube.db?mode=0640';
-\$config['imap_host'] = '127.0.0.1:$WEBMAIL';
-\$config['smtp_host'] = '127.0.0.1:$WEBMAIL_SMTP';
+\$config['imap_host'] = 'ssl://$WEBMAIL_HOST:$WEBMAIL';
+\$config['smtp_host'] = 'ssl://$WEBMAIL_HOST:$WEBMAIL_SMTP';
 \$config['smtp_user'] = '';
 \$config['smtp_pass'] = '';
+\$mailsec_tls = ['ssl' => [
+    'local_cert' => '$T/tls/webmail.pem',
+    'local_pk' => '$T/tls/webmail.key',
+    'cafile' => '$T/tls/ca.pem',
+    'verify_peer' => true,
+    'verify_peer_name' => true,
+    'peer_name' => '$WEBMAIL_HOST',
+]];
+\$config['imap_conn_options'] = \$mailsec_tls;
+\$config['smtp_conn_options'] = \$mailsec_tls;
 \$config['des_key'] = '$(head -c 18 /dev/urandom | base64)';
 \$config['product_name'] = 'Webmail';
 \$config['skin'] = 'elastic';
@@ -148,6 +160,8 @@ for _ in $(seq 25); do
 done
 check grep -q 'from=<alice@example.com>' "$T/postfix.log"
 check grep -q 'to=<bob@example.com>' "$T/postfix.log"
+# ... through the webmail's trusted listener (master.cf's syslog_name).
+check grep -q 'postfix/webmail/smtpd.*: client=' "$T/postfix.log"
 if [ "$status" != 0 ]; then
 	tail -n 30 "$W/logs/errors.log" "$T/php.log" "$T/dovecot.log" 2>/dev/null
 fi
