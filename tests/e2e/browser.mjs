@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core'); // from NODE_PATH
 const { URL, SHOTS, MAILBOX, PASSWORD, IMAP_PORT, WEBMAIL_PORT, CLIENT,
-  MAILSECCTL, MAILSEC_CONFIG, DOVECOT_LOG } = process.env;
+  MAILSECCTL, MAILSEC_CONFIG, DOVECOT_LOG, WEBMAIL_HOST, TLS_DIR } = process.env;
 
 let failed = 0;
 let step = 0;
@@ -280,7 +280,9 @@ async function endedOnLoginPage(what, since) {
 // address as x-originating-ip): 0 logged in, 1 refused.
 function webmailLogin(password) {
   try {
-    execFileSync('python3', [CLIENT, 'imap', '127.0.0.1', WEBMAIL_PORT, CAROL, '127.0.0.1'],
+    execFileSync('python3', [CLIENT, '--host', WEBMAIL_HOST, '--tls',
+      '--ca', `${TLS_DIR}/ca.pem`, '--cert', `${TLS_DIR}/webmail.pem`,
+      '--key', `${TLS_DIR}/webmail.key`, 'imap', '127.0.0.1', WEBMAIL_PORT, CAROL, '127.0.0.1'],
       { input: password + '\n', stdio: ['pipe', 'ignore', 'ignore'] });
     return 0;
   } catch (e) {
