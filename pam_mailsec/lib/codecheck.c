@@ -191,10 +191,12 @@ static void settle(const struct ms_settings *settings, struct ms_state *state,
 	}
 }
 
+/* A pending enrolment has no recovery codes: `recovery` says whether the
+ * record's may stand in for a TOTP code. */
 static enum ms_code_result judge(const struct ms_settings *settings,
 				 const struct ms_record *record,
 				 struct ms_state *state, const char *code,
-				 time_t now)
+				 time_t now, bool recovery)
 {
 	enum ms_code_result result;
 
@@ -202,7 +204,7 @@ static enum ms_code_result judge(const struct ms_settings *settings,
 		return MS_CODE_LOCKED;
 	if (!code || !code[0])
 		return MS_CODE_MISSING;
-	if (ms_recovery_is_form(code))
+	if (recovery && ms_recovery_is_form(code))
 		result = try_recovery(record, state, code);
 	else
 		result = use_totp(settings, record, state, code, now);
@@ -215,15 +217,7 @@ enum ms_code_result ms_code_confirm(const struct ms_settings *settings,
 				    struct ms_state *state, const char *code,
 				    time_t now)
 {
-	enum ms_code_result result;
-
-	if (ms_state_locked(state, now))
-		return MS_CODE_LOCKED;
-	if (!code || !code[0])
-		return MS_CODE_MISSING;
-	result = use_totp(settings, record, state, code, now);
-	settle(settings, state, result, now);
-	return result;
+	return judge(settings, record, state, code, now, false);
 }
 
 void ms_code_unlock(const struct ms_settings *settings,
@@ -261,7 +255,7 @@ static bool judge_and_record(struct ms_state *state, void *arg)
 
 	bool accepted;
 
-	j->result = judge(j->settings, j->record, state, j->code, j->now);
+	j->result = judge(j->settings, j->record, state, j->code, j->now, true);
 	accepted = j->result == MS_CODE_OK || j->result == MS_CODE_RECOVERY_OK;
 	if (j->session_tag && accepted)
 		ms_session_add(state, j->session_tag, j->now);

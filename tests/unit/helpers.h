@@ -69,6 +69,10 @@ mode_t th_mode(const char *path);
 /* Entries of `dir` whose names start with `prefix`. */
 unsigned th_count_prefix(const char *dir, const char *prefix);
 
+/* Seconds of CLOCK_MONOTONIC since `start`. */
+struct timespec;
+double th_seconds_since(const struct timespec *start);
+
 /* Whether `text` contains `part` (for error messages). */
 bool th_has(const char *text, const char *part);
 

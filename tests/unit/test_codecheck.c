@@ -105,15 +105,6 @@ START_TEST(replay_refused_and_not_counted)
 }
 END_TEST
 
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* The recovery code used last, given again, is told without the slow
  * hashes: not counted, and cheap (a replay that cost the hashes under
  * the mailbox lock could keep the lock busy for every other login). An
@@ -132,7 +123,7 @@ START_TEST(recovery_replay_is_cheap_and_not_counted)
 		      "%s", err.msg);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	ck_assert_int_eq(check(&record, codes[3], T0), MS_CODE_RECOVERY_OK);
-	one_match = seconds_since(&start);
+	one_match = th_seconds_since(&start);
 	strcpy(upper, codes[3]);
 	for (char *c = upper; *c; c++)
 		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
@@ -143,7 +134,7 @@ START_TEST(recovery_replay_is_cheap_and_not_counted)
 		ck_assert_int_eq(check(&record, upper, T0 + i),
 				 MS_CODE_REPLAYED);
 	}
-	replays = seconds_since(&start);
+	replays = th_seconds_since(&start);
 	ck_assert_msg(replays < one_match / 2,
 		      "20 replays took %.3f s, one check %.3f s", replays,
 		      one_match);

@@ -238,15 +238,6 @@ START_TEST(lock_blocks_another_process)
 }
 END_TEST
 
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* A holder that never lets go (a stopped mailsecctl, a hung file server):
  * the wait ends after MS_LOCK_WAIT_MS with an error, never hangs. */
 START_TEST(lock_wait_is_bounded)
@@ -263,7 +254,7 @@ START_TEST(lock_wait_is_bounded)
 	ck_assert_int_eq(flock(holder, LOCK_EX), 0);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_SYSTEM);
-	waited = seconds_since(&start);
+	waited = th_seconds_since(&start);
 	ck_assert_int_eq(fd, -1);
 	ck_assert_msg(th_has(err.msg, "still held by another process"), "%s",
 		      err.msg);
