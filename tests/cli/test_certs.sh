@@ -4,8 +4,10 @@
 # with which modes, that a second init changes nothing and nothing is
 # overwritten, that the certificates are for their uses and verify with
 # the CRL, and that revoke takes a certificate out of both the CRL and
-# Postfix's fingerprint table. The key owner (-u) only as root. Needs
-# openssl (else exit 77).
+# Postfix's fingerprint table; which server names are addresses; that a
+# run failing halfway (an openssl wrapper fails on one argument) leaves no
+# key without its certificate and that the next run puts the table right.
+# The key owner (-u) only as root. Needs openssl (else exit 77).
 #
 #   top_srcdir=... tests/cli/test_certs.sh
 set -u
@@ -45,6 +47,39 @@ has_use() { openssl x509 -in "$1" -noout -ext extendedKeyUsage | grep -q "$2"; }
 owner=
 [ "$(id -u)" = 0 ] && owner=nobody
 
+# openssl that fails when one of its arguments is $FAIL_OPENSSL.
+mkdir "$D/bin"
+cat >"$D/bin/openssl" <<WRAPPER
+#!/bin/sh
+for arg; do
+	[ "\$arg" != "\${FAIL_OPENSSL:-}" ] || { echo "openssl \$arg: fails for the test" >&2; exit 1; }
+done
+exec $(command -v openssl) "\$@"
+WRAPPER
+chmod 0755 "$D/bin/openssl"
+
+# failing ARG COMMAND...: COMMAND with an openssl that fails on ARG.
+# shellcheck disable=SC2317
+failing() {
+	local arg=$1
+	shift
+	PATH=$D/bin:$PATH FAIL_OPENSSL=$arg "$@"
+}
+
+# san FILE: the subjectAltName of the certificate FILE, on one line.
+san() { openssl x509 -in "$1" -noout -ext subjectAltName 2>/dev/null | sed -n '2s/^ *//p'; }
+
+# temporaries DIR: what a run left under a temporary name.
+temporaries() { find "$1" -maxdepth 1 -name '.new-*'; }
+
+# table_has DIR NAME: DIR's table has NAME.pem's fingerprint.
+# shellcheck disable=SC2317
+table_has() {
+	local print
+	print=$(openssl x509 -in "$1/$2.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+	grep -qx "$print $2" "$1/fingerprints"
+}
+
 group "init"
 ok "init makes the CA, the listeners' and the webmail's certificates" \
 	"$certs" "$T" init 127.0.0.2 mail.test ${owner:+-u "$owner"}
@@ -81,6 +116,50 @@ mv "$T/server.key" "$D/"
 no "a certificate without its key is refused" "$certs" "$T" init 127.0.0.2
 ok "and left as it was" test ! -e "$T/server.key"
 mv "$D/server.key" "$T/"
+if [ -n "$owner" ]; then
+	N=$D/owner
+	"$certs" "$N" init mail.test >/dev/null
+	"$certs" "$N" init mail.test -u "$owner" >/dev/null
+	ok "init -u gives a kept webmail.key to the key owner, 0400" \
+		test "$(stat -c '%a %U' "$N/webmail.key")" = "400 $owner"
+else
+	echo "SKIP: init -u on a kept key needs root"
+fi
+
+group "server names: DNS names and IP addresses"
+ok "init cafe.be beef (hex digits and a dot)" "$certs" "$D/hex" init cafe.be beef
+ok "are DNS names" test "$(san "$D/hex/server.pem")" = "DNS:cafe.be, DNS:beef"
+ok "init with IPv6 addresses" "$certs" "$D/v6" init ::1 2001:db8::1 ::ffff:192.0.2.1
+ok "names them as addresses" test "$(san "$D/v6/server.pem")" = \
+	"IP Address:0:0:0:0:0:0:0:1, IP Address:2001:DB8:0:0:0:0:0:1, IP Address:0:0:0:0:0:FFFF:C000:201"
+for name in 256.0.0.1 1.2.3 127.000.0.1 1:2:3:4:5:6:7:8:9 12345::1 :1 a..b 'a,IP:1.2.3.4' -a; do
+	no "init $name is refused" "$certs" "$D/bad" init "$name"
+done
+ok "before anything is made" test ! -e "$D/bad"
+
+group "a run that fails halfway"
+no "init fails when openssl req does (the CA)" failing req "$certs" "$D/h1" init mail.test
+ok "and leaves no ca.key without ca.pem" test ! -e "$D/h1/ca.key"
+N=$D/h2
+no "init fails when openssl ca does (the server certificate)" failing ca "$certs" "$N" init mail.test
+ok "and leaves no server.key without server.pem" test ! -e "$N/server.key"
+ok "nor a temporary file" test -z "$(temporaries "$N")"
+ok "the next init makes them" "$certs" "$N" init mail.test
+failing x509 "$certs" "$D/h3" init mail.test >/dev/null 2>&1
+ok "after a run where openssl x509 failed (the fingerprint), init" "$certs" "$D/h3" init mail.test
+ok "puts the webmail's fingerprint in the table" table_has "$D/h3" webmail
+: >"$N/fingerprints"
+ok "a run after the table lost a line" "$certs" "$N" client webmail2
+ok "puts it back" table_has "$N" webmail
+ok "with the new one" table_has "$N" webmail2
+cp "$N/webmail2.pem" "$D/webmail2.pem"
+no "revoke fails when the CRL cannot be made" failing -gencrl "$certs" "$N" revoke webmail2
+ok "revoke again finishes it" "$certs" "$N" revoke webmail2
+no "it does not verify with the CRL" openssl verify -CAfile "$N/ca-crl.pem" -crl_check "$D/webmail2.pem"
+ok "it left the table" test "$(cut -d' ' -f2 "$N/fingerprints")" = webmail
+cp "$D/webmail2.pem" "$N/back.pem"
+ok "a revoked certificate put back in the directory" "$certs" "$N" crl
+no "is not put back in the table" grep -q " back\$" "$N/fingerprints"
 
 group "rotation and revocation"
 ok "client webmail2" "$certs" "$T" client webmail2 ${owner:+-u "$owner"}
