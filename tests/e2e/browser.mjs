@@ -4,7 +4,7 @@
 // each step goes to SHOTS. Exit 1 if any check failed.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core'); // from NODE_PATH
@@ -359,6 +359,53 @@ async function sessionEnds() {
   check(`carol: not locked after the refused session logins (locked_until ${shown.locked_until})`,
     shown.locked_until === null);
   check('carol: logs in with a new code after all that', await login(freshCode(), CAROL, CAROL_PASSWORD));
+  await sessionOutlivesServerTrouble();
+}
+
+// Still in the mailbox, and no message says the session ended (after
+// Roundcube's session_error, which goes to the login 2 seconds later).
+async function stillInSession(what, since) {
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(3000);
+  const onLoginPage = page.url().includes('_task=login') || (await page.locator('#rcmloginuser').count()) > 0;
+  check(`${what}: not on the login page (${page.url()})`, !onLoginPage);
+  const shown = shownSince(since);
+  check(`${what}: Roundcube's own error, no "${ENDED}" (${JSON.stringify(shown)})`,
+    shown.length > 0 && !shown.includes(ENDED));
+}
+
+// pam_mailsec's own failure (here an invalid mailsec.conf, which the
+// webmail stack and self both read; a missing users_dir or an unwritable
+// state_dir alike) reaches IMAP as AUTHENTICATIONFAILED, as a refusal
+// does. It ends no session: the requests fail meanwhile, with Roundcube's
+// own error, and the session goes on once the module works again.
+async function sessionOutlivesServerTrouble() {
+  await page.waitForSelector('#messagelist tbody tr');
+  const config = readFileSync(MAILSEC_CONFIG);
+  try {
+    appendFileSync(MAILSEC_CONFIG, 'broken = ;\n');
+    let since = toasts.length;
+    let before = refusedLogins();
+    await page.click('#mailboxlist li.inbox a');
+    await stillInSession('mailsec.conf broken, then the mail list refreshed (AJAX)', since);
+    check('mailsec.conf broken: IMAP refused the AJAX request\'s login', refusedLogins() > before);
+    since = toasts.length;
+    before = refusedLogins();
+    await page.reload();
+    await stillInSession('mailsec.conf broken, then the mail list reloaded', since);
+    check('mailsec.conf broken: IMAP refused the reload\'s logins', refusedLogins() > before);
+    await shot('server-trouble');
+  } finally {
+    writeFileSync(MAILSEC_CONFIG, config);
+  }
+  const since = toasts.length;
+  await page.goto(`${URL}?_task=mail&_mbox=INBOX`);
+  const listed = await page.waitForSelector('#messagelist tbody tr', { timeout: 10000 })
+    .then(() => true, () => false);
+  check('mailsec.conf restored: the session goes on, the mail list loads', listed);
+  check(`mailsec.conf restored: no message (${JSON.stringify(shownSince(since))})`,
+    shownSince(since).length === 0);
+  await shot('server-trouble-over');
 }
 
 try {

@@ -67,11 +67,14 @@ if ! dovecot_start "$T" || ! postfix_start "$T"; then
 	tail -n 20 "$T/dovecot.log" "$T/postfix.log" 2>/dev/null
 	exit 1
 fi
-# A message in the inbox, to open from the webmail.
-inbox=$T/mail/alice@example.com
-mkdir -p "$inbox/new" "$inbox/cur" "$inbox/tmp"
-printf 'From: bob@example.com\nTo: alice@example.com\nSubject: Welcome\nDate: %s\nMessage-ID: <welcome@example.com>\n\nHello Alice.\n' \
-	"$(date -R)" >"$inbox/new/1.welcome"
+# A message in each inbox, to open from the webmail (carol: browser.mjs's
+# second mailbox, which it adds).
+for name in alice carol; do
+	inbox=$T/mail/$name@example.com
+	mkdir -p "$inbox/new" "$inbox/cur" "$inbox/tmp"
+	printf 'From: bob@example.com\nTo: %s@example.com\nSubject: Welcome\nDate: %s\nMessage-ID: <welcome-%s@example.com>\n\nHello %s.\n' \
+		"$name" "$(date -R)" "$name" "${name^}" >"$inbox/new/1.welcome"
+done
 chown -R dovecot:dovecot "$T/mail"
 
 # --- mailsecctl for the plugin: sudo -n, through a root-owned wrapper that
@@ -163,6 +166,8 @@ check grep -q 'from=<alice@example.com>' "$T/postfix.log"
 check grep -q 'to=<bob@example.com>' "$T/postfix.log"
 # ... through the webmail's trusted listener (master.cf's syslog_name).
 check grep -q 'postfix/webmail/smtpd.*: client=' "$T/postfix.log"
+# The session kept through an invalid mailsec.conf: self said why.
+check grep -q 'self status did not (exit 5).*session kept' "$W/logs/errors.log"
 if [ "$status" != 0 ]; then
 	tail -n 30 "$W/logs/errors.log" "$T/php.log" "$T/dovecot.log" 2>/dev/null
 fi

@@ -9,7 +9,8 @@
  * - Settings > Two-factor Authentication and Non-Webmail Access.
  * - A webmail session that IMAP no longer accepts (mailsecctl logout, idle
  *   time, another address) ends at once, on the login page with a message,
- *   instead of going on with failing requests.
+ *   instead of going on with failing requests; `mailsecctl self` confirms
+ *   the refusal first, so that the server's own trouble ends no session.
  *
  * All decisions are taken by `mailsecctl self` (mailsecctl(8),
  * SELF-SERVICE), run through sudo with the stored login string on stdin;
@@ -27,6 +28,10 @@ class mailsec extends rcube_plugin
     /** RFC 5530 codes of a refused LOGIN (Dovecot: AUTHENTICATIONFAILED);
      *  others, such as UNAVAILABLE, are the server's trouble, not a refusal. */
     const REFUSED = ['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED'];
+
+    /** Seconds a run of `mailsecctl self` may take: its own bounds are 5 s
+     *  for standard input (written at once here) and 3 s for a lock. */
+    const SELF_TIMEOUT = 10;
 
     function init()
     {
@@ -97,11 +102,11 @@ class mailsec extends rcube_plugin
             $args['retry'] = true;
             return $args;
         }
-        if ($this->login_refused()) {
+        if ($this->login_refused() && $this->refusal_confirmed()) {
             $this->end_session();
         }
         // Anything else (network, server trouble): no second LOGIN, and
-        // Roundcube's own errors as before.
+        // Roundcube's own errors for this request; the session stays.
         $args['retry'] = false;
         return $args;
     }
@@ -120,6 +125,25 @@ class mailsec extends rcube_plugin
         $imap = rcmail::get_instance()->get_storage();
         return $imap->get_error_code() == rcube_imap_generic::ERROR_NO
             && in_array($imap->conn->resultcode, self::REFUSED);
+    }
+
+    /** Dovecot's passdb-pam reports pam_mailsec's own failures (an invalid
+     *  mailsec.conf, a missing users_dir, a full disk) as AUTHENTICATIONFAILED
+     *  too, so IMAP's word alone would end every session at once. `self
+     *  status` runs the same stack with the same string and tells them
+     *  apart: exit 1 is a refused credential; 5 and 6 are the server's
+     *  trouble, 0 a login that passes again. */
+    private function refusal_confirmed()
+    {
+        $run = $this->run_self(['status'], [rcmail::get_instance()->get_user_password()]);
+        // sudo exits 1 too (no sudoers line, a password asked for): only
+        // with mailsecctl's own error line is a 1 its refusal.
+        if ($run['status'] === 1 && preg_match('/^mailsecctl: /m', $run['err'])) {
+            return true;
+        }
+        rcube::write_log('errors', 'mailsec: IMAP refused the session\'s login, self status did not'
+            . ' (exit ' . ($run['status'] ?? 'none') . '): ' . trim($run['err']) . '; session kept');
+        return false;
     }
 
     /** The stored password+code is no longer accepted: every later request
@@ -353,9 +377,24 @@ class mailsec extends rcube_plugin
         return $args;
     }
 
-    /** Runs `mailsecctl self MAILBOX COMMAND --rhost IP` (argv, no shell),
-     *  LINES on stdin; its JSON object, or null when refused. */
+    /** `mailsecctl self`'s JSON object, or null when refused. */
     private function ctl(array $command, array $lines)
+    {
+        $run = $this->run_self($command, $lines);
+        $json = $run['status'] === 0 ? json_decode($run['out'], true) : null;
+        if (!is_array($json)) {
+            // mailsecctl never prints a credential (mailsecctl(8))
+            rcube::write_log('errors', 'mailsec: ' . implode(' ', $command)
+                . ': exit ' . ($run['status'] ?? 'none') . ': ' . trim($run['err']));
+            return null;
+        }
+        return $json;
+    }
+
+    /** Runs `mailsecctl self MAILBOX COMMAND --rhost IP` (argv, no shell),
+     *  LINES on stdin, for at most SELF_TIMEOUT seconds: its exit status
+     *  (null: not started, or stopped at the deadline), stdout and stderr. */
+    private function run_self(array $command, array $lines)
     {
         $rcmail = rcmail::get_instance();
         $argv = array_merge(
@@ -369,22 +408,51 @@ class mailsec extends rcube_plugin
             $pipes, null, $env);
         if (!is_resource($proc)) {
             rcube::raise_error(['code' => 500, 'message' => 'mailsec: cannot run ' . $argv[0]], true);
-            return null;
+            return ['status' => null, 'out' => '', 'err' => 'cannot run ' . $argv[0]];
         }
+        // self reads all of standard input before anything else: written
+        // and closed at once (a few short lines fit in the pipe's buffer).
         fwrite($pipes[0], implode("\n", $lines) . "\n");
         fclose($pipes[0]);
-        $out = stream_get_contents($pipes[1]);
-        $err = stream_get_contents($pipes[2]);
+        [$out, $err, $ended] = $this->read_pipes($pipes[1], $pipes[2], microtime(true) + self::SELF_TIMEOUT);
         fclose($pipes[1]);
         fclose($pipes[2]);
-        $status = proc_close($proc);
-        $json = json_decode($out, true);
-        if ($status !== 0 || !is_array($json)) {
-            // mailsecctl never prints a credential (mailsecctl(8))
-            rcube::write_log('errors', 'mailsec: ' . implode(' ', $command) . ": exit $status: " . trim($err));
-            return null;
+        if (!$ended) {
+            // No proc_close, which would wait for it; sudo passes the
+            // signal on to mailsecctl.
+            proc_terminate($proc);
+            return ['status' => null, 'out' => $out, 'err' => trim($err) . ' (stopped after '
+                . self::SELF_TIMEOUT . ' s)'];
         }
-        return $json;
+        return ['status' => proc_close($proc), 'out' => $out, 'err' => $err];
+    }
+
+    /** Both pipes to their end, or until the DEADLINE (microtime):
+     *  [stdout, stderr, whether both ended]. */
+    private function read_pipes($stdout, $stderr, $deadline)
+    {
+        $open = [1 => $stdout, 2 => $stderr];
+        $text = [1 => '', 2 => ''];
+        foreach ($open as $pipe) {
+            stream_set_blocking($pipe, false);
+        }
+        while ($open) {
+            $left = $deadline - microtime(true);
+            $ready = $open;
+            $write = $except = null;
+            if ($left <= 0 || !stream_select($ready, $write, $except, (int) $left,
+                    (int) (fmod($left, 1) * 1000000))) {
+                return [$text[1], $text[2], false];
+            }
+            foreach ($ready as $i => $pipe) {  // stream_select keeps the keys
+                $chunk = fread($pipe, 8192);
+                if ($chunk === false || ($chunk === '' && feof($pipe))) {
+                    unset($open[$i]);
+                }
+                $text[$i] .= (string) $chunk;
+            }
+        }
+        return [$text[1], $text[2], true];
     }
 
     private function typed_code($name)
