@@ -12,9 +12,10 @@
  * holds. */
 bool ms_password_usable(const char *password);
 
-/* Hashes `password` with a fresh salt; an empty one is MS_INVALID. `prefix` NULL means libxcrypt's
- * preferred method (yescrypt on Debian 12); e.g. "$5$" selects another.
- * `rounds` 0 means the method's default cost. */
+/* Hashes `password` with a fresh salt; an empty one is MS_INVALID.
+ * `prefix` NULL means libxcrypt's preferred method (yescrypt on Debian
+ * 12); e.g. "$5$" selects another. `rounds` 0 means the method's default
+ * cost. */
 enum ms_status ms_password_hash(const char *password, const char *prefix,
 				unsigned long rounds, char hash[MS_HASH_MAX],
 				struct ms_error *err);
