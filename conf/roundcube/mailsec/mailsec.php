@@ -17,6 +17,8 @@
  * this plugin only passes it on and shows the JSON that comes back.
  *
  * Config: $config['mailsec_ctl'] = ['/usr/bin/sudo', '-n', '/usr/sbin/mailsecctl'];
+ * $config['mailsec_help_url']: where "Learn more" leads (conf/roundcube/README.md).
+ * Every text the owner sees is in localization/LANG.inc.
  */
 class mailsec extends rcube_plugin
 {
@@ -63,19 +65,28 @@ class mailsec extends rcube_plugin
         return $section == 'mailsec2fa' || $section == 'mailsecaccess';
     }
 
+    /** The code row looks like the user and password rows (Elastic puts
+     *  the data-icon and the label, as placeholder, in the field); the line
+     *  under the table says when to leave it empty. */
     function login_form($form)
     {
         $this->add_texts('localization/');
         $input = new html_inputfield([
                 'name' => '_mailsec_code', 'id' => 'rcmloginmailseccode',
                 'class' => 'form-control', 'autocomplete' => 'one-time-code',
-                'size' => 40, 'maxlength' => 16,
-                'placeholder' => $this->gettext('codeplaceholder'),
+                'size' => 40, 'maxlength' => 16, 'data-icon' => 'key',
+                'placeholder' => $this->gettext('code'),
+                'aria-describedby' => 'mailsec-code-hint',
         ]);
         $form['inputs']['mailsec_code'] = [
             'title'   => html::label('rcmloginmailseccode', rcube::Q($this->gettext('code'))),
             'content' => $input->show(),
         ];
+        // A row without an input would stop Elastic's login-form script:
+        // the hint goes before the buttons, just under the code field.
+        $hint = ['outterclass' => 'mailsec-hint form-text text-muted',
+            'content' => html::span(['id' => 'mailsec-code-hint'], rcube::Q($this->gettext('codehint')))];
+        $form['buttons'] = ['mailsec_hint' => $hint] + (array) $form['buttons'];
         return $form;
     }
 
@@ -325,6 +336,7 @@ class mailsec extends rcube_plugin
             $blocks['main'] = $this->block($args['section'] == 'mailsec2fa' ? 'twofactor' : 'nonwebmail',
                 [html::p('mailsec-error', rcube::Q($this->gettext(
                     empty($_SESSION['mailsec_relogin']) ? 'unavailable' : 'relogin')))]);
+            $blocks['main']['options']['help'] = ['content' => $this->help_link($args['section'])];
             $args['blocks'] = $blocks;
             return $args;
         }
@@ -334,10 +346,10 @@ class mailsec extends rcube_plugin
             if ($this->shown == 'enroll' && !$twofa) {
                 $e = $_SESSION['mailsec_enroll'];
                 $img = html::img(['src' => 'data:image/svg+xml;base64,' . base64_encode($e['qr_svg']),
-                    'alt' => 'QR code', 'id' => 'mailsec-qr', 'width' => 200, 'height' => 200]);
+                    'alt' => $this->gettext('qrcode'), 'id' => 'mailsec-qr', 'width' => 200, 'height' => 200]);
                 $blocks['main'] = $this->block('twofactor', [
                         html::p(null, rcube::Q($this->gettext('scannote'))) . $img,
-                        html::p(null, rcube::Q($this->gettext('secret')) . ': ' .
+                        html::p(null, rcube::Q($this->gettext('secret')) . ' ' .
                             html::tag('code', ['id' => 'mailsec-secret'], rcube::Q($e['secret']))),
                         $this->code_field('firstcode') . $this->button('confirm', 'confirm', true),
                 ]);
@@ -373,8 +385,39 @@ class mailsec extends rcube_plugin
             }
             $blocks['main'] = $this->block('nonwebmail', $rows);
         }
+        $blocks['main']['options']['help'] = ['content' => $this->help_link($args['section'])];
         $args['blocks'] = $blocks;
         return $args;
+    }
+
+    /** The article of each section: help/LANG/PAGE.html in this plugin. */
+    const HELP_PAGES = ['mailsec2fa' => 'two-factor-authentication', 'mailsecaccess' => 'non-webmail-access'];
+
+    private function help_link($section)
+    {
+        return html::p('mailsec-help', html::a(['href' => $this->help_url(self::HELP_PAGES[$section]),
+            'target' => '_blank', 'rel' => 'noopener', 'id' => 'mailsec-help'],
+            rcube::Q($this->gettext('learnmore'))));
+    }
+
+    /** mailsec_help_url: one URL for both articles, or one per page name;
+     *  otherwise the page this plugin ships, in the user's language when
+     *  it has one. */
+    private function help_url($page)
+    {
+        $url = rcmail::get_instance()->config->get('mailsec_help_url');
+        if (is_array($url)) {
+            $url = $url[$page] ?? null;
+        }
+        if (is_string($url) && $url !== '') {
+            return $url;
+        }
+        $lang = rcmail::get_instance()->get_user_language();
+        if (!preg_match('/^[a-z]{2,3}(_[A-Z]{2})?$/', (string) $lang)
+                || !is_file($this->home . "/help/$lang/$page.html")) {
+            $lang = 'en_US';
+        }
+        return $this->urlbase . "help/$lang/$page.html";
     }
 
     /** `mailsecctl self`'s JSON object, or null when refused. */
