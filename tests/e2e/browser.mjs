@@ -4,7 +4,9 @@
 // each step goes to SHOTS. Exit 1 if any check failed.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core'); // from NODE_PATH
@@ -46,12 +48,31 @@ async function shot(name) {
   await page.screenshot({ path: `${SHOTS}/${String(step).padStart(2, '0')}-${name}.png` });
 }
 
+// The screenshots that the help articles and README show, under names of
+// their own in SHOTS/help/ (`make help-screenshots` takes them into the
+// source tree): the whole page, or only PART of it and a margin.
+mkdirSync(`${SHOTS}/help`, { recursive: true });
+async function helpShot(name, part) {
+  const path = `${SHOTS}/help/${name}.png`;
+  if (!part) return page.screenshot({ path });
+  const box = await part.boundingBox();
+  const margin = 12;
+  const x = Math.max(0, box.x - margin);
+  const y = Math.max(0, box.y - margin);
+  return page.screenshot({ path, clip: { x, y, width: box.width + 2 * margin, height: box.height + 2 * margin } });
+}
+
+let loginShown = false;
 async function login(code, mailbox = MAILBOX, password = PASSWORD) {
   await page.goto(URL);
   await page.fill('#rcmloginuser', mailbox);
   await page.fill('#rcmloginpwd', password);
   await page.fill('#rcmloginmailseccode', code);
   await shot(code ? 'login-with-code' : 'login');
+  if (code && mailbox === MAILBOX && !loginShown) {
+    await helpShot('login', page.locator('#login-form'));
+    loginShown = true;
+  }
   await page.click('#rcmloginsubmit');
   await page.waitForLoadState('networkidle');
   return page.url().includes('_task=mail');
@@ -64,9 +85,9 @@ async function logout() {
 
 // The settings section: its form is in the preferences frame.
 const SECTIONS = { mailsec2fa: 'Two-factor Authentication', mailsecaccess: 'Non-Webmail Access' };
-async function section(id) {
+async function section(id, name = SECTIONS[id]) {
   await page.goto(`${URL}?_task=settings&_action=preferences`);
-  await page.getByText(SECTIONS[id], { exact: true }).click();
+  await page.getByText(name, { exact: true }).click();
   const frame = page.frameLocator('#preferences-frame');
   await frame.locator('.mailsec-state, .mailsec-error').first().waitFor();
   return frame;
@@ -90,6 +111,7 @@ try {
   check('no Save button that would save nothing',
     (await frame.locator('.formbuttons').count()) === 0);
   await shot('settings-2fa-off');
+  await helpShot('settings-2fa-off');
   await frame.locator('#mailsec-enroll').click();
   await frame.locator('#mailsec-secret').waitFor();
   secret = (await frame.locator('#mailsec-secret').innerText()).trim();
@@ -97,6 +119,7 @@ try {
   check('the page shows the QR code',
     (await frame.locator('#mailsec-qr').getAttribute('src')).startsWith('data:image/svg+xml;base64,'));
   await shot('settings-2fa-enroll');
+  await helpShot('settings-2fa');
   // The step before now: "now" stays fresh for the next login.
   await frame.locator('#mailsec-code').fill(code('-30 seconds'));
   await frame.locator('#mailsec-confirm').click();
@@ -104,6 +127,7 @@ try {
   check('Confirm shows the recovery codes',
     (await frame.locator('#mailsec-recovery-codes li').count()) === 10);
   await shot('settings-2fa-recovery-codes');
+  await helpShot('settings-2fa-recovery-codes', frame.locator('fieldset').first());
 
   // 3. Log out; the password alone is refused now; password + code is not.
   // Confirm ended the session (the stored password alone no longer logs
@@ -130,6 +154,7 @@ try {
   frame = await section('mailsec2fa');
   check('2FA section says on', (await frame.locator('.mailsec-state').innerText()).includes(' on'));
   await shot('settings-2fa-on');
+  await helpShot('settings-2fa-on', frame.locator('fieldset').first());
   // Enter in the code field picks neither Disable nor New recovery codes,
   // even with a code that would be accepted.
   await frame.locator('#mailsec-code').fill(code('+30 seconds'));
@@ -144,10 +169,12 @@ try {
   check('IMAP client works while access is on', imapClient() === 0);
   frame = await section('mailsecaccess');
   await shot('settings-non-webmail-on');
+  await helpShot('settings-non-webmail');
   await frame.locator('#mailsec-disable').click();
   await frame.locator('#mailsec-enable').waitFor();
   check('section says access off', (await frame.locator('.mailsec-state').innerText()).includes('off'));
   await shot('settings-non-webmail-off');
+  await helpShot('settings-non-webmail-off', frame.locator('fieldset').first());
   check('IMAP client refused with access off', imapClient() === 1);
   check('webmail still works with access off', await inbox());
 
@@ -183,17 +210,19 @@ try {
   await frame.locator('#mailsec-recovery').click();
   await frame.locator('#mailsec-recovery-codes').waitFor();
   const recovery = (await frame.locator('#mailsec-recovery-codes li').first().innerText()).trim();
+  const recovery2 = (await frame.locator('#mailsec-recovery-codes li').nth(1).innerText()).trim();
   check('new recovery codes', (await frame.locator('#mailsec-recovery-codes li').count()) === 10);
   await shot('settings-2fa-new-recovery-codes');
   await frame.locator('#mailsec-relogin').click();
   await page.waitForSelector('#rcmloginuser');
   check('password + recovery code logs in', await login(recovery));
 
+  // A lost phone: another recovery code is the fresh code that Disable asks for.
   frame = await section('mailsec2fa');
-  await frame.locator('#mailsec-code').fill(code('+90 seconds'));
+  await frame.locator('#mailsec-code').fill(recovery2);
   await frame.locator('#mailsec-disable').click();
   await frame.locator('#mailsec-enroll').waitFor();
-  check('2FA off again', (await frame.locator('.mailsec-state').innerText()).includes('off'));
+  check('2FA off again, with a second recovery code', (await frame.locator('.mailsec-state').innerText()).includes('off'));
   await shot('settings-2fa-disabled');
   check('the webmail goes on with the password alone', await inbox());
 } catch (e) {
@@ -224,8 +253,8 @@ function freshCode() {
 
 // Every message Roundcube shows, in the order shown (pages and frames).
 const toasts = [];
-async function newBrowserPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+async function newBrowserPage(locale = 'en-US') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
   await context.exposeFunction('mailsecToast', (type, text) => toasts.push({ type, text }));
   await context.addInitScript(() => {
     new MutationObserver((changes) => {
@@ -413,6 +442,137 @@ try {
 } catch (e) {
   check(`session-end scenario: ${e.message.split('\n')[0]}`, false);
   await shot('failure-session-end').catch(() => {});
+}
+
+// 9. The plugin in other languages: Roundcube takes the browser's
+//    (Accept-Language) for a new user. Every text of the login field, of
+//    both sections and of their messages is the language's own, none
+//    English and none missing ("[name]"), and "Learn more" opens an article.
+function texts(lang) {
+  const file = `${dirname(fileURLToPath(import.meta.url))}/../../conf/roundcube/mailsec/localization/${lang}.inc`;
+  return JSON.parse(execFileSync('php', ['-r', 'include $argv[1]; echo json_encode($labels + $messages);', '--', file],
+    { encoding: 'utf8' }));
+}
+const ENGLISH = texts('en_US');
+
+// The English texts (their part before any $variable) in TEXT, and
+// Roundcube's "[name]" of a missing one.
+function notTranslated(text, own) {
+  const english = Object.keys(ENGLISH).filter((key) => ENGLISH[key] !== own[key])
+    .map((key) => ENGLISH[key].split('$')[0].trim()).filter((part) => part && text.includes(part));
+  return english.concat(text.match(/\[[a-z_.]+\]/g) || []);
+}
+
+async function allTranslated(what, frame, own) {
+  const left = notTranslated(await frame.locator('body').innerText(), own);
+  check(`${what}: every text translated (${JSON.stringify(left)})`, left.length === 0);
+}
+
+async function shows(what, locator, text) {
+  const shown = (await locator.innerText()).trim();
+  check(`${what}: "${text}" (${JSON.stringify(shown)})`, shown.includes(text));
+}
+
+async function toastSays(what, text) {
+  const shown = await page.locator('#messagestack div', { hasText: text }).waitFor({ timeout: 10000 })
+    .then(() => true, () => false);
+  check(`${what}: the message "${text}"`, shown);
+}
+
+// "Learn more" of the section in FRAME: a readable page in a new tab.
+async function learnMore(what, frame, title) {
+  const [help] = await Promise.all([page.context().waitForEvent('page'), frame.locator('#mailsec-help').click()]);
+  await help.waitForLoadState('load');
+  const heading = await help.locator('h1').first().innerText().catch(() => '');
+  const images = await help.evaluate(() => [...document.images].every((img) => img.complete && img.naturalWidth > 0));
+  const words = (await help.locator('body').innerText()).split(/\s+/).length;
+  check(`${what}: "Learn more" opens "${title}" (${heading}, ${words} words, images ${images})`,
+    heading === title && words > 300 && images);
+  await help.screenshot({ path: `${SHOTS}/${String(++step).padStart(2, '0')}-help-${title.split(' ')[0]}.png` });
+  await help.close();
+}
+
+async function inLanguage(lang, locale, mailbox) {
+  const own = texts(lang);
+  const password = `${lang}-secret`;
+  mailsecctl(['add', mailbox], password + '\n');
+  page = await newBrowserPage(locale);
+
+  // The login page: the code field's label and hint, laid out as the
+  // password row (icon, width).
+  await page.goto(URL);
+  const field = page.locator('#rcmloginmailseccode');
+  check(`${lang}: the code field says "${own.code}"`, (await field.getAttribute('placeholder')) === own.code);
+  await shows(`${lang}: the code field's hint`, page.locator('#mailsec-code-hint'), own.codehint);
+  const [codeBox, passBox] = [await field.boundingBox(), await page.locator('#rcmloginpwd').boundingBox()];
+  check(`${lang}: the code field as wide as the password's (${codeBox.width}, ${passBox.width})`,
+    codeBox.x === passBox.x && codeBox.width === passBox.width);
+  const icon = await page.locator('#login-form tr:has(#rcmloginmailseccode) .input-group-text')
+    .evaluate((element) => getComputedStyle(element, ':before').content);
+  check(`${lang}: the code field has an icon (${icon})`, !['none', 'normal', '""'].includes(icon));
+  await shot(`${lang}-login`);
+  check(`${lang}: logs in`, await login('', mailbox, password));
+
+  // Two-factor Authentication: off, Enable, a wrong code, the right one.
+  let frame = await section('mailsec2fa', own.twofactor);
+  await shows(`${lang}: 2FA off`, frame.locator('.mailsec-state'), own.twofaoff);
+  await shows(`${lang}: Learn more`, frame.locator('#mailsec-help'), own.learnmore);
+  await allTranslated(`${lang}: 2FA off`, frame, own);
+  await shot(`${lang}-settings-2fa-off`);
+  await learnMore(`${lang}: 2FA`, frame, 'Using Two-factor Authentication (2FA)');
+  await frame.locator('#mailsec-enroll').click();
+  await frame.locator('#mailsec-secret').waitFor();
+  const key = (await frame.locator('#mailsec-secret').innerText()).trim();
+  await shows(`${lang}: enrolment`, frame.locator('fieldset').first(), own.scannote);
+  await allTranslated(`${lang}: enrolment`, frame, own);
+  await shot(`${lang}-settings-2fa-enroll`);
+  const right = code('-30 seconds', key);
+  await frame.locator('#mailsec-code').fill(right.slice(0, -1) + ((Number(right.slice(-1)) + 1) % 10));
+  await frame.locator('#mailsec-confirm').click();
+  await toastSays(`${lang}: a wrong code`, own.refused);
+  await frame.locator('#mailsec-code').fill(right);
+  await frame.locator('#mailsec-confirm').click();
+  await frame.locator('#mailsec-recovery-codes').waitFor();
+  await shows(`${lang}: recovery codes`, frame.locator('fieldset').first(), own.recoverynote);
+  await allTranslated(`${lang}: recovery codes`, frame, own);
+  await shot(`${lang}-settings-2fa-recovery-codes`);
+  await frame.locator('#mailsec-relogin').click();
+  await page.waitForSelector('#rcmloginuser');
+  check(`${lang}: logs in with a code`, await login(code('', key), mailbox, password));
+  frame = await section('mailsec2fa', own.twofactor);
+  await shows(`${lang}: 2FA on`, frame.locator('.mailsec-state'), own.twofaon);
+  await shows(`${lang}: recovery codes left`, frame.locator('.mailsec-state'), own.codesleft.replace('$n', '10'));
+  await allTranslated(`${lang}: 2FA on`, frame, own);
+  await shot(`${lang}-settings-2fa-on`);
+
+  // Non-Webmail Access: on, Disable, off (Enable asks for a code).
+  frame = await section('mailsecaccess', own.nonwebmail);
+  await shows(`${lang}: access on`, frame.locator('.mailsec-state'), own.accesson);
+  await shows(`${lang}: the warning`, frame.locator('.mailsec-warning'), own.accesswarning);
+  await allTranslated(`${lang}: access on`, frame, own);
+  await learnMore(`${lang}: access`, frame, 'Non-Webmail Access Control');
+  await frame.locator('#mailsec-disable').click();
+  await frame.locator('#mailsec-enable').waitFor();
+  await shows(`${lang}: access off`, frame.locator('.mailsec-state'), own.accessoff);
+  await allTranslated(`${lang}: access off`, frame, own);
+  await shot(`${lang}-settings-non-webmail-off`);
+  mailsecctl(['non-webmail', 'enable', mailbox]);
+
+  // The session ends: the mail list's page says so, on the login page.
+  mailsecctl(['logout', mailbox]);
+  await page.goto(`${URL}?_task=mail&_mbox=INBOX`);
+  await page.waitForSelector('#rcmloginuser');
+  await toastSays(`${lang}: session ended`, own.sessionended);
+  await shot(`${lang}-session-ended`);
+  await page.context().close();
+}
+
+try {
+  await inLanguage('de_DE', 'de-DE', 'dora@example.com');
+  await inLanguage('ru_RU', 'ru-RU', 'ivan@example.com');
+} catch (e) {
+  check(`language scenario: ${e.message.split('\n')[0]}`, false);
+  await shot('failure-languages').catch(() => {});
 } finally {
   await browser.close();
 }
