@@ -83,7 +83,8 @@ enum ms_status cmd_check_config(struct ctl *ctl)
 	out_object_begin(false);
 	out_string("config", "config", ctl->config_path);
 	out_array_begin("problems", "problems");
-	if (ms_settings_load(ctl->config_path, &ctl->settings, &err) != MS_OK)
+	if (ms_settings_load(ctl->config_path, ctl->config_origin,
+			     &ctl->settings, &err) != MS_OK)
 		problem(&check, &err);
 	else
 		check_records(&check);

@@ -22,6 +22,7 @@ typedef enum ms_status (*ctl_check_fn)(struct ctl *ctl,
 struct ctl {
 	struct ms_settings settings;
 	const char *config_path;
+	enum ms_conf_origin config_origin; /* named by --config/MAILSEC_CONFIG */
 	const char *qr_spec;      /* 2fa enroll --qr */
 	bool qr_inline;           /* 2fa enroll: the SVG in the object (self) */
 	const char *rhost;        /* self --rhost */

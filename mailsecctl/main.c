@@ -228,8 +228,8 @@ static int run(const struct verb *verb, struct ctl *ctl)
 	enum ms_status status = MS_OK;
 
 	if (!verb->loads_config_itself)
-		status = ms_settings_load(ctl->config_path, &ctl->settings,
-					  &ctl->err);
+		status = ms_settings_load(ctl->config_path, ctl->config_origin,
+					  &ctl->settings, &ctl->err);
 	if (status == MS_OK)
 		status = verb->run(ctl);
 	if (status != MS_OK && ctl->err.msg[0])
@@ -239,6 +239,23 @@ static int run(const struct verb *verb, struct ctl *ctl)
 		status = MS_SYSTEM;
 	}
 	return status;
+}
+
+/* --config, else MAILSEC_CONFIG (set and not empty), else the built-in
+ * path: only that one may be missing (ms_settings_load). */
+static void set_config_path(struct ctl *ctl, const char *option)
+{
+	const char *env = getenv("MAILSEC_CONFIG");
+
+	ctl->config_origin = MS_CONF_NAMED;
+	if (option)
+		ctl->config_path = option;
+	else if (env && env[0])
+		ctl->config_path = env;
+	else {
+		ctl->config_path = MAILSEC_CONF_DEFAULT;
+		ctl->config_origin = MS_CONF_BUILT_IN;
+	}
 }
 
 int main(int argc, char **argv)
@@ -268,8 +285,6 @@ int main(int argc, char **argv)
 	out_set_json(opt.json);
 	ctl.qr_spec = opt.qr ? opt.qr : "utf8";
 	ctl.rhost = opt.rhost;
-	ctl.config_path = opt.config ? opt.config : getenv("MAILSEC_CONFIG");
-	if (!ctl.config_path || !ctl.config_path[0])
-		ctl.config_path = MAILSEC_CONF_DEFAULT;
+	set_config_path(&ctl, opt.config);
 	return run(verb, &ctl);
 }

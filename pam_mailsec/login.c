@@ -31,9 +31,11 @@ static int load_settings(struct login *login)
 {
 	const char *path = login->args.config ? login->args.config
 					      : MAILSEC_CONF_DEFAULT;
+	enum ms_conf_origin origin = login->args.config ? MS_CONF_NAMED
+							: MS_CONF_BUILT_IN;
 
-	if (ms_settings_load_cached(path, &login->settings, &login->err) !=
-	    MS_OK) {
+	if (ms_settings_load_cached(path, origin, &login->settings,
+				    &login->err) != MS_OK) {
 		ms_log(login->pamh, LOG_ERR, "%s: refusing", login->err.msg);
 		return PAM_SERVICE_ERR;
 	}

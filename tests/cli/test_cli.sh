@@ -793,8 +793,7 @@ test_bad_settings() {
 	check_match "syntax error named with its line" "$conf:3: " "$ERR"
 	printf 'users_dir = "relative/users";\n' >"$dir/mailsec.conf"
 	expect_exit 5 "$M" --config "$dir/mailsec.conf" list
-	# A missing mailsec.conf means all defaults (here: /etc/mailsec/users,
-	# which is not touched by a read-only command).
+	# --help reads no mailsec.conf.
 	expect_exit 0 "$M" --config "$dir/none.conf" --help
 }
 
@@ -893,6 +892,35 @@ test_config_option() {
 	check_json "check-config reports the --config file" ".config == \"$conf\"" "$OUT"
 	expect_exit 0 "$M" --json check-config
 	check_json "check-config reports MAILSEC_CONFIG" ".config == \"$MAILSEC_CONFIG\"" "$OUT"
+
+	# A file someone named must be there: a typo never means the defaults
+	# (another users_dir, other webmail_services).
+	local typo=$dir/mailsec.cnf
+	expect_exit 6 "$M" --config "$typo" show only-here@example.com
+	check_match "a missing --config file is named" \
+		"^mailsecctl: $typo: no such file" "$ERR"
+	expect_exit 6 "$M" --config "$typo" list
+	expect_exit_input $'pw\n' 6 "$M" --config "$typo" add typo@example.com
+	check_eq "no record made for a missing --config file" "" \
+		"$(find "$TEST_ROOT" -name 'typo@example.com.conf' -print)"
+	expect_exit 6 env MAILSEC_CONFIG="$typo" "$M" show only-here@example.com
+	check_match "a missing MAILSEC_CONFIG file is named" \
+		"^mailsecctl: $typo: no such file" "$ERR"
+	expect_exit 6 "$M" --config "$typo" --json check-config
+	check_json "check-config: the missing file is its one problem" \
+		"(.problems | length) == 1 and (.problems[0] | startswith(\"$typo: no such file\"))" \
+		"$OUT"
+	expect_exit 5 "$M" --config "" list
+	# Only the built-in path, named by no one, may be missing.
+	local builtin
+	builtin=$(env -u MAILSEC_CONFIG "$M" --json check-config | jq -r .config)
+	if [ -n "$builtin" ] && [ ! -e "$builtin" ]; then
+		run_input "" env MAILSEC_CONFIG= "$M" --json check-config
+		check_json "a missing built-in mailsec.conf is no problem" \
+			"all(.problems[]; startswith(\"$builtin\") | not)" "$OUT"
+	else
+		echo "note: $builtin exists: its absence not tested"
+	fi
 }
 
 test_leftovers() {
