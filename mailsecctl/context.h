@@ -85,4 +85,14 @@ void ctl_print_mailbox(const struct ctl_mailbox *box, bool inline_text);
 
 void ctl_mailbox_wipe(struct ctl_mailbox *box);
 
+/* Who runs the tool, for log lines: "user=NAME sudo_user=NAME" (the real
+ * uid's name, or its number; SUDO_USER as sudo set it, or "-"), made safe
+ * for a log line. */
+#define CTL_INVOKER_MAX 160
+void ctl_invoker(char out[CTL_INVOKER_MAX]);
+
+/* The one syslog line (authpriv, LOG_NOTICE) of a change done to the
+ * mailbox args[0]: "changed: mailbox=M command=C user=U sudo_user=S". */
+void ctl_audit(const struct ctl *ctl, const char *command);
+
 #endif

@@ -139,6 +139,14 @@ void login_refused(const struct login *login, const char *reason)
 	       login->rhost, reason);
 }
 
+void login_accepted(const struct login *login, const char *how)
+{
+	ms_log(login->pamh, LOG_INFO,
+	       "accepted: mailbox=%s service=%s role=%s rhost=%s: %s",
+	       login->name, login->service, ms_role_name(login->role),
+	       login->rhost, how);
+}
+
 void login_debug(const struct login *login, const char *what)
 {
 	if (login->args.debug)

@@ -923,6 +923,84 @@ test_config_option() {
 	fi
 }
 
+# audited TEXT CODE CMD...: expect_exit_input with syslog captured
+# (tests/syslog_capture.c); LOGGED holds the lines, CHANGED those of
+# changes.
+LOGGED=""
+CHANGED=""
+audited() {
+	local text=$1 code=$2 log=$TEST_ROOT/syslog
+	shift 2
+	: >"$log"
+	expect_exit_input "$text" "$code" env LD_PRELOAD="$SYSLOG_SHIM" \
+		SYSLOG_CAPTURE="$log" "$@"
+	LOGGED=$(cat "$log")
+	CHANGED=$(grep -F 'changed:' "$log")
+}
+
+# one_change DESCRIPTION COMMAND [SUDO_USER]: CHANGED is exactly one
+# LOG_NOTICE authpriv line for COMMAND on $box by this user.
+one_change() {
+	local sudo_user=${3:--}
+	check_eq "$1: one line" 1 "$(grep -c . <<<"$CHANGED")"
+	check_eq "$1: the line" \
+		"authpriv.notice mailsecctl: changed: mailbox=$box command=$2 user=$(id -un) sudo_user=$sudo_user" \
+		"$CHANGED"
+}
+
+test_audit() {
+	group "audit trail (syslog)"
+	if [ ! -f "${SYSLOG_SHIM:-}" ]; then
+		fail "SYSLOG_SHIM does not name tests/.libs/libsyslogcap.so"
+		return
+	fi
+	local box=audit@example.com pw='audit pw 1' pw2='audit pw 2'
+	local secret code codes
+	audited "$pw"$'\n' 0 "$M" add "$box"
+	one_change "add" add
+	check_absent "add: no password logged" "$pw" "$LOGGED"
+	audited "$pw2"$'\n' 0 env SUDO_USER=admin "$M" passwd "$box"
+	one_change "passwd under sudo" passwd admin
+	check_absent "passwd: no password logged" "$pw2" "$LOGGED"
+	audited "" 0 env SUDO_USER=$'ev il\nchanged: x' "$M" unlock "$box"
+	one_change "SUDO_USER made safe" unlock 'ev?il?changed:?x'
+	audited "" 0 "$M" --json 2fa enroll "$box" --qr none
+	one_change "2fa enroll" "2fa enroll"
+	secret=$(jq -r .secret <<<"$OUT")
+	check_absent "2fa enroll: no secret logged" "$secret" "$LOGGED"
+	code=$(totp "$secret")
+	audited "" 0 "$M" --json 2fa confirm "$box" "$code"
+	one_change "2fa confirm" "2fa confirm"
+	check_absent "2fa confirm: no code logged" "$code" "$LOGGED"
+	codes=$(jq -r '.recovery_codes[]' <<<"$OUT")
+	check_absent "2fa confirm: no recovery code logged" "${codes%%$'\n'*}" "$LOGGED"
+	audited "" 0 "$M" --json 2fa recovery "$box"
+	one_change "2fa recovery" "2fa recovery"
+	codes=$(jq -r '.recovery_codes[]' <<<"$OUT")
+	check_absent "2fa recovery: no recovery code logged" "${codes%%$'\n'*}" "$LOGGED"
+	audited "" 0 "$M" non-webmail disable "$box"
+	one_change "non-webmail disable" "non-webmail disable"
+	audited "" 0 "$M" non-webmail enable "$box"
+	one_change "non-webmail enable" "non-webmail enable"
+	audited "" 0 "$M" logout "$box"
+	one_change "logout" logout
+	audited "" 0 "$M" 2fa disable "$box"
+	one_change "2fa disable" "2fa disable"
+	# Reading, and changes refused, log nothing.
+	audited "" 0 "$M" show "$box"
+	check_eq "show logs nothing" "" "$LOGGED"
+	audited "" 0 "$M" list
+	check_eq "list logs nothing" "" "$LOGGED"
+	audited "" 0 "$M" check-config
+	check_eq "check-config logs nothing" "" "$LOGGED"
+	audited "" 1 "$M" 2fa recovery "$box"
+	check_eq "a refused change logs nothing" "" "$LOGGED"
+	audited "x"$'\n' 3 "$M" passwd nobody@example.com
+	check_eq "a change of no mailbox logs nothing" "" "$LOGGED"
+	audited "" 0 "$M" remove "$box"
+	one_change "remove" remove
+}
+
 test_leftovers() {
 	group "no temporary files left"
 	check_eq "no .tmp-* file anywhere under the test tree" "" \
@@ -948,5 +1026,6 @@ test_check_config
 test_bad_settings
 test_unsafe_files
 test_config_option
+test_audit
 test_leftovers
 finish
