@@ -52,22 +52,35 @@ static enum ms_status save(struct ctl *ctl, const struct ms_store *store,
 	return MS_OK;
 }
 
-enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
-			     ctl_edit_fn locked, void *arg)
+/* `existing`: only a mailbox that has a record is locked (ms_record_lock):
+ * an edit of a name that is none makes no directory and no lock file. */
+static enum ms_status with_lock(struct ctl *ctl, struct ctl_mailbox *box,
+				ctl_edit_fn locked, void *arg, bool existing)
 {
 	struct ms_store store;
 	enum ms_status status;
 	int lock_fd = -1;
 
+	if (existing && ctl_no_users_dir(ctl))
+		return ms_fail(&ctl->err, MS_NOT_FOUND, "%s: no such mailbox",
+			       box->name);
 	status = ms_store_open(&ctl->settings, MS_STORE_CREATE, &store, &ctl->err);
 	if (status != MS_OK)
 		return status;
-	status = ms_store_lock(&store, box->name, &lock_fd, &ctl->err);
+	status = existing
+		? ms_record_lock(&store, box->name, &lock_fd, &ctl->err)
+		: ms_store_lock(&store, box->name, &lock_fd, &ctl->err);
 	if (status == MS_OK)
 		status = locked(ctl, &store, box, arg);
 	ms_store_unlock(lock_fd);
 	ms_store_close(&store);
 	return status;
+}
+
+enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
+			     ctl_edit_fn locked, void *arg)
+{
+	return with_lock(ctl, box, locked, arg, false);
 }
 
 struct edit_step {
@@ -92,7 +105,7 @@ enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
 {
 	struct edit_step step = { edit, arg };
 
-	return ctl_with_lock(ctl, box, load_edit_save, &step);
+	return with_lock(ctl, box, load_edit_save, &step, true);
 }
 
 enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg)

@@ -55,14 +55,16 @@ typedef enum ms_status (*ctl_edit_fn)(struct ctl *ctl,
 enum ms_status ctl_mailbox_name(struct ctl *ctl, int index,
 				struct ctl_mailbox *box);
 
-/* Opens the store (creating missing directories), takes the mailbox's lock,
- * calls `locked`, unlocks. */
+/* Opens the store (creating missing directories), takes the mailbox's lock
+ * (making its lock file: for add, whose record follows), calls `locked`,
+ * unlocks. */
 enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
 			     ctl_edit_fn locked, void *arg);
 
 /* Loads the mailbox under its lock, calls ctl->check_loaded and `edit`,
  * writes what it changed (state first, then the record atomically),
- * unlocks. On success box holds the result. */
+ * unlocks. A mailbox without a record is MS_NOT_FOUND, with no lock file
+ * or directory made for it. On success box holds the result. */
 enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
 			ctl_edit_fn edit, void *arg);
 

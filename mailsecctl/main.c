@@ -75,7 +75,8 @@ static void print_verb(FILE *out, const struct verb *verb)
 /* Usage of every verb, or of those in `group` (or of `only`). */
 static void usage(FILE *out, const char *group, const struct verb *only)
 {
-	fprintf(out, "usage: mailsecctl [--config FILE] [--json] COMMAND ...\n\n");
+	fprintf(out, "usage: mailsecctl [--config FILE] [--json] COMMAND ...\n"
+		     "       mailsecctl help [COMMAND] | --help | --version\n\n");
 	for (size_t i = 0; i < N_VERBS; i++) {
 		const struct verb *verb = &verbs[i];
 
@@ -140,7 +141,7 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 
 	/* getopt names argv[0] in its errors: "mailsecctl: ...", as ours. */
 	argv[0] = program;
-	while ((c = getopt_long(argc, argv, "c:jh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:jhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': opt->config = optarg; break;
 		case 'j': opt->json = true; break;
@@ -170,6 +171,13 @@ static const struct verb *pick_verb(int argc, char *const *argv,
 	const struct verb *verb;
 
 	*exit_code = MS_OK;
+	/* "help [COMMAND]" is COMMAND --help. */
+	if (argc > 0 && strcmp(argv[0], "help") == 0) {
+		struct options as_help = *opt;
+
+		as_help.help = true;
+		return pick_verb(argc - 1, argv + 1, &as_help, words, exit_code);
+	}
 	if (argc == 0) {
 		if (opt->help) {
 			usage(stdout, NULL, NULL);

@@ -46,7 +46,16 @@ test_usage() {
 	check_match "no command: usage on stderr" '^usage: mailsecctl' "$ERR"
 	expect_exit 2 "$M" frobnicate
 	check_match "unknown command named" 'frobnicate: unknown command' "$ERR"
-	expect_exit 2 "$M" help
+	expect_exit 0 "$M" help
+	check_match "help: usage on stdout" '^usage: mailsecctl' "$OUT"
+	check_match "help lists the commands" '^  2fa confirm MAILBOX' "$OUT"
+	expect_exit 0 "$M" help show
+	check_match "help show is about show" '^  show MAILBOX' "$OUT"
+	expect_exit 0 "$M" help 2fa
+	check_match "help 2fa lists 2fa enroll" '^  2fa enroll' "$OUT"
+	expect_exit 2 "$M" help frobnicate
+	expect_exit 0 "$M" -V
+	check_match "-V prints the version" '^mailsecctl [0-9]' "$OUT"
 	# Command names are exact: no abbreviations.
 	expect_exit 2 "$M" sho x@example.com
 	expect_exit 2 "$M" lis
@@ -251,7 +260,7 @@ test_show_list() {
 	# Before anything was written, users_dir does not exist yet: there is
 	# no mailbox to list or show (only writing commands create it).
 	expect_exit 0 "$M" --config "$conf" list
-	check_eq "no users_dir: empty list" "" "$OUT"
+	check_eq "no users_dir: empty list says so" "no mailboxes" "$OUT"
 	expect_exit 0 "$M" --config "$conf" --json list
 	check_eq "no users_dir: list --json is []" "[]" "$(jq -c . <<<"$OUT")"
 	expect_exit 3 "$M" --config "$conf" show nobody@example.com
@@ -268,7 +277,7 @@ test_show_list() {
 	expect_exit 6 "$M" --config "$lost" show nobody@example.com
 	mkdir -m 700 "$dir/users" "$dir/state"
 	expect_exit 0 "$M" --config "$conf" list
-	check_eq "empty list prints nothing" "" "$OUT"
+	check_eq "empty list says so" "no mailboxes" "$OUT"
 	expect_exit 0 "$M" --config "$conf" --json list
 	check_eq "empty list --json is []" "[]" "$(jq -c . <<<"$OUT")"
 	local n
@@ -546,7 +555,14 @@ test_qr_files() {
 	check_eq "no temporary QR files left" "" \
 		"$(find "$dir" -name 'qr.*.*' -print)"
 	expect_exit 0 "$M" 2fa enroll "$box" --qr none
-	check_eq "--qr none prints mailbox, secret, uri only" 3 "$(wc -l <<<"$OUT")"
+	check_eq "--qr none prints mailbox, secret, uri and the next step" 4 \
+		"$(wc -l <<<"$OUT")"
+	check_eq "enroll's last line: the next step" \
+		"next: mailsecctl 2fa confirm $box CODE (a code from the app; 2FA stays pending until then)" \
+		"$(tail -n 1 <<<"$OUT")"
+	expect_exit 0 "$M" --json 2fa enroll "$box" --qr none
+	check_json "enroll --json: no next step in the object" \
+		'keys_unsorted == ["mailbox","secret","uri"]' "$OUT"
 }
 
 test_non_webmail() {
@@ -669,8 +685,22 @@ test_remove() {
 	check "record gone" test ! -e "$USERS_DIR/$box.conf"
 	check "state gone" test ! -e "$STATE_DIR/$box.state"
 	expect_exit 3 "$M" show "$box"
+	check "the lock file stays (mailsecctl.8, SAFETY)" \
+		test -f "$STATE_DIR/$box.lock"
 	expect_exit 3 "$M" remove "$box"
 	expect_exit 3 "$M" remove nobody@example.com
+	# A name that is no mailbox gets no lock file.
+	local cmd
+	for cmd in unlock logout "2fa disable" "2fa recovery" \
+		"non-webmail disable"; do
+		# shellcheck disable=SC2086 # the group and its verb are two words
+		expect_exit 3 "$M" $cmd nobody@example.com
+	done
+	expect_exit_input $'pw\n' 3 "$M" passwd nobody@example.com
+	expect_exit 3 "$M" 2fa enroll nobody@example.com --qr none
+	expect_exit 3 "$M" 2fa confirm nobody@example.com 123456
+	check_eq "no lock file for a name that is no mailbox" "" \
+		"$(find "$STATE_DIR" -name 'nobody@*' -print)"
 	expect_exit 5 "$M" remove "../main/users/x"
 	# A new mailbox of the same name starts afresh.
 	add_mailbox "$box"
@@ -691,6 +721,10 @@ test_check_config() {
 	done
 	expect_exit 0 "$M" --config "$conf" check-config
 	check_match "check-config names the config" "^config: $conf\$" "$OUT"
+	check_match "check-config: no problems said so" '^problems: none$' "$OUT"
+	check_eq "check-config: no bare problems: line" "" \
+		"$(grep -x 'problems:' <<<"$OUT")"
+	check_match "check-config: records counted" '^records: 2$' "$OUT"
 	expect_exit 0 "$M" --config "$conf" --json check-config
 	check_json "check-config --json on a clean setup" \
 		"keys_unsorted == [\"config\",\"problems\",\"records\"] and .config == \"$conf\" and .problems == [] and .records == 2" \
@@ -775,9 +809,11 @@ test_bad_settings() {
 	expect_exit 5 "$M" --config "$conf" 2fa enroll a@example.com --qr none
 	expect_exit 5 "$M" --config "$conf" check-config
 	check_match "check-config reports it" "^  $conf:$line: " "$OUT"
+	check_match "check-config: records not checked, not 0" \
+		'^records: not checked' "$OUT"
 	expect_exit 5 "$M" --config "$conf" --json check-config
-	check_json "check-config --json reports it" \
-		"(.problems | length) == 1 and (.problems[0] | startswith(\"$conf:$line: \"))" \
+	check_json "check-config --json reports it; records null" \
+		"(.problems | length) == 1 and (.problems[0] | startswith(\"$conf:$line: \")) and .records == null" \
 		"$OUT"
 	expect_exit 5 env MAILSEC_CONFIG="$conf" "$M" show a@example.com
 
