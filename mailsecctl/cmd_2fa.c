@@ -90,6 +90,9 @@ static enum ms_status print_enrolment(struct ctl *ctl,
 	if (!out_is_json() || strchr(ctl->qr_spec, ':'))
 		status = qr_render(uri, ctl->qr_spec, stdout, &ctl->err);
 	ms_free_secret(uri);
+	if (status == MS_OK && !out_is_json())
+		printf("next: mailsecctl 2fa confirm %s CODE (a code from the "
+		       "app; 2FA stays pending until then)\n", box->name);
 	return status;
 }
 

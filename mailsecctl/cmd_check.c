@@ -79,16 +79,24 @@ enum ms_status cmd_check_config(struct ctl *ctl)
 {
 	struct check check = { .ctl = ctl, .worst = MS_OK };
 	struct ms_error err;
+	bool settings_loaded;
 
 	out_object_begin(false);
 	out_string("config", "config", ctl->config_path);
 	out_array_begin("problems", "problems");
-	if (ms_settings_load(ctl->config_path, &ctl->settings, &err) != MS_OK)
+	settings_loaded = ms_settings_load(ctl->config_path, ctl->config_origin,
+					   &ctl->settings, &err) == MS_OK;
+	if (!settings_loaded)
 		problem(&check, &err);
 	else
 		check_records(&check);
 	out_array_end();
-	out_uint("records", "records", check.records);
+	/* Without users_dir there is no telling how many there are. */
+	if (settings_loaded)
+		out_uint("records", "records", check.records);
+	else
+		out_string_or_null("records", "records", NULL,
+				   "not checked (mailsec.conf not loaded)");
 	out_object_end();
 	ctl->err.msg[0] = '\0'; /* each problem is in the report */
 	ctl->err.status = check.worst;

@@ -141,6 +141,8 @@ static enum ms_status list_one(struct ctl *ctl, const struct ms_store *store,
 	return status == MS_NOT_FOUND ? MS_OK : status;
 }
 
+#define NO_MAILBOXES "no mailboxes"
+
 enum ms_status cmd_list(struct ctl *ctl)
 {
 	struct ms_store store;
@@ -150,7 +152,7 @@ enum ms_status cmd_list(struct ctl *ctl)
 
 	if (ctl_no_users_dir(ctl)) {
 		out_list_begin();
-		out_list_end();
+		out_list_end(NO_MAILBOXES);
 		return MS_OK;
 	}
 	if (ms_store_open(&ctl->settings, MS_STORE_READ, &store, &ctl->err))
@@ -169,7 +171,8 @@ enum ms_status cmd_list(struct ctl *ctl)
 			worst = status;
 		free(entries[i]);
 	}
-	out_list_end();
+	/* Records that could not be read are not "no mailboxes". */
+	out_list_end(worst == MS_OK ? NO_MAILBOXES : NULL);
 	free(entries);
 	ms_store_close(&store);
 	/* Each problem was reported as it was met. */

@@ -3,12 +3,17 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "context.h"
+#include "log.h"
 #include "output.h"
 #include "secure.h"
 
@@ -47,22 +52,35 @@ static enum ms_status save(struct ctl *ctl, const struct ms_store *store,
 	return MS_OK;
 }
 
-enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
-			     ctl_edit_fn locked, void *arg)
+/* `existing`: only a mailbox that has a record is locked (ms_record_lock):
+ * an edit of a name that is none makes no directory and no lock file. */
+static enum ms_status with_lock(struct ctl *ctl, struct ctl_mailbox *box,
+				ctl_edit_fn locked, void *arg, bool existing)
 {
 	struct ms_store store;
 	enum ms_status status;
 	int lock_fd = -1;
 
+	if (existing && ctl_no_users_dir(ctl))
+		return ms_fail(&ctl->err, MS_NOT_FOUND, "%s: no such mailbox",
+			       box->name);
 	status = ms_store_open(&ctl->settings, MS_STORE_CREATE, &store, &ctl->err);
 	if (status != MS_OK)
 		return status;
-	status = ms_store_lock(&store, box->name, &lock_fd, &ctl->err);
+	status = existing
+		? ms_record_lock(&store, box->name, &lock_fd, &ctl->err)
+		: ms_store_lock(&store, box->name, &lock_fd, &ctl->err);
 	if (status == MS_OK)
 		status = locked(ctl, &store, box, arg);
 	ms_store_unlock(lock_fd);
 	ms_store_close(&store);
 	return status;
+}
+
+enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
+			     ctl_edit_fn locked, void *arg)
+{
+	return with_lock(ctl, box, locked, arg, false);
 }
 
 struct edit_step {
@@ -87,7 +105,7 @@ enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
 {
 	struct edit_step step = { edit, arg };
 
-	return ctl_with_lock(ctl, box, load_edit_save, &step);
+	return with_lock(ctl, box, load_edit_save, &step, true);
 }
 
 enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg)
@@ -132,23 +150,13 @@ enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box)
 	return status;
 }
 
-static const char *iso_time(int64_t when, char *buf, size_t size)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return NULL;
-	return buf;
-}
-
 void ctl_print_mailbox(const struct ctl_mailbox *box, bool inline_text)
 {
-	char until[32];
+	char until[MS_ISO_TIME_MAX];
 	const char *locked = NULL;
 
 	if (ms_state_locked(&box->state, time(NULL)))
-		locked = iso_time(box->state.locked_until, until, sizeof(until));
+		locked = ms_iso_time(box->state.locked_until, until);
 	out_object_begin(inline_text);
 	out_string("mailbox", inline_text ? NULL : "mailbox", box->name);
 	out_bool("non_webmail_access", "non-webmail", box->record.non_webmail_access,
@@ -165,4 +173,44 @@ void ctl_mailbox_wipe(struct ctl_mailbox *box)
 {
 	ms_record_wipe(&box->record);
 	ms_wipe(&box->state, sizeof(box->state));
+}
+
+/* SUDO_USER is whatever the environment says when sudo did not set it:
+ * printable ASCII only, cut short. */
+static void safe_name(const char *text, char *out, size_t size)
+{
+	size_t i = 0;
+
+	for (; text[i] && i + 1 < size; i++)
+		out[i] = (text[i] > 0x20 && text[i] < 0x7f) ? text[i] : '?';
+	out[i] = '\0';
+}
+
+void ctl_invoker(char out[CTL_INVOKER_MAX])
+{
+	char user[64], sudo_user[64];
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw && pw->pw_name)
+		safe_name(pw->pw_name, user, sizeof(user));
+	else
+		snprintf(user, sizeof(user), "%lu", (unsigned long)getuid());
+	safe_name(sudo && sudo[0] ? sudo : "-", sudo_user, sizeof(sudo_user));
+	snprintf(out, CTL_INVOKER_MAX, "user=%s sudo_user=%s", user, sudo_user);
+}
+
+void ctl_audit(const struct ctl *ctl, const char *command)
+{
+	char invoker[CTL_INVOKER_MAX], name[MS_NAME_MAX + 1];
+	struct ms_error err;
+
+	if (ctl->n_args < 1 ||
+	    ms_name_canonical(ctl->args[0], name, &err) != MS_OK)
+		return;
+	ctl_invoker(invoker);
+	openlog("mailsecctl", LOG_PID, LOG_AUTHPRIV);
+	syslog(LOG_NOTICE, "changed: mailbox=%s command=%s %s", name, command,
+	       invoker);
+	closelog();
 }

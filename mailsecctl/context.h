@@ -22,6 +22,7 @@ typedef enum ms_status (*ctl_check_fn)(struct ctl *ctl,
 struct ctl {
 	struct ms_settings settings;
 	const char *config_path;
+	enum ms_conf_origin config_origin; /* named by --config/MAILSEC_CONFIG */
 	const char *qr_spec;      /* 2fa enroll --qr */
 	bool qr_inline;           /* 2fa enroll: the SVG in the object (self) */
 	const char *rhost;        /* self --rhost */
@@ -54,14 +55,16 @@ typedef enum ms_status (*ctl_edit_fn)(struct ctl *ctl,
 enum ms_status ctl_mailbox_name(struct ctl *ctl, int index,
 				struct ctl_mailbox *box);
 
-/* Opens the store (creating missing directories), takes the mailbox's lock,
- * calls `locked`, unlocks. */
+/* Opens the store (creating missing directories), takes the mailbox's lock
+ * (making its lock file: for add, whose record follows), calls `locked`,
+ * unlocks. */
 enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
 			     ctl_edit_fn locked, void *arg);
 
 /* Loads the mailbox under its lock, calls ctl->check_loaded and `edit`,
  * writes what it changed (state first, then the record atomically),
- * unlocks. On success box holds the result. */
+ * unlocks. A mailbox without a record is MS_NOT_FOUND, with no lock file
+ * or directory made for it. On success box holds the result. */
 enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
 			ctl_edit_fn edit, void *arg);
 
@@ -83,5 +86,15 @@ bool ctl_no_users_dir(const struct ctl *ctl);
 void ctl_print_mailbox(const struct ctl_mailbox *box, bool inline_text);
 
 void ctl_mailbox_wipe(struct ctl_mailbox *box);
+
+/* Who runs the tool, for log lines: "user=NAME sudo_user=NAME" (the real
+ * uid's name, or its number; SUDO_USER as sudo set it, or "-"), made safe
+ * for a log line. */
+#define CTL_INVOKER_MAX 160
+void ctl_invoker(char out[CTL_INVOKER_MAX]);
+
+/* The one syslog line (authpriv, LOG_NOTICE) of a change done to the
+ * mailbox args[0]: "changed: mailbox=M command=C user=U sudo_user=S". */
+void ctl_audit(const struct ctl *ctl, const char *command);
 
 #endif

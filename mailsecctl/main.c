@@ -20,53 +20,63 @@ struct verb {
 	const char *args;
 	const char *help;
 	bool loads_config_itself;
+	bool changes; /* done, it is logged (ctl_audit) */
 };
 
 static const struct verb verbs[] = {
 	{ NULL, "add", 1, 1, cmd_add, "MAILBOX",
-	  "new mailbox; password from stdin (one line) or the terminal (twice)", false },
-	{ NULL, "remove", 1, 1, cmd_remove, "MAILBOX", "delete the record and its state", false },
-	{ NULL, "list", 0, 0, cmd_list, "", "every mailbox: 2FA status, non-webmail access", false },
-	{ NULL, "show", 1, 1, cmd_show, "MAILBOX", "settings of one mailbox (never secrets)", false },
+	  "new mailbox; password from stdin (one line) or the terminal (twice)", false, true },
+	{ NULL, "remove", 1, 1, cmd_remove, "MAILBOX", "delete the record and its state", false, true },
+	{ NULL, "list", 0, 0, cmd_list, "", "every mailbox: 2FA status, non-webmail access", false, false },
+	{ NULL, "show", 1, 1, cmd_show, "MAILBOX", "settings of one mailbox (never secrets)", false, false },
 	{ NULL, "passwd", 1, 1, cmd_passwd, "MAILBOX",
-	  "new password, from stdin or the terminal", false },
+	  "new password, from stdin or the terminal", false, true },
 	{ "2fa", "enroll", 1, 1, cmd_2fa_enroll, "MAILBOX [--qr SPEC]",
 	  "new secret, pending until confirmed; prints it, its URI and a QR\n"
-	  "                                code (SPEC: utf8 ansi none png:FILE svg:FILE)", false },
+	  "                                code (SPEC: utf8 ansi none png:FILE svg:FILE)", false , true },
 	{ "2fa", "confirm", 2, 2, cmd_2fa_confirm, "MAILBOX CODE|-",
-	  "enable 2FA with a code from the app (- reads it from stdin)", false },
-	{ "2fa", "disable", 1, 1, cmd_2fa_disable, "MAILBOX", "turn 2FA off", false },
+	  "enable 2FA with a code from the app (- reads it from stdin)", false , true },
+	{ "2fa", "disable", 1, 1, cmd_2fa_disable, "MAILBOX", "turn 2FA off", false , true },
 	{ "2fa", "recovery", 1, 1, cmd_2fa_recovery, "MAILBOX",
-	  "fresh recovery codes; the old ones stop working", false },
+	  "fresh recovery codes; the old ones stop working", false , true },
 	{ "non-webmail", "enable", 1, 1, cmd_non_webmail_enable, "MAILBOX",
-	  "allow IMAP, POP3 and SMTP logins", false },
+	  "allow IMAP, POP3 and SMTP logins", false, true },
 	{ "non-webmail", "disable", 1, 1, cmd_non_webmail_disable, "MAILBOX",
-	  "refuse IMAP, POP3 and SMTP logins (webmail keeps working)", false },
-	{ NULL, "unlock", 1, 1, cmd_unlock, "MAILBOX", "clear a code lockout", false },
+	  "refuse IMAP, POP3 and SMTP logins (webmail keeps working)", false, true },
+	{ NULL, "unlock", 1, 1, cmd_unlock, "MAILBOX", "clear a code lockout", false, true },
 	{ NULL, "logout", 1, 1, cmd_logout, "MAILBOX",
-	  "end every webmail session; forget the cached password", false },
+	  "end every webmail session; forget the cached password", false, true },
 	{ NULL, "check-config", 0, 0, cmd_check_config, "",
-	  "parse mailsec.conf and every record; report each problem", true },
+	  "parse mailsec.conf and every record; report each problem", true, false },
 	{ NULL, "self", 2, 4, cmd_self, "MAILBOX COMMAND [ARG]",
 	  "the webmail's door: --rhost IP, the mailbox's own\n"
-	  "                                credential on stdin; JSON (mailsecctl(8))", false },
+	  "                                credential on stdin; JSON (mailsecctl(8))", false, false },
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(*verbs))
 
+/* "2fa enroll", "passwd": the command as typed. */
+static const char *verb_words(const struct verb *verb, char *out, size_t size)
+{
+	snprintf(out, size, "%s%s%s", verb->group ? verb->group : "",
+		 verb->group ? " " : "", verb->name);
+	return out;
+}
+
 static void print_verb(FILE *out, const struct verb *verb)
 {
-	char words[64];
+	char words[64], usage_words[96];
 
-	snprintf(words, sizeof(words), "%s%s%s %s", verb->group ? verb->group : "",
-		 verb->group ? " " : "", verb->name, verb->args);
-	fprintf(out, "  %-29s %s\n", words, verb->help);
+	snprintf(usage_words, sizeof(usage_words), "%s %s",
+		 verb_words(verb, words, sizeof(words)), verb->args);
+	fprintf(out, "  %-29s %s\n", usage_words, verb->help);
 }
 
 /* Usage of every verb, or of those in `group` (or of `only`). */
 static void usage(FILE *out, const char *group, const struct verb *only)
 {
-	fprintf(out, "usage: mailsecctl [--config FILE] [--json] COMMAND ...\n\n");
+	fprintf(out, "usage: mailsecctl [--config FILE] [--json] COMMAND ...\n"
+		     "       mailsecctl help [COMMAND] | --help | --version\n\n");
 	for (size_t i = 0; i < N_VERBS; i++) {
 		const struct verb *verb = &verbs[i];
 
@@ -131,7 +141,7 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 
 	/* getopt names argv[0] in its errors: "mailsecctl: ...", as ours. */
 	argv[0] = program;
-	while ((c = getopt_long(argc, argv, "c:jh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:jhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': opt->config = optarg; break;
 		case 'j': opt->json = true; break;
@@ -161,6 +171,13 @@ static const struct verb *pick_verb(int argc, char *const *argv,
 	const struct verb *verb;
 
 	*exit_code = MS_OK;
+	/* "help [COMMAND]" is COMMAND --help. */
+	if (argc > 0 && strcmp(argv[0], "help") == 0) {
+		struct options as_help = *opt;
+
+		as_help.help = true;
+		return pick_verb(argc - 1, argv + 1, &as_help, words, exit_code);
+	}
 	if (argc == 0) {
 		if (opt->help) {
 			usage(stdout, NULL, NULL);
@@ -226,12 +243,15 @@ static int check_arguments(const struct verb *verb, int n_args,
 static int run(const struct verb *verb, struct ctl *ctl)
 {
 	enum ms_status status = MS_OK;
+	char words[64];
 
 	if (!verb->loads_config_itself)
-		status = ms_settings_load(ctl->config_path, &ctl->settings,
-					  &ctl->err);
+		status = ms_settings_load(ctl->config_path, ctl->config_origin,
+					  &ctl->settings, &ctl->err);
 	if (status == MS_OK)
 		status = verb->run(ctl);
+	if (status == MS_OK && verb->changes)
+		ctl_audit(ctl, verb_words(verb, words, sizeof(words)));
 	if (status != MS_OK && ctl->err.msg[0])
 		ms_log(NULL, LOG_ERR, "%s", ctl->err.msg);
 	if (fflush(stdout) != 0 && status == MS_OK) {
@@ -239,6 +259,23 @@ static int run(const struct verb *verb, struct ctl *ctl)
 		status = MS_SYSTEM;
 	}
 	return status;
+}
+
+/* --config, else MAILSEC_CONFIG (set and not empty), else the built-in
+ * path: only that one may be missing (ms_settings_load). */
+static void set_config_path(struct ctl *ctl, const char *option)
+{
+	const char *env = getenv("MAILSEC_CONFIG");
+
+	ctl->config_origin = MS_CONF_NAMED;
+	if (option)
+		ctl->config_path = option;
+	else if (env && env[0])
+		ctl->config_path = env;
+	else {
+		ctl->config_path = MAILSEC_CONF_DEFAULT;
+		ctl->config_origin = MS_CONF_BUILT_IN;
+	}
 }
 
 int main(int argc, char **argv)
@@ -268,8 +305,6 @@ int main(int argc, char **argv)
 	out_set_json(opt.json);
 	ctl.qr_spec = opt.qr ? opt.qr : "utf8";
 	ctl.rhost = opt.rhost;
-	ctl.config_path = opt.config ? opt.config : getenv("MAILSEC_CONFIG");
-	if (!ctl.config_path || !ctl.config_path[0])
-		ctl.config_path = MAILSEC_CONF_DEFAULT;
+	set_config_path(&ctl, opt.config);
 	return run(verb, &ctl);
 }

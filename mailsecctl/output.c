@@ -10,6 +10,9 @@ static bool json;
 static bool first[DEPTH_MAX] = { true };
 static int depth;
 static bool inline_row, row_started;
+static unsigned list_rows;        /* objects since out_list_begin */
+static const char *array_label;   /* text: printed with the first value */
+static unsigned array_values;
 
 void out_set_json(bool enable)
 {
@@ -67,6 +70,7 @@ static void close_json(char bracket)
 
 void out_object_begin(bool inline_text)
 {
+	list_rows++;
 	if (json)
 		open_json('{', NULL);
 	inline_row = inline_text;
@@ -84,14 +88,17 @@ void out_object_end(void)
 
 void out_list_begin(void)
 {
+	list_rows = 0;
 	if (json)
 		open_json('[', NULL);
 }
 
-void out_list_end(void)
+void out_list_end(const char *empty_text)
 {
 	if (json)
 		close_json(']');
+	else if (list_rows == 0 && empty_text)
+		printf("%s\n", empty_text);
 }
 
 static void text_field(const char *label, const char *value)
@@ -158,10 +165,10 @@ void out_bool(const char *key, const char *label, bool value,
 
 void out_array_begin(const char *key, const char *label)
 {
+	array_label = label;
+	array_values = 0;
 	if (json)
 		open_json('[', key);
-	else
-		printf("%s:\n", label);
 }
 
 void out_array_string(const char *value)
@@ -169,13 +176,17 @@ void out_array_string(const char *value)
 	if (json) {
 		json_member(NULL);
 		json_string(value);
-	} else {
-		printf("  %s\n", value);
+		return;
 	}
+	if (array_values++ == 0)
+		printf("%s:\n", array_label);
+	printf("  %s\n", value);
 }
 
 void out_array_end(void)
 {
 	if (json)
 		close_json(']');
+	else if (array_values == 0)
+		printf("%s: none\n", array_label);
 }

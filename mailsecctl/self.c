@@ -222,21 +222,26 @@ static enum ms_status act(struct ctl *ctl, struct request *req)
 	return status;
 }
 
-/* syslog, beside the error line main prints on stderr. */
+/* syslog, beside the error line main prints on stderr: the one line of
+ * the request, a change done at LOG_NOTICE as the other commands' are
+ * (ctl_audit), status at LOG_INFO. */
 static void report(const struct ctl *ctl, const struct request *req,
 		   enum ms_status status)
 {
 	const char *mailbox = req->mailbox[0] ? req->mailbox : "-";
 	const char *rhost = req->rhost ? req->rhost : "-";
 	const char *command = req->command ? req->command->words : "-";
+	char invoker[CTL_INVOKER_MAX];
 
+	ctl_invoker(invoker);
 	if (status == MS_OK)
-		syslog(LOG_INFO, "self: mailbox=%s rhost=%s command=%s: done",
-		       mailbox, rhost, command);
+		syslog(req->command->run == cmd_show ? LOG_INFO : LOG_NOTICE,
+		       "self: mailbox=%s rhost=%s command=%s %s: done",
+		       mailbox, rhost, command, invoker);
 	else
 		syslog(LOG_NOTICE,
-		       "self: refused: mailbox=%s rhost=%s command=%s: %s",
-		       mailbox, rhost, command,
+		       "self: refused: mailbox=%s rhost=%s command=%s %s: %s",
+		       mailbox, rhost, command, invoker,
 		       ctl->err.msg[0] ? ctl->err.msg : "failed");
 }
 

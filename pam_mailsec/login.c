@@ -31,9 +31,11 @@ static int load_settings(struct login *login)
 {
 	const char *path = login->args.config ? login->args.config
 					      : MAILSEC_CONF_DEFAULT;
+	enum ms_conf_origin origin = login->args.config ? MS_CONF_NAMED
+							: MS_CONF_BUILT_IN;
 
-	if (ms_settings_load_cached(path, &login->settings, &login->err) !=
-	    MS_OK) {
+	if (ms_settings_load_cached(path, origin, &login->settings,
+				    &login->err) != MS_OK) {
 		ms_log(login->pamh, LOG_ERR, "%s: refusing", login->err.msg);
 		return PAM_SERVICE_ERR;
 	}
@@ -135,6 +137,14 @@ void login_refused(const struct login *login, const char *reason)
 	       login->name[0] ? login->name : "-", login->service,
 	       login->role == MS_ROLE_UNSET ? "-" : ms_role_name(login->role),
 	       login->rhost, reason);
+}
+
+void login_accepted(const struct login *login, const char *how)
+{
+	ms_log(login->pamh, LOG_INFO,
+	       "accepted: mailbox=%s service=%s role=%s rhost=%s: %s",
+	       login->name, login->service, ms_role_name(login->role),
+	       login->rhost, how);
 }
 
 void login_debug(const struct login *login, const char *what)

@@ -48,6 +48,10 @@ void login_end(struct login *login);
 /* One LOG_NOTICE line: mailbox, service, role, rhost and why. */
 void login_refused(const struct login *login, const char *reason);
 
+/* One LOG_INFO line: mailbox, service, role, rhost and how it passed
+ * ("password and code", "session resumed", ...). */
+void login_accepted(const struct login *login, const char *how);
+
 /* One LOG_DEBUG line with the `debug` argument. */
 void login_debug(const struct login *login, const char *what);
 

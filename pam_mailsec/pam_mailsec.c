@@ -5,6 +5,7 @@
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
 #include <time.h>
@@ -26,6 +27,8 @@ struct attempt {
 	bool use_session;
 	unsigned char session_tag[MS_SESSION_TAG_BYTES];
 	const char *how; /* AUTH_ENV's value once accepted */
+	const char *passed; /* for the log line: how it was accepted */
+	unsigned hashes; /* password verifications spent (even_out_refusal) */
 };
 
 /* Tells the application how the code part was met (pam_getenv): "code",
@@ -41,9 +44,25 @@ static int state_error(struct login *login)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
+/* The wrong code that started a lockout says until when. */
+static void code_refused(const struct login *login,
+			 enum ms_code_result result, int64_t locked_until)
+{
+	char reason[96], until[MS_ISO_TIME_MAX];
+
+	if (!locked_until) {
+		login_refused(login, ms_code_result_reason(result));
+		return;
+	}
+	snprintf(reason, sizeof(reason), "%s; locked until %s",
+		 ms_code_result_reason(result), ms_iso_time(locked_until, until));
+	login_refused(login, reason);
+}
+
 static int check_code(struct login *login, struct attempt *attempt)
 {
 	enum ms_code_result result;
+	int64_t locked_until;
 	int rc = PAM_SUCCESS;
 
 	if (login->args.code_mode == CODE_PROMPT)
@@ -53,18 +72,22 @@ static int check_code(struct login *login, struct attempt *attempt)
 	result = ms_code_check(&login->store, login->name, &login->record,
 			       attempt->cred.code, time(NULL),
 			       attempt->use_session ? attempt->session_tag : NULL,
-			       &login->err);
+			       &locked_until, &login->err);
 	switch (result) {
 	case MS_CODE_OK:
+		attempt->how = AUTH_ENV "=code";
+		attempt->passed = login->args.no_password ? "code"
+							  : "password and code";
+		return PAM_SUCCESS;
 	case MS_CODE_RECOVERY_OK:
-		login_debug(login, ms_code_result_reason(result));
-		attempt->how = result == MS_CODE_OK ? AUTH_ENV "=code"
-						    : AUTH_ENV "=recovery";
+		attempt->how = AUTH_ENV "=recovery";
+		attempt->passed = login->args.no_password
+			? "recovery code" : "password and recovery code";
 		return PAM_SUCCESS;
 	case MS_CODE_ERROR:
 		return state_error(login);
 	default:
-		login_refused(login, ms_code_result_reason(result));
+		code_refused(login, result, locked_until);
 		return PAM_AUTH_ERR;
 	}
 }
@@ -72,12 +95,15 @@ static int check_code(struct login *login, struct attempt *attempt)
 /* The cache only spares the hash: a cache in trouble (state unreadable,
  * disk full) must not refuse a password the hash accepts, but an admin
  * has to know that every login now costs a full hash. */
-static bool password_matches(struct login *login, const char *password)
+static bool password_matches(struct login *login, struct attempt *attempt)
 {
+	const char *password = attempt->cred.password;
 	bool cached = false;
 	bool match = ms_cache_verify(&login->store, login->name, &login->record,
 				     password, time(NULL), &cached, &login->err);
 
+	if (!cached)
+		attempt->hashes++;
 	if (login->err.status != MS_OK)
 		ms_log(login->pamh, LOG_ERR,
 		       "credential cache: %s; the password was hashed instead",
@@ -87,12 +113,26 @@ static bool password_matches(struct login *login, const char *password)
 	return match;
 }
 
-static int check_password(struct login *login, const struct credential *cred)
+/* In append mode, a password that failed with its last characters taken
+ * for a code: was the whole string the password, sent without a code?
+ * Only the log line tells it; the login fails the same. */
+static bool whole_is_password(struct login *login, struct attempt *attempt)
 {
+	if (!attempt->cred.whole)
+		return false;
+	attempt->hashes++;
+	return ms_password_verify(attempt->cred.whole, login->record.password);
+}
+
+static int check_password(struct login *login, struct attempt *attempt)
+{
+	const struct credential *cred = &attempt->cred;
+
 	if (login->args.no_password)
 		return PAM_SUCCESS;
 	if (!login->known) {
 		ms_password_dummy_verify(cred->password);
+		attempt->hashes += ms_password_usable(cred->password);
 		login_refused(login, "unknown mailbox");
 		return PAM_USER_UNKNOWN;
 	}
@@ -103,11 +143,33 @@ static int check_password(struct login *login, const struct credential *cred)
 		login_refused(login, "empty password");
 		return PAM_AUTH_ERR;
 	}
-	if (!password_matches(login, cred->password)) {
-		login_refused(login, "bad password");
+	if (!password_matches(login, attempt)) {
+		login_refused(login, whole_is_password(login, attempt)
+					     ? "missing code" : "bad password");
 		return PAM_AUTH_ERR;
 	}
 	return PAM_SUCCESS;
+}
+
+/* whole_is_password spends a second hash where the password part failed
+ * on the append-mode webmail stack. Alone it would be a timing oracle: a
+ * wrong password two hashes, a right one with a wrong code one, an
+ * unknown mailbox or one without 2FA one. So every refused login there
+ * costs two, the missing ones spent on the dummy hash: timing tells
+ * neither whether the password was right nor whether the mailbox exists
+ * or has 2FA. A success still costs one. An empty token costs none,
+ * whoever it names, as before. */
+static void even_out_refusal(struct login *login, struct attempt *attempt)
+{
+	const char *token = attempt->cred.whole ? attempt->cred.whole
+						: attempt->cred.password;
+
+	if (login->role != MS_ROLE_WEBMAIL ||
+	    login->args.code_mode != CODE_APPEND || login->args.no_password ||
+	    !ms_password_usable(token))
+		return;
+	for (; attempt->hashes < 2; attempt->hashes++)
+		ms_password_dummy_verify(token);
 }
 
 /* On a webmail stack in prompt mode, a password that failed (wrong, or
@@ -135,7 +197,7 @@ static int check_all(struct login *login, struct attempt *attempt)
 		rc = PAM_USER_UNKNOWN;
 	}
 	if (rc == PAM_SUCCESS) {
-		rc = check_password(login, &attempt->cred);
+		rc = check_password(login, attempt);
 		if (rc != PAM_SUCCESS)
 			prompt_code_anyway(login, attempt);
 	}
@@ -146,6 +208,8 @@ static int check_all(struct login *login, struct attempt *attempt)
 	}
 	if (rc == PAM_SUCCESS && attempt->needs_code)
 		rc = check_code(login, attempt);
+	if (rc != PAM_SUCCESS)
+		even_out_refusal(login, attempt);
 	return rc;
 }
 
@@ -167,7 +231,7 @@ static int resume_session(struct login *login, struct attempt *attempt,
 				 &login->err)) {
 	case MS_SESSION_HIT:
 		*resumed = true;
-		login_debug(login, "session resumed");
+		attempt->passed = "session resumed";
 		return PAM_SUCCESS;
 	case MS_SESSION_MISS:
 		return PAM_SUCCESS;
@@ -183,6 +247,8 @@ static int authenticate(struct login *login)
 	bool split, resumed = false;
 	int rc;
 
+	/* With no_password, an earlier module checked the password. */
+	attempt.passed = login->args.no_password ? "no code needed" : "password";
 	attempt.needs_code = login->known &&
 			     ms_policy_needs_code(&login->record, login->role);
 	split = attempt.needs_code && login->args.code_mode == CODE_APPEND;
@@ -200,7 +266,7 @@ static int authenticate(struct login *login)
 		rc = pam_set_item(login->pamh, PAM_AUTHTOK,
 				  attempt.cred.password);
 	if (rc == PAM_SUCCESS)
-		login_debug(login, "accepted");
+		login_accepted(login, attempt.passed);
 	credential_wipe(&attempt.cred);
 	ms_wipe(attempt.session_tag, sizeof(attempt.session_tag));
 	return rc;

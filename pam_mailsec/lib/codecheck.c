@@ -247,6 +247,7 @@ struct judgement {
 	time_t now;
 	const unsigned char *session_tag;
 	enum ms_code_result result;
+	int64_t locked_until; /* of a lockout this judgement started */
 };
 
 static bool judge_and_record(struct ms_state *state, void *arg)
@@ -256,6 +257,10 @@ static bool judge_and_record(struct ms_state *state, void *arg)
 	bool accepted;
 
 	j->result = judge(j->settings, j->record, state, j->code, j->now, true);
+	/* A locked state is judged MS_CODE_LOCKED: locked after a wrong code,
+	 * it was this code that locked it. */
+	if (j->result == MS_CODE_WRONG && ms_state_locked(state, j->now))
+		j->locked_until = state->locked_until;
 	accepted = j->result == MS_CODE_OK || j->result == MS_CODE_RECOVERY_OK;
 	if (j->session_tag && accepted)
 		ms_session_add(state, j->session_tag, j->now);
@@ -268,13 +273,16 @@ enum ms_code_result ms_code_check(const struct ms_store *store,
 				  const struct ms_record *record,
 				  const char *code, time_t now,
 				  const unsigned char *session_tag,
+				  int64_t *locked_until,
 				  struct ms_error *err)
 {
 	struct judgement j = { store->settings, record, code, now, session_tag,
-			       MS_CODE_ERROR };
+			       MS_CODE_ERROR, 0 };
 
+	*locked_until = 0;
 	/* A judgement that cannot be recorded does not count. */
 	if (ms_state_edit(store, name, judge_and_record, &j, err) != MS_OK)
 		return MS_CODE_ERROR;
+	*locked_until = j.locked_until;
 	return j.result;
 }

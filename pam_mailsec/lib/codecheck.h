@@ -4,6 +4,7 @@
 #ifndef MAILSEC_CODECHECK_H
 #define MAILSEC_CODECHECK_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "error.h"
@@ -29,12 +30,15 @@ const char *ms_code_result_reason(enum ms_code_result result);
 /* Checks `code` (NULL or "" when none was given) for `name`, whose record
  * has 2FA enabled, and records the outcome in its state; on success also
  * the webmail session `session_tag` when it is not NULL. Only the
- * MS_CODE_OK and MS_CODE_RECOVERY_OK results admit the login. */
+ * MS_CODE_OK and MS_CODE_RECOVERY_OK results admit the login.
+ * `*locked_until` is set to when the lockout ends that this check started
+ * (an MS_CODE_WRONG that reached lockout.max_failures), else to 0. */
 enum ms_code_result ms_code_check(const struct ms_store *store,
 				  const char *name,
 				  const struct ms_record *record,
 				  const char *code, time_t now,
 				  const unsigned char *session_tag,
+				  int64_t *locked_until,
 				  struct ms_error *err);
 
 /* The first code of a pending secret (2fa confirm), on a state already

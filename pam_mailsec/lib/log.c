@@ -2,7 +2,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <security/pam_ext.h>
 
@@ -28,4 +30,15 @@ void ms_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
 		fputc('\n', stderr);
 	}
 	va_end(ap);
+}
+
+const char *ms_iso_time(int64_t when, char out[MS_ISO_TIME_MAX])
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(out, MS_ISO_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		strcpy(out, "?");
+	return out;
 }

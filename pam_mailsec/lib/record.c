@@ -361,6 +361,18 @@ enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
 			     store->settings->users_dir, file);
 }
 
+enum ms_status ms_record_lock(const struct ms_store *store, const char *name,
+			      int *lock_fd, struct ms_error *err)
+{
+	enum ms_status status = ms_record_exists(store, name, err);
+
+	if (status == MS_NOT_FOUND)
+		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
+	if (status != MS_OK)
+		return status;
+	return ms_store_lock(store, name, lock_fd, err);
+}
+
 enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
 				struct ms_error *err)
 {

@@ -77,6 +77,15 @@ enum ms_status ms_record_save(const struct ms_store *store, const char *name,
 enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
 				struct ms_error *err);
 
+/* ms_store_lock for a mailbox that has a record: MS_NOT_FOUND ("NAME: no
+ * such mailbox") without making a lock file when it has none, so that
+ * names that never were mailboxes leave nothing in state_dir. A record
+ * removed between the look and the lock leaves its lock file, which
+ * existed already (lock files are never deleted); the caller's load
+ * under the lock then finds no record. */
+enum ms_status ms_record_lock(const struct ms_store *store, const char *name,
+			      int *lock_fd, struct ms_error *err);
+
 enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
 				struct ms_error *err);
 

@@ -134,7 +134,8 @@ static bool is_file_path(const char *path)
 	return len > 0 && len < PATH_MAX && path[len - 1] != '/';
 }
 
-enum ms_status ms_settings_load(const char *path, struct ms_settings *settings,
+enum ms_status ms_settings_load(const char *path, enum ms_conf_origin origin,
+				struct ms_settings *settings,
 				struct ms_error *err)
 {
 	char *text = NULL;
@@ -146,7 +147,11 @@ enum ms_status ms_settings_load(const char *path, struct ms_settings *settings,
 		return ms_fail(err, MS_INVALID, "%s: not a file path", path);
 	strcpy(settings->path, path);
 	status = ms_file_read_path(path, &text, &len, err);
-	/* No file (or no directory): the defaults. */
+	if (status == MS_NOT_FOUND && origin == MS_CONF_NAMED)
+		return ms_fail(err, MS_SYSTEM,
+			       "%s: no such file (a configuration file named "
+			       "explicitly must exist)", path);
+	/* Nothing configured: the defaults. */
 	if (status == MS_NOT_FOUND)
 		return MS_OK;
 	if (status != MS_OK)

@@ -35,11 +35,23 @@ struct ms_settings {
 
 void ms_settings_defaults(struct ms_settings *settings);
 
-/* Loads `path` over the defaults. A missing file means all defaults. A bad
- * value, an unknown key or a syntax error fails with MS_INVALID and a message
- * "PATH:LINE: ..."; an unsafe file (symlink, writable by others, foreign
- * owner) or I/O error with MS_SYSTEM. */
-enum ms_status ms_settings_load(const char *path, struct ms_settings *settings,
+/* Who chose the path. A file someone named (config=, --config,
+ * MAILSEC_CONFIG) and that is not there is a typing mistake, whose
+ * defaults would pass for the configuration meant; the built-in path
+ * missing only means nothing was configured. */
+enum ms_conf_origin {
+	MS_CONF_BUILT_IN, /* MAILSEC_CONF_DEFAULT, named by no one */
+	MS_CONF_NAMED,
+};
+
+/* Loads `path` over the defaults. A missing file (or directory) means all
+ * defaults when `origin` is MS_CONF_BUILT_IN, and MS_SYSTEM ("PATH: no such
+ * file ...") when MS_CONF_NAMED. A bad value, an unknown key or a syntax
+ * error fails with MS_INVALID and a message "PATH:LINE: ..."; an unsafe
+ * file (symlink, writable by others, foreign owner) or I/O error with
+ * MS_SYSTEM. */
+enum ms_status ms_settings_load(const char *path, enum ms_conf_origin origin,
+				struct ms_settings *settings,
 				struct ms_error *err);
 
 /* Whether `service` is listed in webmail_services. */

@@ -83,6 +83,7 @@ static void remember(const char *path, const struct stat *st,
 }
 
 enum ms_status ms_settings_load_cached(const char *path,
+				       enum ms_conf_origin origin,
 				       struct ms_settings *settings,
 				       struct ms_error *err)
 {
@@ -96,8 +97,10 @@ enum ms_status ms_settings_load_cached(const char *path,
 	if (regular && lookup(path, &before, settings))
 		return MS_OK;
 	__atomic_add_fetch(&parses, 1, __ATOMIC_RELAXED);
-	status = ms_settings_load(path, settings, err);
-	/* The same file before and after the parse: what was parsed is it. */
+	status = ms_settings_load(path, origin, settings, err);
+	/* The same file before and after the parse: what was parsed is it.
+	 * Only a file that is there is kept: the origin, which decides only
+	 * what a missing one means, never changes what a hit holds. */
 	if (status == MS_OK && regular && timed && settled(&before, &start) &&
 	    lstat(path, &after) == 0 && same_file(&before, &after))
 		remember(path, &before, settings);

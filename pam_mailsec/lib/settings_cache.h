@@ -12,6 +12,7 @@
 #include "settings.h"
 
 enum ms_status ms_settings_load_cached(const char *path,
+				       enum ms_conf_origin origin,
 				       struct ms_settings *settings,
 				       struct ms_error *err);
 

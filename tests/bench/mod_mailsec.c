@@ -95,7 +95,8 @@ bool mailsec_rehash(const struct store *st, unsigned k)
 	struct ms_settings settings;
 	struct ms_store store = { .users_fd = -1, .state_fd = -1 };
 	struct ms_error err = { 0 };
-	bool ok = ms_settings_load(st->conf, &settings, &err) == MS_OK &&
+	bool ok = ms_settings_load(st->conf, MS_CONF_NAMED, &settings,
+				   &err) == MS_OK &&
 		  ms_store_open(&settings, MS_STORE_READ, &store, &err) == MS_OK;
 
 	for (unsigned i = 0; ok && i < k; i++) {

@@ -46,7 +46,16 @@ test_usage() {
 	check_match "no command: usage on stderr" '^usage: mailsecctl' "$ERR"
 	expect_exit 2 "$M" frobnicate
 	check_match "unknown command named" 'frobnicate: unknown command' "$ERR"
-	expect_exit 2 "$M" help
+	expect_exit 0 "$M" help
+	check_match "help: usage on stdout" '^usage: mailsecctl' "$OUT"
+	check_match "help lists the commands" '^  2fa confirm MAILBOX' "$OUT"
+	expect_exit 0 "$M" help show
+	check_match "help show is about show" '^  show MAILBOX' "$OUT"
+	expect_exit 0 "$M" help 2fa
+	check_match "help 2fa lists 2fa enroll" '^  2fa enroll' "$OUT"
+	expect_exit 2 "$M" help frobnicate
+	expect_exit 0 "$M" -V
+	check_match "-V prints the version" '^mailsecctl [0-9]' "$OUT"
 	# Command names are exact: no abbreviations.
 	expect_exit 2 "$M" sho x@example.com
 	expect_exit 2 "$M" lis
@@ -251,7 +260,7 @@ test_show_list() {
 	# Before anything was written, users_dir does not exist yet: there is
 	# no mailbox to list or show (only writing commands create it).
 	expect_exit 0 "$M" --config "$conf" list
-	check_eq "no users_dir: empty list" "" "$OUT"
+	check_eq "no users_dir: empty list says so" "no mailboxes" "$OUT"
 	expect_exit 0 "$M" --config "$conf" --json list
 	check_eq "no users_dir: list --json is []" "[]" "$(jq -c . <<<"$OUT")"
 	expect_exit 3 "$M" --config "$conf" show nobody@example.com
@@ -268,7 +277,7 @@ test_show_list() {
 	expect_exit 6 "$M" --config "$lost" show nobody@example.com
 	mkdir -m 700 "$dir/users" "$dir/state"
 	expect_exit 0 "$M" --config "$conf" list
-	check_eq "empty list prints nothing" "" "$OUT"
+	check_eq "empty list says so" "no mailboxes" "$OUT"
 	expect_exit 0 "$M" --config "$conf" --json list
 	check_eq "empty list --json is []" "[]" "$(jq -c . <<<"$OUT")"
 	local n
@@ -546,7 +555,14 @@ test_qr_files() {
 	check_eq "no temporary QR files left" "" \
 		"$(find "$dir" -name 'qr.*.*' -print)"
 	expect_exit 0 "$M" 2fa enroll "$box" --qr none
-	check_eq "--qr none prints mailbox, secret, uri only" 3 "$(wc -l <<<"$OUT")"
+	check_eq "--qr none prints mailbox, secret, uri and the next step" 4 \
+		"$(wc -l <<<"$OUT")"
+	check_eq "enroll's last line: the next step" \
+		"next: mailsecctl 2fa confirm $box CODE (a code from the app; 2FA stays pending until then)" \
+		"$(tail -n 1 <<<"$OUT")"
+	expect_exit 0 "$M" --json 2fa enroll "$box" --qr none
+	check_json "enroll --json: no next step in the object" \
+		'keys_unsorted == ["mailbox","secret","uri"]' "$OUT"
 }
 
 test_non_webmail() {
@@ -669,8 +685,22 @@ test_remove() {
 	check "record gone" test ! -e "$USERS_DIR/$box.conf"
 	check "state gone" test ! -e "$STATE_DIR/$box.state"
 	expect_exit 3 "$M" show "$box"
+	check "the lock file stays (mailsecctl.8, SAFETY)" \
+		test -f "$STATE_DIR/$box.lock"
 	expect_exit 3 "$M" remove "$box"
 	expect_exit 3 "$M" remove nobody@example.com
+	# A name that is no mailbox gets no lock file.
+	local cmd
+	for cmd in unlock logout "2fa disable" "2fa recovery" \
+		"non-webmail disable"; do
+		# shellcheck disable=SC2086 # the group and its verb are two words
+		expect_exit 3 "$M" $cmd nobody@example.com
+	done
+	expect_exit_input $'pw\n' 3 "$M" passwd nobody@example.com
+	expect_exit 3 "$M" 2fa enroll nobody@example.com --qr none
+	expect_exit 3 "$M" 2fa confirm nobody@example.com 123456
+	check_eq "no lock file for a name that is no mailbox" "" \
+		"$(find "$STATE_DIR" -name 'nobody@*' -print)"
 	expect_exit 5 "$M" remove "../main/users/x"
 	# A new mailbox of the same name starts afresh.
 	add_mailbox "$box"
@@ -691,6 +721,10 @@ test_check_config() {
 	done
 	expect_exit 0 "$M" --config "$conf" check-config
 	check_match "check-config names the config" "^config: $conf\$" "$OUT"
+	check_match "check-config: no problems said so" '^problems: none$' "$OUT"
+	check_eq "check-config: no bare problems: line" "" \
+		"$(grep -x 'problems:' <<<"$OUT")"
+	check_match "check-config: records counted" '^records: 2$' "$OUT"
 	expect_exit 0 "$M" --config "$conf" --json check-config
 	check_json "check-config --json on a clean setup" \
 		"keys_unsorted == [\"config\",\"problems\",\"records\"] and .config == \"$conf\" and .problems == [] and .records == 2" \
@@ -775,9 +809,11 @@ test_bad_settings() {
 	expect_exit 5 "$M" --config "$conf" 2fa enroll a@example.com --qr none
 	expect_exit 5 "$M" --config "$conf" check-config
 	check_match "check-config reports it" "^  $conf:$line: " "$OUT"
+	check_match "check-config: records not checked, not 0" \
+		'^records: not checked' "$OUT"
 	expect_exit 5 "$M" --config "$conf" --json check-config
-	check_json "check-config --json reports it" \
-		"(.problems | length) == 1 and (.problems[0] | startswith(\"$conf:$line: \"))" \
+	check_json "check-config --json reports it; records null" \
+		"(.problems | length) == 1 and (.problems[0] | startswith(\"$conf:$line: \")) and .records == null" \
 		"$OUT"
 	expect_exit 5 env MAILSEC_CONFIG="$conf" "$M" show a@example.com
 
@@ -793,8 +829,7 @@ test_bad_settings() {
 	check_match "syntax error named with its line" "$conf:3: " "$ERR"
 	printf 'users_dir = "relative/users";\n' >"$dir/mailsec.conf"
 	expect_exit 5 "$M" --config "$dir/mailsec.conf" list
-	# A missing mailsec.conf means all defaults (here: /etc/mailsec/users,
-	# which is not touched by a read-only command).
+	# --help reads no mailsec.conf.
 	expect_exit 0 "$M" --config "$dir/none.conf" --help
 }
 
@@ -893,6 +928,113 @@ test_config_option() {
 	check_json "check-config reports the --config file" ".config == \"$conf\"" "$OUT"
 	expect_exit 0 "$M" --json check-config
 	check_json "check-config reports MAILSEC_CONFIG" ".config == \"$MAILSEC_CONFIG\"" "$OUT"
+
+	# A file someone named must be there: a typo never means the defaults
+	# (another users_dir, other webmail_services).
+	local typo=$dir/mailsec.cnf
+	expect_exit 6 "$M" --config "$typo" show only-here@example.com
+	check_match "a missing --config file is named" \
+		"^mailsecctl: $typo: no such file" "$ERR"
+	expect_exit 6 "$M" --config "$typo" list
+	expect_exit_input $'pw\n' 6 "$M" --config "$typo" add typo@example.com
+	check_eq "no record made for a missing --config file" "" \
+		"$(find "$TEST_ROOT" -name 'typo@example.com.conf' -print)"
+	expect_exit 6 env MAILSEC_CONFIG="$typo" "$M" show only-here@example.com
+	check_match "a missing MAILSEC_CONFIG file is named" \
+		"^mailsecctl: $typo: no such file" "$ERR"
+	expect_exit 6 "$M" --config "$typo" --json check-config
+	check_json "check-config: the missing file is its one problem" \
+		"(.problems | length) == 1 and (.problems[0] | startswith(\"$typo: no such file\"))" \
+		"$OUT"
+	expect_exit 5 "$M" --config "" list
+	# Only the built-in path, named by no one, may be missing.
+	local builtin
+	builtin=$(env -u MAILSEC_CONFIG "$M" --json check-config | jq -r .config)
+	if [ -n "$builtin" ] && [ ! -e "$builtin" ]; then
+		run_input "" env MAILSEC_CONFIG= "$M" --json check-config
+		check_json "a missing built-in mailsec.conf is no problem" \
+			"all(.problems[]; startswith(\"$builtin\") | not)" "$OUT"
+	else
+		echo "note: $builtin exists: its absence not tested"
+	fi
+}
+
+# audited TEXT CODE CMD...: expect_exit_input with syslog captured
+# (tests/syslog_capture.c); LOGGED holds the lines, CHANGED those of
+# changes.
+LOGGED=""
+CHANGED=""
+audited() {
+	local text=$1 code=$2 log=$TEST_ROOT/syslog
+	shift 2
+	: >"$log"
+	expect_exit_input "$text" "$code" env LD_PRELOAD="$SYSLOG_SHIM" \
+		SYSLOG_CAPTURE="$log" "$@"
+	LOGGED=$(cat "$log")
+	CHANGED=$(grep -F 'changed:' "$log")
+}
+
+# one_change DESCRIPTION COMMAND [SUDO_USER]: CHANGED is exactly one
+# LOG_NOTICE authpriv line for COMMAND on $box by this user.
+one_change() {
+	local sudo_user=${3:--}
+	check_eq "$1: one line" 1 "$(grep -c . <<<"$CHANGED")"
+	check_eq "$1: the line" \
+		"authpriv.notice mailsecctl: changed: mailbox=$box command=$2 user=$(id -un) sudo_user=$sudo_user" \
+		"$CHANGED"
+}
+
+test_audit() {
+	group "audit trail (syslog)"
+	if [ ! -f "${SYSLOG_SHIM:-}" ]; then
+		fail "SYSLOG_SHIM does not name tests/.libs/libsyslogcap.so"
+		return
+	fi
+	local box=audit@example.com pw='audit pw 1' pw2='audit pw 2'
+	local secret code codes
+	audited "$pw"$'\n' 0 "$M" add "$box"
+	one_change "add" add
+	check_absent "add: no password logged" "$pw" "$LOGGED"
+	audited "$pw2"$'\n' 0 env SUDO_USER=admin "$M" passwd "$box"
+	one_change "passwd under sudo" passwd admin
+	check_absent "passwd: no password logged" "$pw2" "$LOGGED"
+	audited "" 0 env SUDO_USER=$'ev il\nchanged: x' "$M" unlock "$box"
+	one_change "SUDO_USER made safe" unlock 'ev?il?changed:?x'
+	audited "" 0 "$M" --json 2fa enroll "$box" --qr none
+	one_change "2fa enroll" "2fa enroll"
+	secret=$(jq -r .secret <<<"$OUT")
+	check_absent "2fa enroll: no secret logged" "$secret" "$LOGGED"
+	code=$(totp "$secret")
+	audited "" 0 "$M" --json 2fa confirm "$box" "$code"
+	one_change "2fa confirm" "2fa confirm"
+	check_absent "2fa confirm: no code logged" "$code" "$LOGGED"
+	codes=$(jq -r '.recovery_codes[]' <<<"$OUT")
+	check_absent "2fa confirm: no recovery code logged" "${codes%%$'\n'*}" "$LOGGED"
+	audited "" 0 "$M" --json 2fa recovery "$box"
+	one_change "2fa recovery" "2fa recovery"
+	codes=$(jq -r '.recovery_codes[]' <<<"$OUT")
+	check_absent "2fa recovery: no recovery code logged" "${codes%%$'\n'*}" "$LOGGED"
+	audited "" 0 "$M" non-webmail disable "$box"
+	one_change "non-webmail disable" "non-webmail disable"
+	audited "" 0 "$M" non-webmail enable "$box"
+	one_change "non-webmail enable" "non-webmail enable"
+	audited "" 0 "$M" logout "$box"
+	one_change "logout" logout
+	audited "" 0 "$M" 2fa disable "$box"
+	one_change "2fa disable" "2fa disable"
+	# Reading, and changes refused, log nothing.
+	audited "" 0 "$M" show "$box"
+	check_eq "show logs nothing" "" "$LOGGED"
+	audited "" 0 "$M" list
+	check_eq "list logs nothing" "" "$LOGGED"
+	audited "" 0 "$M" check-config
+	check_eq "check-config logs nothing" "" "$LOGGED"
+	audited "" 1 "$M" 2fa recovery "$box"
+	check_eq "a refused change logs nothing" "" "$LOGGED"
+	audited "x"$'\n' 3 "$M" passwd nobody@example.com
+	check_eq "a change of no mailbox logs nothing" "" "$LOGGED"
+	audited "" 0 "$M" remove "$box"
+	one_change "remove" remove
 }
 
 test_leftovers() {
@@ -920,5 +1062,6 @@ test_check_config
 test_bad_settings
 test_unsafe_files
 test_config_option
+test_audit
 test_leftovers
 finish

@@ -54,11 +54,13 @@ SECRET=""
 NEXT_STEP=1
 CODE=""
 
-# self ARGS...: the tool's self command through the temp `webmail` stack.
+# self ARGS...: the tool's self command through the temp `webmail` stack;
+# with SELF_SYSLOG=FILE, its syslog lines into FILE (tests/syslog_capture.c).
 # shellcheck disable=SC2317 # called through sx's "$@"
 self() {
-	LD_PRELOAD=$WRAPPER PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$PAM_DIR \
-		"$M" self "$@"
+	LD_PRELOAD="$WRAPPER${SELF_SYSLOG:+ $SYSLOG_SHIM}" \
+		SYSLOG_CAPTURE=${SELF_SYSLOG:-} PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR=$PAM_DIR "$M" self "$@"
 }
 
 # sx STDIN CODE ARGS...: `self ARGS` with STDIN, expecting exit CODE; its
@@ -432,7 +434,16 @@ test_disable() {
 	sx "$A_PW$CODE"$'\n' 0 "$A" 2fa disable --rhost "$HOST"
 	check_json "2FA off" '."2fa" == "off"' "$OUT"
 	sx "$A_PW"$'\n' 0 "$A" status --rhost "$HOST"
-	sx "$A_PW"$'\n'"$pw3"$'\n' 0 "$A" passwd --rhost "$HOST"
+	local log=$TEST_ROOT/self.syslog lines
+	: >"$log"
+	SELF_SYSLOG=$log sx "$A_PW"$'\n'"$pw3"$'\n' 0 "$A" passwd --rhost "$HOST"
+	# One line of the tool's for the change: self's, not ctl_audit's too.
+	lines=$(grep -F ' mailsecctl: ' "$log")
+	check_eq "self passwd: one line of mailsecctl's" \
+		"authpriv.notice mailsecctl: self: mailbox=$A rhost=$HOST command=passwd user=$(id -un) sudo_user=${SUDO_USER:--}: done" \
+		"$lines"
+	check_absent "self passwd: neither password logged" "$A_PW" "$(cat "$log")"
+	check_absent "self passwd: the new password not logged" "$pw3" "$(cat "$log")"
 	sx "$A_PW"$'\n' 1 "$A" status --rhost "$HOST"
 	A_PW=$pw3
 	sx "$A_PW"$'\n' 0 "$A" status --rhost "$HOST"

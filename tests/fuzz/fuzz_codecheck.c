@@ -113,11 +113,15 @@ static bool login_read(struct login *login, const uint8_t **data,
 static enum ms_code_result check(const struct login *login)
 {
 	struct ms_error err = { 0 };
+	int64_t locked_until;
 	enum ms_code_result result =
 		ms_code_check(&fuzz_store, FUZZ_NAME, &record, login->code,
-			      login->now, login->session_tag, &err);
+			      login->now, login->session_tag, &locked_until,
+			      &err);
 
 	FUZZ_CHECK(result >= MS_CODE_OK && result <= MS_CODE_ERROR);
+	FUZZ_CHECK(!locked_until || (result == MS_CODE_WRONG &&
+				     locked_until > (int64_t)login->now));
 	return result;
 }
 

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		setup();
 	put_input(data, size);
-	status = ms_settings_load(path, &settings, &err);
+	status = ms_settings_load(path, MS_CONF_NAMED, &settings, &err);
 	if (status == MS_OK) {
 		check_valid(&settings);
 	} else if (status == MS_SYSTEM) {

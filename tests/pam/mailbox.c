@@ -26,7 +26,8 @@ struct lib {
 static void lib_open(struct lib *lib, const char *name)
 {
 	memset(lib, 0, sizeof(*lib));
-	ck_assert_msg(ms_settings_load(fx.conf, &lib->settings, &lib->err) == MS_OK,
+	ck_assert_msg(ms_settings_load(fx.conf, MS_CONF_NAMED, &lib->settings,
+				       &lib->err) == MS_OK,
 		      "%s", lib->err.msg);
 	ck_assert_msg(ms_store_open(&lib->settings, MS_STORE_CREATE, &lib->store,
 				    &lib->err) == MS_OK, "%s", lib->err.msg);

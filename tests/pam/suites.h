@@ -14,7 +14,8 @@ TCase *tcase_items(void);    /* tc_items.c: PAM_AUTHTOK, no_password, ... */
 TCase *tcase_parallel(void); /* tc_parallel.c: fork */
 TCase *tcase_cache(void);    /* tc_cache.c: cache_ttl */
 TCase *tcase_handoff(void);  /* tc_handoff.c: auth's read in account */
-TCase *tcase_conf(void);     /* tc_conf.c: mailsec.conf parsed once */
+TCase *tcase_conf(void);     /* tc_conf.c: parsed once; config= missing */
+TCase *tcase_audit(void);    /* tc_audit.c: the log lines */
 
 /* A test case with the temp-tree fixture and a generous timeout. */
 TCase *tcase_with_fixture(const char *name);

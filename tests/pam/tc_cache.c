@@ -35,7 +35,8 @@ static void tag_for(const char *password,
 	struct ms_error err;
 
 	mb_record_load(ALICE, &record);
-	ck_assert_msg(ms_settings_load(fx.conf, &settings, &err) == MS_OK, "%s",
+	ck_assert_msg(ms_settings_load(fx.conf, MS_CONF_NAMED, &settings, &err) ==
+			      MS_OK, "%s",
 		      err.msg);
 	ck_assert_msg(ms_store_open(&settings, MS_STORE_READ, &store, &err) ==
 			      MS_OK, "%s", err.msg);

@@ -1,13 +1,16 @@
 /* mailsec.conf is parsed once a process while it is unchanged
  * (pam_mailsec/lib/settings_cache.h): an edit still counts at the next login, even
- * one that keeps the file's size and mtime. */
+ * one that keeps the file's size and mtime. A file config= names must be
+ * there. */
 #include "config.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fixture.h"
+#include "logs.h"
 #include "mailbox.h"
 #include "pamrun.h"
 #include "suites.h"
@@ -43,10 +46,31 @@ START_TEST(edit_counts_at_the_next_login)
 }
 END_TEST
 
+/* A mistyped config= must not log in on the defaults: they would take
+ * another users_dir, or a webmail service for a client. */
+START_TEST(missing_named_file_refuses)
+{
+	struct mailbox mb;
+	char text[2 * PATH_MAX + 128];
+
+	mb_create(&mb, ALICE, 0);
+	snprintf(text, sizeof(text),
+		 "auth required @MODULE@ config=%s.typo\n"
+		 "account required @MODULE@ config=%s.typo\n", fx.conf, fx.conf);
+	fx_stack("imap", text);
+	lg_start();
+	pr_expect("imap", mb.name, MB_PASSWORD, NULL, PAM_SERVICE_ERR, NULL);
+	ck_pam(pr_acct("imap", mb.name), PAM_SERVICE_ERR);
+	ck_assert_uint_eq(lg_count("mailsec.conf.typo: no such file"), 2);
+	ck_assert_uint_eq(lg_count("refusing"), 2);
+}
+END_TEST
+
 TCase *tcase_conf(void)
 {
 	TCase *tc = tcase_with_fixture("conf");
 
 	tcase_add_test(tc, edit_counts_at_the_next_login);
+	tcase_add_test(tc, missing_named_file_refuses);
 	return tc;
 }

@@ -63,15 +63,26 @@ static void wrong_code_at(const struct ms_record *record, time_t when,
 	ck_abort_msg("no wrong code found");
 }
 
-static enum ms_code_result check(const struct ms_record *record,
-				 const char *code, time_t when)
+/* ms_code_check; `*locked_until` as it reports it. */
+static enum ms_code_result check_locking(const struct ms_record *record,
+					 const char *code, time_t when,
+					 int64_t *locked_until)
 {
 	struct ms_error err = { 0 };
 	enum ms_code_result result = ms_code_check(&th.store, NAME, record,
-						   code, when, NULL, &err);
+						   code, when, NULL,
+						   locked_until, &err);
 
 	ck_assert_msg(result != MS_CODE_ERROR, "%s", err.msg);
 	return result;
+}
+
+static enum ms_code_result check(const struct ms_record *record,
+				 const char *code, time_t when)
+{
+	int64_t locked_until;
+
+	return check_locking(record, code, when, &locked_until);
 }
 
 static void state_of(struct ms_state *state)
@@ -151,17 +162,30 @@ START_TEST(recovery_replay_is_cheap_and_not_counted)
 }
 END_TEST
 
+/* Only the wrong code that starts the lockout says so, with its end. */
 START_TEST(wrong_codes_still_lock)
 {
 	struct ms_record record;
 	char code[16];
+	int64_t locked_until = -1;
 
 	enrolled(&record, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 30);
 	wrong_code_at(&record, T0, code);
-	for (int i = 0; i < 5; i++)
-		ck_assert_int_eq(check(&record, code, T0 + i), MS_CODE_WRONG);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(check_locking(&record, code, T0 + i,
+					       &locked_until), MS_CODE_WRONG);
+		ck_assert_int_eq(locked_until, 0);
+	}
+	ck_assert_int_eq(check_locking(&record, code, T0 + 4, &locked_until),
+			 MS_CODE_WRONG);
+	ck_assert_int_eq(locked_until, T0 + 4 + 900);
+	ck_assert_int_eq(check_locking(&record, code, T0 + 5, &locked_until),
+			 MS_CODE_LOCKED);
+	ck_assert_int_eq(locked_until, 0);
 	code_at(&record, T0 + 5, code);
-	ck_assert_int_eq(check(&record, code, T0 + 5), MS_CODE_LOCKED);
+	ck_assert_int_eq(check_locking(&record, code, T0 + 5, &locked_until),
+			 MS_CODE_LOCKED);
+	ck_assert_int_eq(locked_until, 0);
 }
 END_TEST
 

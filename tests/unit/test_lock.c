@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "record.h"
 #include "store.h"
 #include "suites.h"
 
@@ -157,6 +158,26 @@ START_TEST(lock_file_stays_in_state_dir)
 }
 END_TEST
 
+/* A name without a record leaves no lock file behind. */
+START_TEST(record_lock_needs_a_record)
+{
+	char path[PATH_MAX];
+	struct ms_error err = { 0 };
+	int fd = -1;
+
+	ck_assert_int_eq(ms_record_lock(&th.store, NAME, &fd, &err),
+			 MS_NOT_FOUND);
+	ck_assert(th_has(err.msg, "no such mailbox"));
+	ck_assert_int_eq(fd, -1);
+	ck_assert_uint_eq(th_count_prefix(th.state, NAME), 0);
+	th_path(path, sizeof(path), th.users, NAME ".conf");
+	th_write_str(path, "version = 1;\n", 0600);
+	ck_assert_int_eq(ms_record_lock(&th.store, NAME, &fd, &err), MS_OK);
+	ms_store_unlock(fd);
+	ck_assert_uint_eq(th_count_prefix(th.state, NAME), 1);
+}
+END_TEST
+
 START_TEST(lock_refuses_symlink)
 {
 	char link[PATH_MAX], target[PATH_MAX];
@@ -273,6 +294,7 @@ TCase *tcase_store_lock(void)
 
 	tcase_add_test(tc, lock_excludes_others);
 	tcase_add_test(tc, lock_file_stays_in_state_dir);
+	tcase_add_test(tc, record_lock_needs_a_record);
 	tcase_add_test(tc, lock_refuses_symlink);
 	tcase_add_test(tc, lock_blocks_another_process);
 	tcase_add_test(tc, lock_wait_is_bounded);

@@ -38,6 +38,18 @@ static void write_conf(char path[PATH_MAX], const char *text, mode_t mode)
 	th_write_str(path, text, mode);
 }
 
+static enum ms_status load_named(const char *path, struct ms_settings *s,
+				 struct ms_error *err)
+{
+	return ms_settings_load(path, MS_CONF_NAMED, s, err);
+}
+
+static enum ms_status load_cached(const char *path, struct ms_settings *s,
+				  struct ms_error *err)
+{
+	return ms_settings_load_cached(path, MS_CONF_NAMED, s, err);
+}
+
 START_TEST(defaults)
 {
 	struct ms_settings s;
@@ -55,12 +67,36 @@ START_TEST(missing_file_means_defaults)
 	struct ms_error err = { 0 };
 
 	th_path(path, sizeof(path), th.dir, "none.conf");
-	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_OK);
+	ck_assert_int_eq(ms_settings_load(path, MS_CONF_BUILT_IN, &s, &err),
+			 MS_OK);
 	assert_defaults(&s);
 	/* Nor does a missing directory make it an error. */
 	th_path(path, sizeof(path), th.dir, "no/such/dir/mailsec.conf");
-	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_OK);
+	ck_assert_int_eq(ms_settings_load(path, MS_CONF_BUILT_IN, &s, &err),
+			 MS_OK);
 	assert_defaults(&s);
+}
+END_TEST
+
+/* A path someone typed and got wrong must not mean "all defaults". */
+START_TEST(missing_named_file_is_an_error)
+{
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	th_path(path, sizeof(path), th.dir, "none.conf");
+	ck_assert_int_eq(load_named(path, &s, &err),
+			 MS_SYSTEM);
+	ck_assert(th_has(err.msg, path));
+	ck_assert(th_has(err.msg, "no such file"));
+	th_path(path, sizeof(path), th.dir, "no/such/dir/mailsec.conf");
+	ck_assert_int_eq(load_named(path, &s, &err),
+			 MS_SYSTEM);
+	ck_assert_int_eq(load_cached(path, &s, &err),
+			 MS_SYSTEM);
+	ck_assert_int_eq(ms_settings_load_cached(path, MS_CONF_BUILT_IN, &s,
+						 &err), MS_OK);
 }
 END_TEST
 
@@ -79,7 +115,7 @@ START_TEST(every_key)
 	struct ms_error err = { 0 };
 
 	write_conf(path, text, 0644);
-	ck_assert_msg(ms_settings_load(path, &s, &err) == MS_OK, "%s", err.msg);
+	ck_assert_msg(load_named(path, &s, &err) == MS_OK, "%s", err.msg);
 	ck_assert_str_eq(s.path, path);
 	ck_assert_str_eq(s.users_dir, "/srv/mail/users");
 	ck_assert_str_eq(s.state_dir, "/srv/mail/state");
@@ -105,7 +141,7 @@ START_TEST(partial_file_keeps_other_defaults)
 	struct ms_error err = { 0 };
 
 	write_conf(path, "totp = { digits = 7; };\n", 0600);
-	ck_assert_msg(ms_settings_load(path, &s, &err) == MS_OK, "%s", err.msg);
+	ck_assert_msg(load_named(path, &s, &err) == MS_OK, "%s", err.msg);
 	ck_assert_uint_eq(s.totp.digits, 7);
 	s.totp.digits = 6;
 	assert_defaults(&s);
@@ -142,7 +178,7 @@ START_TEST(bad_value_is_invalid_with_path_and_line)
 	snprintf(text, sizeof(text), "# mailsec.conf\ncache_ttl = 0;\n%s\n",
 		 bad_lines[_i]);
 	write_conf(path, text, 0644);
-	ck_assert_msg(ms_settings_load(path, &s, &err) == MS_INVALID,
+	ck_assert_msg(load_named(path, &s, &err) == MS_INVALID,
 		      "accepted: %s", bad_lines[_i]);
 	ck_assert_int_eq(err.status, MS_INVALID);
 	snprintf(where, sizeof(where), "%s:3:", path);
@@ -160,7 +196,7 @@ START_TEST(writable_by_others_is_refused)
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
 		write_conf(path, "cache_ttl = 5;\n", modes[i]);
-		ck_assert_msg(ms_settings_load(path, &s, &err) == MS_SYSTEM,
+		ck_assert_msg(load_named(path, &s, &err) == MS_SYSTEM,
 			      "mode %o accepted", (unsigned)modes[i]);
 		ck_assert(th_has(err.msg, "writable"));
 	}
@@ -177,7 +213,7 @@ START_TEST(symlink_is_refused)
 	th_write_str(real, "cache_ttl = 5;\n", 0644);
 	th_path(link, sizeof(link), th.dir, "mailsec.conf");
 	ck_assert_int_eq(symlink(real, link), 0);
-	ck_assert_int_eq(ms_settings_load(link, &s, &err), MS_SYSTEM);
+	ck_assert_int_eq(ms_settings_load(link, MS_CONF_NAMED, &s, &err), MS_SYSTEM);
 	ck_assert(th_has(err.msg, "symbolic link"));
 }
 END_TEST
@@ -191,7 +227,7 @@ START_TEST(foreign_owner_is_refused)
 	/* Only root can give a file away. */
 	write_conf(path, "cache_ttl = 5;\n", 0644);
 	ck_assert_int_eq(chown(path, 65534, 65534), 0);
-	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_SYSTEM);
+	ck_assert_int_eq(load_named(path, &s, &err), MS_SYSTEM);
 	ck_assert(th_has(err.msg, "owned by uid 65534"));
 }
 END_TEST
@@ -202,12 +238,12 @@ START_TEST(not_a_file_is_refused)
 	struct ms_settings s;
 	struct ms_error err = { 0 };
 
-	ck_assert_int_eq(ms_settings_load("", &s, &err), MS_INVALID);
+	ck_assert_int_eq(ms_settings_load("", MS_CONF_NAMED, &s, &err), MS_INVALID);
 	snprintf(path, sizeof(path), "%s/", th.dir);
-	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_INVALID);
+	ck_assert_int_eq(load_named(path, &s, &err), MS_INVALID);
 	ck_assert(th_has(err.msg, "not a file path"));
 	/* A directory named like the file is not read as defaults. */
-	ck_assert_int_eq(ms_settings_load(th.dir, &s, &err), MS_SYSTEM);
+	ck_assert_int_eq(ms_settings_load(th.dir, MS_CONF_NAMED, &s, &err), MS_SYSTEM);
 	ck_assert(th_has(err.msg, "not a regular file"));
 }
 END_TEST
@@ -228,7 +264,7 @@ START_TEST(webmail_service_lookup)
 	ck_assert(!ms_settings_is_webmail_service(&s, ""));
 
 	write_conf(path, "webmail_services = [ \"sogo\" ];\n", 0644);
-	ck_assert_int_eq(ms_settings_load(path, &s, &err), MS_OK);
+	ck_assert_int_eq(load_named(path, &s, &err), MS_OK);
 	ck_assert(ms_settings_is_webmail_service(&s, "sogo"));
 	ck_assert(!ms_settings_is_webmail_service(&s, "webmail"));
 }
@@ -263,17 +299,17 @@ START_TEST(cache_parses_once_while_unchanged)
 
 	write_settled_conf(path, "cache_ttl = 5;\n", &st);
 	parses = ms_settings_cache_parses();
-	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
-	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
+	ck_assert_int_eq(load_cached(path, &s, &err), MS_OK);
+	ck_assert_int_eq(load_cached(path, &s, &err), MS_OK);
 	ck_assert_uint_eq(s.cache_ttl, 5);
 	ck_assert_str_eq(s.path, path);
 	ck_assert_uint_eq(ms_settings_cache_parses(), parses + 1);
 
 	rewrite_keeping_mtime("cache_ttl = 6;\n", &st);
-	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
+	ck_assert_int_eq(load_cached(path, &s, &err), MS_OK);
 	ck_assert_uint_eq(s.cache_ttl, 6);
 	/* Changed seconds ago: not kept, parsed every time for now. */
-	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
+	ck_assert_int_eq(load_cached(path, &s, &err), MS_OK);
 	ck_assert_uint_eq(s.cache_ttl, 6);
 	ck_assert_uint_eq(ms_settings_cache_parses(), parses + 3);
 }
@@ -288,16 +324,16 @@ START_TEST(cache_never_skips_the_checks)
 	struct stat st;
 
 	write_settled_conf(path, "cache_ttl = 5;\n", &st);
-	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_OK);
+	ck_assert_int_eq(load_cached(path, &s, &err), MS_OK);
 	ck_assert_int_eq(chmod(path, 0666), 0);
-	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_SYSTEM);
+	ck_assert_int_eq(load_cached(path, &s, &err), MS_SYSTEM);
 	ck_assert(th_has(err.msg, "writable"));
 
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	th_path(real, sizeof(real), th.dir, "real.conf");
 	ck_assert_int_eq(rename(path, real), 0);
 	ck_assert_int_eq(symlink(real, path), 0);
-	ck_assert_int_eq(ms_settings_load_cached(path, &s, &err), MS_SYSTEM);
+	ck_assert_int_eq(load_cached(path, &s, &err), MS_SYSTEM);
 	ck_assert(th_has(err.msg, "symbolic link"));
 }
 END_TEST
@@ -308,6 +344,7 @@ Suite *settings_suite(void)
 	TCase *tc = th_tcase_dir("load"), *cache;
 
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, missing_named_file_is_an_error);
 	tcase_add_test(tc, missing_file_means_defaults);
 	tcase_add_test(tc, every_key);
 	tcase_add_test(tc, partial_file_keeps_other_defaults);
