@@ -170,7 +170,7 @@ servers_setup() {
 	mkdir -p "$t/postfix-data" && chown postfix "$t/postfix-data"
 	debian_defaults "$r" || return 1
 	id vmail >/dev/null 2>&1 || touch "$t/made-vmail"
-	MAILSEC_WEBMAIL_ADDRESS=$WEBMAIL_HOST "$top_srcdir/conf/wire-debian" "$r" ||
+	MAILSEC_WEBMAIL_ADDRESS=$WEBMAIL_HOST "$top_srcdir/conf/wire-debian" "$r" >/dev/null ||
 		return 1
 	localize "$r" "$r/etc/dovecot/conf.d/90-mailsec.conf" \
 		"$r/etc/dovecot/conf.d/10-ssl.conf" \
