@@ -2,17 +2,23 @@
 """One login with a real client library, from a chosen 127.0.0.x source.
 
 usage: client.py [options] imap|pop3|smtp|send SOURCE PORT USER [RHOST]
+       client.py [options] deliver SOURCE PORT RECIPIENT
        client.py [options] --service SERVICE auth SOURCE SOCKET USER [RHOST]
 The password comes on stdin (one line). With RHOST (IMAP and auth), the
 login passes on RHOST as the client's address: an IMAP
 ID ("x-originating-ip" RHOST) before LOGIN, as a webmail does.
 "send" relays one envelope without SMTP AUTH, as the webmail does on its
-trusted listener. "auth" asks Dovecot's auth socket SOCKET directly, as
+trusted listener. "deliver" sends one message to RECIPIENT without
+SMTP AUTH, as another mail server does on port 25. "auth" asks Dovecot's auth socket SOCKET directly, as
 Postfix does, for the PAM service SERVICE (SOURCE is not used).
+Without --tls, IMAP, POP3 and SMTP switch to TLS with STARTTLS where the
+server offers it, as mail clients do (Dovecot takes no password in clear
+from another address; Postfix's submission service offers AUTH only
+then); that server's certificate is not checked unless --ca is given.
 Options: --host HOST (default 127.0.0.1); --tls (TLS from the first byte,
 the server's certificate checked against --ca and HOST); --cert PEM and
 --key PEM: the client certificate; --timeout SECONDS (default 20).
-Exit 0: logged in (sent); 1: refused (a login or a recipient refused, a
+Exit 0: logged in (IMAP: and opened INBOX; sent); 1: refused (a login or a recipient refused, a
 TLS handshake or a connection the server ended or never answered, a
 socket it did not let us open); 2: anything else.
 """
@@ -33,6 +39,9 @@ class Refused(Exception):
 
 def tls_context(options):
     context = ssl.create_default_context(cafile=options.ca)
+    if not options.tls and not options.ca:  # STARTTLS to a host certificate
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     if options.cert:
         context.load_cert_chain(options.cert, options.key)
     return context
@@ -77,18 +86,27 @@ class SMTP(smtplib.SMTP):
 
 def imap(options, password):
     client = IMAP(options, int(options.port))
+    if not options.tls and "STARTTLS" in client.capabilities:
+        client.starttls(tls_context(options))
     if options.rhost:
         client.xatom("ID", '("x-originating-ip" "%s")' % options.rhost)
     try:
         client.login(options.user, password)
     except imaplib.IMAP4.error:
         return 1
+    # A mailbox the server cannot open (no userdb, no mail_location) still
+    # answers LOGIN with OK: only opening INBOX shows it.
+    kind, answer = client.select("INBOX")
+    if kind != "OK":
+        raise RuntimeError("SELECT INBOX: %s" % answer)
     client.logout()
     return 0
 
 
 def pop3(options, password):
     client = POP3(options, int(options.port))
+    if not options.tls and "STLS" in client.capa():
+        client.stls(tls_context(options))
     try:
         client.user(options.user)
         client.pass_(password)
@@ -98,12 +116,20 @@ def pop3(options, password):
     return 0
 
 
-def smtp(options, password):
+def smtp_session(options, name):
     client = SMTP(options, int(options.port))
-    client.ehlo("client.test")
+    client.ehlo(name)
+    if not options.tls and client.has_extn("starttls"):
+        client.starttls(context=tls_context(options))
+        client.ehlo(name)
+    return client
+
+
+def smtp(options, password):
+    client = smtp_session(options, "client.test")
     try:
         client.login(options.user, password)
-    except smtplib.SMTPAuthenticationError:
+    except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError):
         return 1
     client.quit()
     return 0
@@ -111,14 +137,27 @@ def smtp(options, password):
 
 def send(options, password):
     """0 when the recipient (another domain: a relay) is accepted."""
-    client = SMTP(options, int(options.port))
-    client.ehlo("webmail.test")
+    client = smtp_session(options, "webmail.test")
     code, _ = client.mail(options.user)
     if code == 250:
         code, _ = client.rcpt("someone@example.org")
     client.rset()
     client.quit()
     return 0 if code == 250 else 1
+
+
+def deliver(options, password):
+    """0 when the message to USER (the recipient) is accepted."""
+    client = smtp_session(options, "mx.example.org")
+    message = ("From: someone@example.org\r\nTo: %s\r\n"
+               "Subject: inbound\r\n\r\nHello.\r\n" % options.user)
+    try:
+        client.sendmail("someone@example.org", [options.user], message)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+            smtplib.SMTPDataError):
+        return 1
+    client.quit()
+    return 0
 
 
 def auth(options, password):
@@ -156,7 +195,8 @@ def parse(argv):
     parser.add_argument("--timeout", type=float, default=20)
     parser.add_argument("--service", default="smtp")
     parser.add_argument("protocol",
-                        choices=["imap", "pop3", "smtp", "send", "auth"])
+                        choices=["imap", "pop3", "smtp", "send", "deliver",
+                                 "auth"])
     parser.add_argument("source")
     parser.add_argument("port")
     parser.add_argument("user")
@@ -168,7 +208,7 @@ def main(argv):
     options = parse(argv[1:])
     password = sys.stdin.readline().rstrip("\n")
     login = {"imap": imap, "pop3": pop3, "smtp": smtp, "send": send,
-             "auth": auth}[options.protocol]
+             "deliver": deliver, "auth": auth}[options.protocol]
     try:
         return login(options, password)
     except ssl.SSLCertVerificationError as error:  # ours, not the server's

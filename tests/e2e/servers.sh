@@ -1,32 +1,39 @@
-# Dovecot and Postfix on 127.0.0.1 around conf/'s snippets, in a private
-# directory T, with PAM from T/pam.d through pam_wrapper (never /etc/pam.d).
-# The webmail's two listeners are conf/'s, on 127.0.0.2 with TLS and the
-# certificates of conf/tls/mailsec-webmail-certs in T/tls (the snippets'
-# /etc/mailsec/tls/ is the only thing changed in them).
-# Sourced by tests/e2e/test_e2e.sh and tests/demo; needs top_srcdir.
+# Dovecot and Postfix as Debian 12 installs them, wired by conf/wire-debian
+# (the administrator's steps, nothing else), in a private directory T, with
+# PAM from T/root/etc/pam.d through pam_wrapper (never /etc/pam.d).
+#
+# T/root stands for the system's /: Debian's default Dovecot configuration
+# (/usr/share/dovecot, which dovecot-core's postinst copies to
+# /etc/dovecot), Postfix's main.cf as "dpkg-reconfigure postfix" (Internet
+# Site) writes it and the package's master.cf (debian_defaults). Then
+# conf/wire-debian T/root. After that only this changes, so that a run
+# never meets a real install on this host:
+#  - ports and addresses (localize): every listener on a port of the
+#    tests' own (below), the webmail's address 127.0.0.3 for 127.0.0.2;
+#  - paths (localize): /etc/dovecot, /etc/postfix's files, /etc/mailsec,
+#    /etc/aliases, the host certificate, /var/spool/postfix, /var/vmail
+#    and /var/mail under T/root;
+#  - the PAM stacks' module path and config= (mailsec_pam_stacks);
+#  - the test-only settings, the whole list: dovecot_test_conf and
+#    postfix_test_conf.
+# Sourced by tests/e2e/test_e2e.sh, test_webmail.sh and tests/demo; needs
+# top_srcdir.
 
-IMAP=11143 POP3=11110 SUBMISSION=587
-# The webmail's listeners as conf/dovecot/90-mailsec.conf and
+# The tests' own ports: never those of a real install (143, 993, 110, 995,
+# 25, 587, and the webmail's 10143 and 10587).
+IMAP=11143 IMAPS=11993 POP3=11110 POP3S=11995 SMTP=11025 SUBMISSION=11587
+WEBMAIL_HOST=127.0.0.3 WEBMAIL=12143 WEBMAIL_SMTP=12587
+# The webmail's address and listeners as conf/dovecot/90-mailsec.conf and
 # conf/postfix/master.cf have them.
 webmail_listener() {
 	sed -n "/inet_listener webmail {/,/}/s/^ *$1 = //p" \
 		"$top_srcdir/conf/dovecot/90-mailsec.conf"
 }
-WEBMAIL_HOST=$(webmail_listener address) WEBMAIL=$(webmail_listener port)
-WEBMAIL_SMTP=$(sed -n "s/^$WEBMAIL_HOST:\([0-9]*\)  *inet .*/\1/p" \
+SHIPPED_WEBMAIL_HOST=$(webmail_listener address)
+SHIPPED_WEBMAIL=$(webmail_listener port)
+SHIPPED_WEBMAIL_SMTP=$(sed -n "s/^$SHIPPED_WEBMAIL_HOST:\([0-9]*\)  *inet .*/\1/p" \
 	"$top_srcdir/conf/postfix/master.cf")
 PAM_WRAPPER_SO=$(ls /usr/lib/*/libpam_wrapper.so 2>/dev/null | head -n 1)
-
-# mailsec_pam_stacks T MODULE CONFIG [SESSION]: conf/pam.d with the module's
-# path and config= filled in (and the webmail session length, if given).
-mailsec_pam_stacks() {
-	mkdir -p "$1/pam.d"
-	for stack in "$top_srcdir"/conf/pam.d/*; do
-		sed -e "s|pam_mailsec\.so|$2 config=$3|" \
-		    ${4:+-e "s/session=[0-9]*/session=$4/"} \
-		    "$stack" >"$1/pam.d/$(basename "$stack")"
-	done
-}
 
 # wait_port [HOST:]PORT (HOST 127.0.0.1 unless given)
 wait_port() {
@@ -54,131 +61,159 @@ ports_free() {
 	done
 }
 
-# conf_paths T FILE: a conf/ snippet with its certificate directory in T.
-conf_paths() {
-	sed -e "s|/etc/mailsec/tls/|$1/tls/|g" "$2"
+# debian_defaults R: what the packages leave in R = T/root, and what
+# "dpkg-reconfigure postfix" writes for "Internet Site" (its postinst:
+# main.cf.debian, main.cf.tls, then postconf), with the mail name
+# mail.test. A self-signed host certificate stands for ssl-cert's
+# snakeoil one, which Debian's 10-ssl.conf (through dovecot.pem) and
+# main.cf.tls name.
+debian_defaults() {
+	local r=$1
+	mkdir -p "$r/etc/pam.d" "$r/etc/dovecot/private" "$r/etc/postfix" \
+		"$r/etc/ssl/certs" "$r/etc/ssl/private" "$r/var/spool/postfix" "$r/var/mail"
+	cp /usr/share/dovecot/dovecot.conf "$r/etc/dovecot/"
+	cp -r /usr/share/dovecot/conf.d "$r/etc/dovecot/"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mail.test \
+		-keyout "$r/etc/ssl/private/ssl-cert-snakeoil.key" \
+		-out "$r/etc/ssl/certs/ssl-cert-snakeoil.pem" 2>/dev/null || return 1
+	ln -s "$r/etc/ssl/certs/ssl-cert-snakeoil.pem" "$r/etc/dovecot/private/dovecot.pem"
+	ln -s "$r/etc/ssl/private/ssl-cert-snakeoil.key" "$r/etc/dovecot/private/dovecot.key"
+	cp /usr/share/postfix/master.cf.dist "$r/etc/postfix/master.cf"
+	cat /usr/share/postfix/main.cf.debian /usr/share/postfix/main.cf.tls \
+		>"$r/etc/postfix/main.cf"
+	cp /etc/aliases "$r/etc/aliases"
+	postconf -c "$r/etc/postfix" -e \
+		"smtpd_relay_restrictions=permit_mynetworks permit_sasl_authenticated defer_unauth_destination" \
+		myhostname=mail.test alias_maps=hash:/etc/aliases \
+		alias_database=hash:/etc/aliases \
+		"mydestination=\$myhostname, mail.test, localhost.localdomain, localhost" \
+		relayhost= "mynetworks=127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128" \
+		mailbox_size_limit=0 recipient_delimiter=+ inet_interfaces=all \
+		inet_protocols=all
 }
 
-# webmail_certs T: the webmail's CA, the listeners' and the webmail's
-# certificates in T/tls, by the shipped script; the webmail's key is
-# www-data's (Roundcube's PHP user).
-webmail_certs() {
-	"$top_srcdir/conf/tls/mailsec-webmail-certs" "$1/tls" init "$WEBMAIL_HOST" \
-		-u www-data >/dev/null
+# localize R FILE...: the tests' ports, addresses and paths in FILEs.
+localize() {
+	local r=$1
+	shift
+	sed -i -e "s|$SHIPPED_WEBMAIL_HOST:$SHIPPED_WEBMAIL_SMTP |$WEBMAIL_HOST:$WEBMAIL_SMTP |" \
+		-e "s|port = $SHIPPED_WEBMAIL\$|port = $WEBMAIL|" \
+		-e "s|${SHIPPED_WEBMAIL_HOST//./\\.}|$WEBMAIL_HOST|g" \
+		-e "s|^smtp\( *\)inet |127.0.0.1:$SMTP\1inet |" \
+		-e "s|^submission inet |127.0.0.1:$SUBMISSION inet |" \
+		-e "s#\(^\|[ <=:]\)\(/etc/dovecot/\|/etc/mailsec/\|/etc/aliases\|/etc/ssl/[a-z]*/ssl-cert-snakeoil\|/var/spool/postfix\|/var/vmail\)#\1$r\2#g" \
+		"$@"
 }
 
-dovecot_conf() {
+# mailsec_pam_stacks R MODULE CONFIG [SESSION]: the stacks conf/wire-debian
+# put in R/etc/pam.d with the module's path and config= filled in (and the
+# webmail session length, if given).
+mailsec_pam_stacks() {
+	local stack
+	for stack in "$1"/etc/pam.d/*; do
+		sed -i -e "s|pam_mailsec\.so|$2 config=$3|" \
+		    ${4:+-e "s/session=[0-9]*/session=$4/"} "$stack"
+	done
+}
+
+# The test-only settings of Dovecot, in the local.conf that Debian's
+# dovecot.conf includes last: this run's own directories, log and
+# listeners (Debian's listen = *, :: and the default ports would meet a
+# real install), PAM through pam_wrapper, and refusals at once (Debian
+# waits 2 s after each; speed only).
+dovecot_test_conf() {
 	cat <<CONF
 base_dir = $1/run
 state_dir = $1/run/state
 log_path = $1/dovecot.log
-protocols = imap pop3
-listen = 127.0.0.1
-# As Debian's 10-ssl.conf: TLS on, with a host certificate (here the one
-# of the webmail's listener). Without it Dovecot opens no TLS listener.
-ssl = yes
-ssl_cert = <$1/tls/server.pem
-ssl_key = <$1/tls/server.key
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_failure_delay = 0
-mail_location = maildir:$1/mail/%u
-default_internal_user = dovecot
-default_login_user = dovenull
-first_valid_uid = 100
-userdb {
-  driver = static
-  args = uid=dovecot gid=dovecot home=$1/mail/%u
-}
-# The mail clients' listeners answer on the webmail's address too, as
-# with Debian's listen = *.
+listen = 127.0.0.1, $WEBMAIL_HOST
 service imap-login {
   inet_listener imap {
-    address = 127.0.0.1, $WEBMAIL_HOST
     port = $IMAP
   }
   inet_listener imaps {
-    port = 0
+    port = $IMAPS
   }
 }
 service pop3-login {
   inet_listener pop3 {
-    address = 127.0.0.1, $WEBMAIL_HOST
     port = $POP3
   }
   inet_listener pop3s {
-    port = 0
+    port = $POP3S
   }
 }
-# PAM from T/pam.d, not /etc/pam.d.
 service auth-worker {
-  executable = /usr/bin/env LD_PRELOAD=$PAM_WRAPPER_SO PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$1/pam.d /usr/lib/dovecot/auth -w
+  executable = /usr/bin/env LD_PRELOAD=$PAM_WRAPPER_SO PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$1/root/etc/pam.d /usr/lib/dovecot/auth -w
 }
-!include $1/90-mailsec.conf
+auth_failure_delay = 0
 CONF
 }
 
+# The test-only settings of Postfix: this run's own queue, data directory,
+# log and local mailboxes (Debian's are /var/spool/postfix, /var/lib/postfix,
+# syslog and /var/mail).
+postfix_test_conf() {
+	postconf -c "$1/root/etc/postfix" -e \
+		"queue_directory=$1/root/var/spool/postfix" \
+		"data_directory=$1/postfix-data" \
+		"maillog_file=$1/postfix.log" "maillog_file_prefixes=$1" \
+		"mail_spool_directory=$1/root/var/mail"
+}
+
+# servers_setup T MODULE CONFIG [SESSION]: T/root as Debian installs it,
+# wired by conf/wire-debian, with the tests' ports, addresses and paths,
+# and the PAM stacks of MODULE with CONFIG. The user vmail is made on this
+# host if missing (servers_remove deletes it again).
+servers_setup() {
+	local t=$1 r=$1/root
+	mkdir -p "$t/postfix-data" && chown postfix "$t/postfix-data"
+	debian_defaults "$r" || return 1
+	id vmail >/dev/null 2>&1 || touch "$t/made-vmail"
+	MAILSEC_WEBMAIL_ADDRESS=$WEBMAIL_HOST "$top_srcdir/conf/wire-debian" "$r" >/dev/null ||
+		return 1
+	localize "$r" "$r/etc/dovecot/conf.d/90-mailsec.conf" \
+		"$r/etc/dovecot/conf.d/10-ssl.conf" \
+		"$r/etc/postfix/main.cf" "$r/etc/postfix/master.cf"
+	mailsec_pam_stacks "$r" "${@:2}"
+	dovecot_test_conf "$t" >"$r/etc/dovecot/local.conf"
+	postfix_test_conf "$t"
+	postalias -c "$r/etc/postfix" "hash:$r/etc/aliases"
+	# The queue's directories, as the package's install makes them (the
+	# auth-postfix socket goes into private/ before Postfix starts).
+	postfix -c "$r/etc/postfix" check >/dev/null 2>&1 || return 1
+}
+
+# maildir T MAILBOX: where Dovecot keeps MAILBOX's mail (conf/dovecot/
+# 90-mailsec.conf's userdb and mail_location).
+maildir() {
+	local mailbox=$2
+	echo "$1/root/var/vmail/${mailbox#*@}/${mailbox%@*}/Maildir"
+}
+
 # dovecot_start T: IMAP on $IMAP, POP3 on $POP3 (127.0.0.1 and
-# $WEBMAIL_HOST) and the webmail listener of conf/dovecot/90-mailsec.conf
-# on $WEBMAIL_HOST:$WEBMAIL (webmail_certs first).
+# $WEBMAIL_HOST) and the webmail listener on $WEBMAIL_HOST:$WEBMAIL
+# (servers_setup first).
 dovecot_start() {
-	ports_free "$IMAP" "$POP3" "$WEBMAIL_HOST:$IMAP" "$WEBMAIL_HOST:$POP3" \
-		"$WEBMAIL_HOST:$WEBMAIL" || return 1
-	mkdir -p "$1/mail" && chown dovecot:dovecot "$1/mail"
-	conf_paths "$1" "$top_srcdir/conf/dovecot/90-mailsec.conf" >"$1/90-mailsec.conf"
-	dovecot_conf "$1" >"$1/dovecot.conf"
+	ports_free "$IMAP" "$POP3" "$IMAPS" "$POP3S" "$WEBMAIL_HOST:$IMAP" \
+		"$WEBMAIL_HOST:$POP3" "$WEBMAIL_HOST:$WEBMAIL" || return 1
 	# Its daemons must not keep the caller's stdout open (a pipe would
 	# never close while they run).
-	dovecot -c "$1/dovecot.conf" </dev/null >>"$1/dovecot-start.log" 2>&1 ||
+	dovecot -c "$1/root/etc/dovecot/dovecot.conf" </dev/null \
+		>>"$1/dovecot-start.log" 2>&1 ||
 		{ cat "$1/dovecot-start.log" >&2; return 1; }
 	wait_port "$IMAP" && wait_port "$POP3" && wait_port "$WEBMAIL_HOST:$WEBMAIL"
 }
 
-# Postfix's own daemons, then conf/postfix/master.cf's listeners.
-postfix_master_cf() {
-	local service
-	for service in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" \
-		"qmgr unix n - n 300 1 qmgr" "rewrite unix - - n - - trivial-rewrite" \
-		"bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
-		"trace unix - - n - 0 bounce" "verify unix - - n - 1 verify" \
-		"proxymap unix - - n - - proxymap" "smtp unix - - n - - smtp" \
-		"showq unix n - n - - showq" "error unix - - n - - error" \
-		"retry unix - - n - - error" "discard unix - - n - - discard" \
-		"local unix - n n - - local" "anvil unix - - n - 1 anvil" \
-		"scache unix - - n - 1 scache" "tlsmgr unix - - n 1000? 1 tlsmgr" \
-		"postlog unix-dgram n - n - 1 postlogd"; do
-		echo "$service"
-	done
-	conf_paths "$1" "$top_srcdir/conf/postfix/master.cf"
-}
-
-# Instance settings, conf/postfix/main.cf, and the path of Dovecot's socket.
-postfix_main_cf() {
-	cat <<CONF
-compatibility_level = 3.6
-queue_directory = $1/spool
-data_directory = $1/pfdata
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mail.test
-mydestination = mail.test
-maillog_file = $1/postfix.log
-maillog_file_prefixes = $1
-CONF
-	cat "$top_srcdir/conf/postfix/main.cf"
-	echo "smtpd_sasl_path = $1/run/auth-postfix"
-}
-
-# postfix_start T: SMTP AUTH on $SUBMISSION through Dovecot (start it
-# first), the webmail's trusted listener on $WEBMAIL_HOST:$WEBMAIL_SMTP.
+# postfix_start T: port 25's smtpd on $SMTP, SMTP AUTH on $SUBMISSION
+# through Dovecot (start it first), the webmail's trusted listener on
+# $WEBMAIL_HOST:$WEBMAIL_SMTP.
 postfix_start() {
-	ports_free "$SUBMISSION" "$WEBMAIL_HOST:$WEBMAIL_SMTP" || return 1
-	mkdir -p "$1/postfix" "$1/spool" "$1/pfdata"
-	chown postfix "$1/pfdata"
-	postfix_main_cf "$1" >"$1/postfix/main.cf"
-	postfix_master_cf "$1" >"$1/postfix/master.cf"
-	postfix -c "$1/postfix" start >/dev/null 2>&1 &&
-		wait_port "$SUBMISSION" && wait_port "$WEBMAIL_HOST:$WEBMAIL_SMTP"
+	ports_free "$SMTP" "$SUBMISSION" "$WEBMAIL_HOST:$WEBMAIL_SMTP" || return 1
+	postfix -c "$1/root/etc/postfix" start >>"$1/postfix-start.log" 2>&1 ||
+		{ cat "$1/postfix-start.log" >&2; return 1; }
+	wait_port "$SMTP" && wait_port "$SUBMISSION" &&
+		wait_port "$WEBMAIL_HOST:$WEBMAIL_SMTP"
 }
 
 # stop_pid FILE: TERM the daemon whose pid FILE holds, and wait for it.
@@ -195,6 +230,15 @@ stop_pid() {
 
 # servers_stop T: Postfix before Dovecot, whatever was started.
 servers_stop() {
-	stop_pid "$1/spool/pid/master.pid"
+	stop_pid "$1/root/var/spool/postfix/pid/master.pid"
 	stop_pid "$1/run/master.pid"
+}
+
+# servers_remove T: servers_stop, then T, and vmail if servers_setup made it.
+servers_remove() {
+	servers_stop "$1"
+	if [ -f "$1/made-vmail" ]; then
+		userdel vmail 2>/dev/null
+	fi
+	rm -rf "$1"
 }

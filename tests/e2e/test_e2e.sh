@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# End to end: real Dovecot (IMAP, POP3 and the webmail IMAP listener) and
-# Postfix (SMTP AUTH through Dovecot SASL, the webmail's trusted listener)
-# on 127.0.0.1 and 127.0.0.2, with the PAM stacks and snippets of conf/ and
-# the built module, driven by real clients: the webmail as www-data with
-# its client certificate, and another local user (nobody) that must get
-# nothing from the webmail's listeners.
+# End to end, as the README has an administrator do it: Debian's own
+# Dovecot and Postfix configuration wired by conf/wire-debian (and nothing
+# the docs do not give but the tests' ports, addresses, paths and the
+# test-only settings of tests/e2e/servers.sh), then real Dovecot (IMAP,
+# POP3 and the webmail IMAP listener) and Postfix (port 25, SMTP AUTH on
+# submission through Dovecot SASL, the webmail's trusted listener) with
+# the built module, driven by real clients: mail clients with STARTTLS,
+# another mail server on port 25, the webmail as www-data with its client
+# certificate, and another local user (nobody) that must get nothing from
+# the webmail's listeners.
 # Root only (Dovecot's auth worker reads the records as root); installs
-# nothing: .ci/install-deps does.
+# nothing (.ci/install-deps does), but makes the user vmail if missing
+# and deletes it again.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${MAILSECCTL:?}" "${MAILSEC_MODULE:?}"
@@ -21,39 +26,41 @@ done
 
 T=$(mktemp -d)
 chmod 711 "$T"
-trap 'servers_stop "$T"; rm -rf "$T"' EXIT
+trap 'servers_remove "$T"' EXIT
 
 passed=0 failed=0 source=1
 
-# --- the store and the PAM stacks (conf/pam.d, module path and config
-#     filled in; the webmail session made short enough to expire here) ---
+# --- the store, Debian's Dovecot and Postfix wired as the docs say, with
+#     the PAM stacks of conf/pam.d (module path and config filled in; the
+#     webmail session made short enough to expire here) ---
 cat >"$T/mailsec.conf" <<CONF
 users_dir = "$T/users";
 state_dir = "$T/state";
 lockout = { max_failures = 3; within = 300; lock_for = 900; };
 CONF
 export MAILSEC_CONFIG="$T/mailsec.conf"
-mailsec_pam_stacks "$T" "$MAILSEC_MODULE" "$T/mailsec.conf" 4
+servers_setup "$T" "$MAILSEC_MODULE" "$T/mailsec.conf" 4 ||
+	{ echo "not ok - the servers' configuration"; exit 1; }
 
-# --- the webmail's certificates (T/tls, the shipped script), and
-#     nobody's: one of another CA with the webmail's name, and one of the
-#     webmail's CA that was revoked ---
+# --- the webmail's certificates (conf/wire-debian made them with the
+#     shipped script), and nobody's: one of another CA with the webmail's
+#     name, and one of the webmail's CA that was revoked ---
 certs=$top_srcdir/conf/tls/mailsec-webmail-certs
-webmail_certs "$T" &&
-	"$certs" "$T/tls-other" init "$WEBMAIL_HOST" -u nobody >/dev/null &&
-	"$certs" "$T/tls" client retired -u nobody >/dev/null &&
+tls=$T/root/etc/mailsec/tls
+"$certs" "$T/tls-other" init "$WEBMAIL_HOST" -u nobody >/dev/null &&
+	"$certs" "$tls" client retired -u nobody >/dev/null &&
 	mkdir -m 755 "$T/nobody" &&
-	cp -p "$T/tls/retired.pem" "$T/tls/retired.key" "$T/nobody/" &&
-	"$certs" "$T/tls" revoke retired >/dev/null ||
+	cp -p "$tls/retired.pem" "$tls/retired.key" "$T/nobody/" &&
+	"$certs" "$tls" revoke retired >/dev/null ||
 	{ echo "not ok - certificates"; exit 1; }
 # Client options: the webmail (Roundcube's user, with its certificate),
 # and another local user on the webmail's listeners: in plain text from
 # the webmail's own address (a short wait: a TLS listener never answers
 # it), with TLS but no certificate, with the other CA's, with the revoked
 # one.
-tls_to_webmail=(--host "$WEBMAIL_HOST" --tls --ca "$T/tls/ca.pem")
+tls_to_webmail=(--host "$WEBMAIL_HOST" --tls --ca "$tls/ca.pem")
 webmail=(as=www-data "${tls_to_webmail[@]}"
-	--cert "$T/tls/webmail.pem" --key "$T/tls/webmail.key")
+	--cert "$tls/webmail.pem" --key "$tls/webmail.key")
 nobody_plain=(as=nobody from=127.0.0.1 --host "$WEBMAIL_HOST" --timeout 1)
 nobody_nocert=(as=nobody "${tls_to_webmail[@]}")
 # shellcheck disable=SC2034 # used through nobody_tries, as nobody_plain
@@ -129,6 +136,16 @@ refute() {
 	fi
 }
 
+# delivered ADDRESS: Postfix logged a delivery to ADDRESS (an alias too).
+delivered() {
+	for _ in $(seq 25); do
+		grep -q "to=<$1>.* status=sent\|orig_to=<$1>.* status=sent" "$T/postfix.log" 2>/dev/null &&
+			return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # logged_rip ADDRESS: some Dovecot login was logged as coming from ADDRESS
 # (the client's address Dovecot passes to PAM as PAM_RHOST).
 logged_rip() { grep -q "Login: .* rip=$1," "$T/dovecot.log"; }
@@ -177,6 +194,11 @@ echo "# client protocols: password alone"
 client_protocols ok bob@example.com bob-secret
 client_protocols refused bob@example.com wrong-secret
 
+echo "# port 25: mail from other servers, no AUTH (it stays Debian's)"
+expect ok "port 25 takes mail for a local mailbox" -- deliver "$SMTP" postmaster@mail.test ""
+expect refused "port 25 offers no SMTP AUTH" -- smtp "$SMTP" bob@example.com bob-secret
+check delivered postmaster@mail.test
+
 echo "# non-webmail access off: clients refused, webmail works, no restart"
 check "$MAILSECCTL" non-webmail disable bob@example.com
 client_protocols refused bob@example.com bob-secret
@@ -187,8 +209,9 @@ expect refused "no relay on submission without SMTP AUTH" as=nobody -- send "$SU
 echo "# only the webmail reaches its listeners: another local user, access off"
 nobody_on_webmail_listeners bob@example.com bob-secret
 expect refused "nobody: no webmail login through Dovecot's auth socket for Postfix" \
-	as=nobody --service webmail -- auth "$T/run/auth-postfix" bob@example.com bob-secret
-check as nobody test ! -r "$T/tls/webmail.key"
+	as=nobody --service webmail -- auth "$T/root/var/spool/postfix/private/auth-postfix" \
+	bob@example.com bob-secret
+check as nobody test ! -r "$tls/webmail.key"
 check "$MAILSECCTL" non-webmail enable bob@example.com
 client_protocols ok bob@example.com bob-secret
 

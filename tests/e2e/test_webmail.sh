@@ -5,7 +5,8 @@
 # (tests/e2e/browser.mjs). The plugin runs the built mailsecctl through
 # `sudo -n` and a drop-in in /etc/sudoers.d that this run adds and removes.
 # Screenshots of each step: tests/e2e/screenshots/ in the build directory.
-# Root only; installs nothing: .ci/install-deps does.
+# Root only; installs nothing (.ci/install-deps does), but makes the user
+# vmail if missing (tests/e2e/servers.sh) and deletes it again.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${MAILSECCTL:?}" "${MAILSEC_MODULE:?}"
@@ -44,8 +45,7 @@ cleanup() {
 		done
 		kill -KILL -- "-$group" 2>/dev/null
 	fi
-	servers_stop "$T"
-	rm -rf "$T"
+	servers_remove "$T"
 }
 trap cleanup EXIT
 
@@ -58,10 +58,12 @@ totp = { window = 3; };
 lockout = { max_failures = 20; within = 300; lock_for = 900; };
 CONF
 export MAILSEC_CONFIG="$T/mailsec.conf"
-mailsec_pam_stacks "$T" "$MAILSEC_MODULE" "$T/mailsec.conf"
 printf 'alice-secret\n' | "$MAILSECCTL" add alice@example.com >/dev/null
-# The webmail's client certificate: its key is www-data's only.
-webmail_certs "$T" || { echo "not ok - certificates"; exit 1; }
+# Debian's Dovecot and Postfix wired as the docs say (tests/e2e/servers.sh),
+# the webmail's client certificate among them: its key is www-data's only.
+servers_setup "$T" "$MAILSEC_MODULE" "$T/mailsec.conf" ||
+	{ echo "not ok - the servers' configuration"; exit 1; }
+tls=$T/root/etc/mailsec/tls
 if ! dovecot_start "$T" || ! postfix_start "$T"; then
 	echo "not ok - servers did not start"
 	tail -n 20 "$T/dovecot.log" "$T/postfix.log" 2>/dev/null
@@ -70,18 +72,18 @@ fi
 # A message in each inbox, to open from the webmail (carol: browser.mjs's
 # second mailbox, which it adds).
 for name in alice carol; do
-	inbox=$T/mail/$name@example.com
+	inbox=$(maildir "$T" "$name@example.com")
 	mkdir -p "$inbox/new" "$inbox/cur" "$inbox/tmp"
 	printf 'From: bob@example.com\nTo: %s@example.com\nSubject: Welcome\nDate: %s\nMessage-ID: <welcome-%s@example.com>\n\nHello %s.\n' \
 		"$name" "$(date -R)" "$name" "${name^}" >"$inbox/new/1.welcome"
 done
-chown -R dovecot:dovecot "$T/mail"
+chown -R vmail:vmail "$T/root/var/vmail"
 
 # --- mailsecctl for the plugin: sudo -n, through a root-owned wrapper that
 #     puts it under pam_wrapper with this run's stacks and store ---
 cat >"$T/mailsecctl" <<WRAP
 #!/bin/sh
-exec env LD_PRELOAD=$PAM_WRAPPER_SO PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam.d \\
+exec env LD_PRELOAD=$PAM_WRAPPER_SO PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/root/etc/pam.d \\
 	MAILSEC_CONFIG=$T/mailsec.conf $MAILSECCTL "\$@"
 WRAP
 chmod 755 "$T/mailsecctl"
@@ -106,9 +108,9 @@ cat >"$W/config/config.inc.php" <<CONF
 \$config['smtp_user'] = '';
 \$config['smtp_pass'] = '';
 \$mailsec_tls = ['ssl' => [
-    'local_cert' => '$T/tls/webmail.pem',
-    'local_pk' => '$T/tls/webmail.key',
-    'cafile' => '$T/tls/ca.pem',
+    'local_cert' => '$tls/webmail.pem',
+    'local_pk' => '$tls/webmail.key',
+    'cafile' => '$tls/ca.pem',
     'verify_peer' => true,
     'verify_peer_name' => true,
     'peer_name' => '$WEBMAIL_HOST',
@@ -148,7 +150,7 @@ rm -rf "$SHOTS" && mkdir -p "$SHOTS"
 NODE_PATH=$PLAYWRIGHT_DIR URL="http://127.0.0.1:$RC_PORT/" SHOTS=$SHOTS \
 MAILBOX=alice@example.com PASSWORD=alice-secret IMAP_PORT=$IMAP WEBMAIL_PORT=$WEBMAIL \
 CLIENT="$top_srcdir/tests/e2e/client.py" DOVECOT_LOG="$T/dovecot.log" \
-WEBMAIL_HOST=$WEBMAIL_HOST TLS_DIR="$T/tls" \
+WEBMAIL_HOST=$WEBMAIL_HOST TLS_DIR="$tls" \
 	node "$top_srcdir/tests/e2e/browser.mjs"
 status=$?
 
