@@ -44,6 +44,7 @@ sbindir=$(value_in "$build" sbindir)
 pamdir=$(value_in "$build" pamdir)
 names "$build/man/mailsecctl.8" "$sbindir/mailsecctl self"
 names "$build/man/mailsecctl.8" "$(value_in "$build" mailsec_conf)"
+names "$build/man/mailsecctl.8" "$(value_in "$build" bashcompletiondir)/mailsecctl"
 names "$build/man/pam_mailsec.8" "$pamdir/pam_mailsec.so"
 names "$build/man/pam_mailsec.8" "$(value_in "$build" mailsec_statedir)/MAILBOX.state"
 names "$build/man/mailsec.conf.5" "$(value_in "$build" mailsec_usersdir)/MAILBOX.conf"
