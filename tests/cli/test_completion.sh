@@ -51,7 +51,7 @@ else
 fi
 
 group "commands and options"
-completes "2fa add check-config list logout non-webmail passwd remove self show unlock" ""
+completes "2fa add check-config help list logout non-webmail passwd remove self show unlock" ""
 completes "check-config" ch
 completes "--config --help --json --version" --
 completes "--json" --j
