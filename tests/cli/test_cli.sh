@@ -964,11 +964,19 @@ test_config_option() {
 # changes.
 LOGGED=""
 CHANGED=""
+# The shim, behind ASan's runtime in a sanitizer build (which must come
+# first of the preloaded libraries).
+syslog_preload() {
+	local asan
+	asan=$(ldd "$M" 2>/dev/null | awk '/libasan/ { print $3; exit }')
+	printf '%s\n' "${asan:+$asan:}$SYSLOG_SHIM"
+}
+
 audited() {
 	local text=$1 code=$2 log=$TEST_ROOT/syslog
 	shift 2
 	: >"$log"
-	expect_exit_input "$text" "$code" env LD_PRELOAD="$SYSLOG_SHIM" \
+	expect_exit_input "$text" "$code" env LD_PRELOAD="$(syslog_preload)" \
 		SYSLOG_CAPTURE="$log" "$@"
 	LOGGED=$(cat "$log")
 	CHANGED=$(grep -F 'changed:' "$log")
