@@ -16,6 +16,7 @@
 #include "mailbox.h"
 #include "pamrun.h"
 #include "suites.h"
+#include "../timing.h"
 
 #define ALICE "alice@example.com"
 
@@ -45,23 +46,6 @@ START_TEST(unknown_mailbox)
 }
 END_TEST
 
-/* CPU time: what other processes on a loaded machine take is not
- * counted. */
-static int64_t cpu_ns(void)
-{
-	struct timespec t;
-
-	ck_assert_int_eq(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t), 0);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static int compare_ns(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 #define TIMING_RUNS 5
 
 /* The median CPU time of refused logins of `user` with `password`. */
@@ -75,8 +59,7 @@ static int64_t refusal_ns(const char *user, const char *password,
 		ck_pam(pr_auth("imap", user, password, NULL), expected);
 		ns[i] = cpu_ns() - start;
 	}
-	qsort(ns, TIMING_RUNS, sizeof(*ns), compare_ns);
-	return ns[TIMING_RUNS / 2];
+	return median_ns(ns, TIMING_RUNS);
 }
 
 START_TEST(unknown_mailbox_costs_a_hash)
