@@ -42,7 +42,7 @@ static enum ms_code_result try_recovery(const struct ms_record *record,
 					struct ms_state *state, const char *code)
 {
 	uint64_t tag = ms_recovery_set_tag(record);
-	uint64_t code_tag = ms_recovery_code_tag(record, code);
+	uint64_t code_tag = ms_recovery_code_tag(tag, code);
 	int index;
 
 	/* Marks of an older set of codes mean nothing for this one. */

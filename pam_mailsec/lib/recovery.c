@@ -105,10 +105,9 @@ uint64_t ms_recovery_set_tag(const struct ms_record *record)
 	return tag;
 }
 
-uint64_t ms_recovery_code_tag(const struct ms_record *record,
-			      const char *code)
+uint64_t ms_recovery_code_tag(uint64_t set, const char *code)
 {
-	uint64_t set = ms_recovery_set_tag(record), tag;
+	uint64_t tag;
 	unsigned char out[crypto_generichash_BYTES_MIN];
 	crypto_generichash_state hash;
 	char lower[MS_RECOVERY_LEN];

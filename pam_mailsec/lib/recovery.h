@@ -28,11 +28,10 @@ int ms_recovery_match(const struct ms_record *record, const char *code);
  * the state refer to one set only (new codes make old marks void). */
 uint64_t ms_recovery_set_tag(const struct ms_record *record);
 
-/* A fast tag of `code` (any case) within the record's set, never 0: tells
- * the code used last when it is given again, without the slow hashes. A
- * used code is worth nothing, so an unkeyed digest of it gives nothing
- * away. */
-uint64_t ms_recovery_code_tag(const struct ms_record *record,
-			      const char *code);
+/* A fast tag of `code` (any case) within the set whose
+ * ms_recovery_set_tag is `set_tag`, never 0: tells the code used last when
+ * it is given again, without the slow hashes. A used code is worth
+ * nothing, so an unkeyed digest of it gives nothing away. */
+uint64_t ms_recovery_code_tag(uint64_t set_tag, const char *code);
 
 #endif
