@@ -10,6 +10,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "authkind.h"
 #include "cache.h"
 #include "codecheck.h"
 #include "credential.h"
@@ -26,16 +27,10 @@ struct attempt {
 	bool needs_code;
 	bool use_session;
 	unsigned char session_tag[MS_SESSION_TAG_BYTES];
-	const char *how; /* AUTH_ENV's value once accepted */
+	enum ms_auth_kind how; /* told in MS_AUTH_ENV once accepted */
 	const char *passed; /* for the log line: how it was accepted */
 	unsigned hashes; /* password verifications spent (even_out_refusal) */
 };
-
-/* Tells the application how the code part was met (pam_getenv): "code",
- * "recovery", "session" (a webmail session resumed: no code this time) or
- * "password" (none was needed). mailsecctl self wants a fresh code, not a
- * session, before anything that loosens the mailbox's protection. */
-#define AUTH_ENV "MAILSEC_AUTH"
 
 static int state_error(struct login *login)
 {
@@ -75,12 +70,12 @@ static int check_code(struct login *login, struct attempt *attempt)
 			       &locked_until, &login->err);
 	switch (result) {
 	case MS_CODE_OK:
-		attempt->how = AUTH_ENV "=code";
+		attempt->how = MS_AUTH_CODE;
 		attempt->passed = login->args.no_password ? "code"
 							  : "password and code";
 		return PAM_SUCCESS;
 	case MS_CODE_RECOVERY_OK:
-		attempt->how = AUTH_ENV "=recovery";
+		attempt->how = MS_AUTH_RECOVERY;
 		attempt->passed = login->args.no_password
 			? "recovery code" : "password and recovery code";
 		return PAM_SUCCESS;
@@ -241,9 +236,17 @@ static int resume_session(struct login *login, struct attempt *attempt,
 	return state_error(login);
 }
 
+/* Tells the application how the code part was met (pam_getenv,
+ * authkind.h): mailsecctl self wants a fresh code, not a session, before
+ * anything that loosens the mailbox's protection. */
+static int tell_how(struct login *login, enum ms_auth_kind how)
+{
+	return pam_putenv(login->pamh, ms_auth_kind_env(how));
+}
+
 static int authenticate(struct login *login)
 {
-	struct attempt attempt = { .how = AUTH_ENV "=password" };
+	struct attempt attempt = { .how = MS_AUTH_PASSWORD };
 	bool split, resumed = false;
 	int rc;
 
@@ -259,8 +262,7 @@ static int authenticate(struct login *login)
 	if (rc == PAM_SUCCESS && !resumed)
 		rc = check_all(login, &attempt);
 	if (rc == PAM_SUCCESS)
-		rc = pam_putenv(login->pamh,
-				resumed ? AUTH_ENV "=session" : attempt.how);
+		rc = tell_how(login, resumed ? MS_AUTH_SESSION : attempt.how);
 	/* Later modules see the password alone, without the code. */
 	if (rc == PAM_SUCCESS && attempt.cred.password && attempt.cred.code)
 		rc = pam_set_item(login->pamh, PAM_AUTHTOK,
@@ -280,8 +282,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 
 	/* No value left from an earlier call on this handle (libpam logs
 	 * an error for deleting an absent one). */
-	if (pam_getenv(pamh, AUTH_ENV))
-		pam_putenv(pamh, AUTH_ENV);
+	if (pam_getenv(pamh, MS_AUTH_ENV))
+		pam_putenv(pamh, MS_AUTH_ENV);
 	rc = login_begin(pamh, argc, argv, &login);
 	handoff_save(&login, rc);
 	login.disallow_null = (flags & PAM_DISALLOW_NULL_AUTHTOK) != 0;

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "codecheck.h"
+#include "mailbox.h"
 #include "recovery.h"
 #include "secure.h"
 #include "session.h"
@@ -83,6 +84,14 @@ static uint64_t secret_tag(const struct ms_record *record)
 	return tag ? tag : 1;
 }
 
+/* How far from now a step the window accepts may end: window + 1
+ * periods. */
+static int64_t window_reach(const struct ms_settings *settings,
+			    const struct ms_record *record)
+{
+	return ((int64_t)settings->totp.window + 1) * record->totp.period;
+}
+
 /* The end of the newest step used with the record's secret; 0 = none.
  * A version 2 or 3 state kept a bare step of whatever secret and period
  * were enrolled then. It is taken for this secret only when it ends
@@ -102,7 +111,7 @@ static int64_t replay_mark(const struct ms_settings *settings,
 	    state->legacy_step >= (uint64_t)(INT64_MAX / period))
 		return 0;
 	end = ((int64_t)state->legacy_step + 1) * period;
-	reach = ((int64_t)settings->totp.window + 1) * period;
+	reach = window_reach(settings, record);
 	if (end <= (int64_t)now - reach || end - reach > (int64_t)now)
 		return 0;
 	return end;
@@ -116,12 +125,7 @@ static enum ms_code_result use_totp(const struct ms_settings *settings,
 				    struct ms_state *state, const char *code,
 				    time_t now)
 {
-	struct ms_totp totp = {
-		.secret_b32 = record->totp.secret,
-		.algorithm = record->totp.algorithm,
-		.digits = record->totp.digits,
-		.period = record->totp.period,
-	};
+	struct ms_totp totp = ms_record_totp(record);
 	int64_t period = record->totp.period, step_end;
 	uint64_t step = 0;
 
@@ -224,8 +228,7 @@ void ms_code_unlock(const struct ms_settings *settings,
 		    const struct ms_record *record, struct ms_state *state,
 		    time_t now)
 {
-	int64_t period = record->totp.period;
-	int64_t reach = ((int64_t)settings->totp.window + 1) * period;
+	int64_t reach = window_reach(settings, record);
 
 	state->fail_count = 0;
 	state->fail_since = 0;

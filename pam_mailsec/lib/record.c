@@ -99,14 +99,20 @@ static enum ms_status parse_totp(struct ms_cfg *cfg, const config_setting_t *roo
 	return MS_OK;
 }
 
-static void record_defaults(struct ms_record *record)
+void ms_record_totp_off(struct ms_record *record)
+{
+	ms_wipe(&record->totp, sizeof(record->totp));
+	record->totp.status = MS_TOTP_OFF;
+	record->totp.algorithm = MS_TOTP_DEFAULT_ALGORITHM;
+	record->totp.digits = MS_TOTP_DEFAULT_DIGITS;
+	record->totp.period = MS_TOTP_DEFAULT_PERIOD;
+}
+
+void ms_record_defaults(struct ms_record *record)
 {
 	memset(record, 0, sizeof(*record));
 	record->non_webmail_access = true;
-	record->totp.status = MS_TOTP_OFF;
-	record->totp.algorithm = MS_SHA1;
-	record->totp.digits = 6;
-	record->totp.period = 30;
+	ms_record_totp_off(record);
 }
 
 static enum ms_status parse_root(struct ms_cfg *cfg, struct ms_record *record)
@@ -142,7 +148,7 @@ enum ms_status ms_record_parse(const char *text, const char *shown,
 	struct ms_cfg cfg;
 	enum ms_status status;
 
-	record_defaults(record);
+	ms_record_defaults(record);
 	status = ms_cfg_parse(&cfg, text, shown, err);
 	if (status == MS_OK)
 		status = parse_root(&cfg, record);

@@ -41,6 +41,15 @@ struct ms_record {
 
 const char *ms_totp_status_name(enum ms_totp_status status);
 
+/* What a record holds unless it says otherwise: non-webmail access on,
+ * 2FA off. A missing key of a record file reads as this, and a new
+ * mailbox starts as this (ms_mailbox_create). */
+void ms_record_defaults(struct ms_record *record);
+
+/* 2FA off: the secret and recovery hashes wiped, the TOTP parameters back
+ * to their defaults. */
+void ms_record_totp_off(struct ms_record *record);
+
 /* Parses record text. `shown` (the file's path) prefixes every message, with
  * the line where libconfig knows it: "PATH:LINE: ...". MS_INVALID on any
  * syntax error, missing or unknown key, or out-of-range value. */

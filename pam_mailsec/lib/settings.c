@@ -17,9 +17,9 @@ void ms_settings_defaults(struct ms_settings *settings)
 	strcpy(settings->webmail_services[1], "roundcube");
 	settings->n_webmail_services = 2;
 	strcpy(settings->totp.issuer, "Mail");
-	settings->totp.algorithm = MS_SHA1;
-	settings->totp.digits = 6;
-	settings->totp.period = 30;
+	settings->totp.algorithm = MS_TOTP_DEFAULT_ALGORITHM;
+	settings->totp.digits = MS_TOTP_DEFAULT_DIGITS;
+	settings->totp.period = MS_TOTP_DEFAULT_PERIOD;
 	settings->totp.window = 1;
 	settings->lockout.max_failures = 5;
 	settings->lockout.within = 300;

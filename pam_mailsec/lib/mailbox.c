@@ -1,0 +1,218 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "cache.h"
+#include "mailbox.h"
+#include "secure.h"
+#include "session.h"
+
+struct ms_totp ms_record_totp(const struct ms_record *record)
+{
+	struct ms_totp totp = {
+		.secret_b32 = record->totp.secret,
+		.algorithm = record->totp.algorithm,
+		.digits = record->totp.digits,
+		.period = record->totp.period,
+	};
+	return totp;
+}
+
+enum ms_status ms_mailbox_load(const struct ms_store *store,
+			       struct ms_mailbox *box, struct ms_error *err)
+{
+	enum ms_status status = ms_record_load(store, box->name, &box->record,
+					       err);
+
+	if (status != MS_OK)
+		return status;
+	return ms_state_load(store, box->name, &box->state, err);
+}
+
+/* State first: where an operation changes both, its state change only
+ * makes the state stricter (sessions ended, a code used up), so a state
+ * written before a record save that fails is harmless, while a record
+ * written before a state save that fails would be a change reported as
+ * not made. */
+enum ms_status ms_mailbox_save(const struct ms_store *store,
+			       struct ms_mailbox *box, struct ms_error *err)
+{
+	enum ms_status status;
+
+	if (box->save_state) {
+		status = ms_state_save(store, box->name, &box->state, err);
+		if (status != MS_OK)
+			return status;
+	}
+	if (box->save_record)
+		return ms_record_save(store, box->name, &box->record, err);
+	return MS_OK;
+}
+
+enum ms_status ms_mailbox_create(const struct ms_store *store,
+				 struct ms_mailbox *box,
+				 const char *password_hash,
+				 struct ms_error *err)
+{
+	enum ms_status status = ms_record_exists(store, box->name, err);
+
+	if (status == MS_OK)
+		return ms_fail(err, MS_EXISTS, "%s: already exists", box->name);
+	if (status != MS_NOT_FOUND)
+		return status;
+	if (ms_state_remove(store, box->name, err) == MS_SYSTEM)
+		return MS_SYSTEM;
+	ms_record_defaults(&box->record);
+	strcpy(box->record.password, password_hash);
+	return ms_record_save(store, box->name, &box->record, err);
+}
+
+enum ms_status ms_mailbox_remove(const struct ms_store *store,
+				 const struct ms_mailbox *box,
+				 struct ms_error *err)
+{
+	enum ms_status status = ms_record_remove(store, box->name, err);
+
+	if (status != MS_OK)
+		return status;
+	if (ms_state_remove(store, box->name, err) == MS_SYSTEM)
+		return MS_SYSTEM;
+	return MS_OK;
+}
+
+enum ms_status ms_mailbox_enroll(struct ms_mailbox *box,
+				 const struct ms_settings *settings,
+				 struct ms_error *err)
+{
+	struct ms_record *record = &box->record;
+	enum ms_status status;
+
+	if (record->totp.status == MS_TOTP_ENABLED)
+		return ms_fail(err, MS_REFUSED,
+			       "%s: 2FA is enabled; disable it first", box->name);
+	status = ms_totp_secret_new(record->totp.secret, err);
+	if (status != MS_OK)
+		return status;
+	record->totp.status = MS_TOTP_PENDING;
+	record->totp.algorithm = settings->totp.algorithm;
+	record->totp.digits = settings->totp.digits;
+	record->totp.period = settings->totp.period;
+	record->totp.n_recovery = 0;
+	ms_session_clear(&box->state);
+	box->save_record = box->save_state = true;
+	return MS_OK;
+}
+
+static void set_recovery(struct ms_record *record,
+			 const struct ms_record *fresh)
+{
+	memcpy(record->totp.recovery, fresh->totp.recovery,
+	       sizeof(record->totp.recovery));
+	record->totp.n_recovery = fresh->totp.n_recovery;
+}
+
+/* Kept whatever the result: the confirming code is used up, and a wrong
+ * one counts toward the lockout, as at login (a pending secret is not to
+ * be guessed with the password alone). */
+enum ms_status ms_mailbox_confirm(struct ms_mailbox *box,
+				  const struct ms_settings *settings,
+				  const char *code, const struct ms_record *fresh,
+				  time_t now, enum ms_code_result *result,
+				  struct ms_error *err)
+{
+	struct ms_record *record = &box->record;
+
+	*result = MS_CODE_ERROR;
+	if (record->totp.status != MS_TOTP_PENDING)
+		return ms_fail(err, MS_REFUSED,
+			       "%s: no pending 2FA enrolment (run 2fa enroll)",
+			       box->name);
+	*result = ms_code_confirm(settings, record, &box->state, code, now);
+	box->save_state = true;
+	if (*result != MS_CODE_OK)
+		return MS_OK;
+	record->totp.status = MS_TOTP_ENABLED;
+	set_recovery(record, fresh);
+	box->save_record = true;
+	return MS_OK;
+}
+
+void ms_mailbox_disable(struct ms_mailbox *box)
+{
+	if (box->record.totp.status == MS_TOTP_OFF)
+		return;
+	ms_record_totp_off(&box->record);
+	ms_session_clear(&box->state);
+	box->save_record = box->save_state = true;
+}
+
+enum ms_status ms_mailbox_recovery_allowed(const struct ms_mailbox *box,
+					   struct ms_error *err)
+{
+	if (box->record.totp.status != MS_TOTP_ENABLED)
+		return ms_fail(err, MS_REFUSED, "%s: 2FA is not enabled",
+			       box->name);
+	return MS_OK;
+}
+
+enum ms_status ms_mailbox_recovery_replace(struct ms_mailbox *box,
+					   const struct ms_record *fresh,
+					   struct ms_error *err)
+{
+	enum ms_status status = ms_mailbox_recovery_allowed(box, err);
+
+	if (status != MS_OK)
+		return status;
+	set_recovery(&box->record, fresh);
+	ms_session_clear(&box->state);
+	box->save_record = box->save_state = true;
+	return MS_OK;
+}
+
+void ms_mailbox_set_access(struct ms_mailbox *box, bool non_webmail_access)
+{
+	box->record.non_webmail_access = non_webmail_access;
+	box->save_record = true;
+}
+
+/* Sessions and the cached password already end by construction (their
+ * tags cover the hash: session.h, cache.h); cleared all the same. */
+void ms_mailbox_set_password(struct ms_mailbox *box, const char *hash)
+{
+	strcpy(box->record.password, hash);
+	ms_session_clear(&box->state);
+	ms_cache_clear(&box->state);
+	box->save_record = box->save_state = true;
+}
+
+void ms_mailbox_unlock(struct ms_mailbox *box,
+		       const struct ms_settings *settings, time_t now)
+{
+	ms_code_unlock(settings, &box->record, &box->state, now);
+	box->save_state = true;
+}
+
+void ms_mailbox_logout(struct ms_mailbox *box)
+{
+	ms_session_clear(&box->state);
+	ms_cache_clear(&box->state);
+	box->save_state = true;
+}
+
+unsigned ms_mailbox_recovery_left(const struct ms_mailbox *box)
+{
+	if (box->record.totp.status != MS_TOTP_ENABLED)
+		return 0;
+	return ms_state_recovery_left(&box->state, &box->record);
+}
+
+int64_t ms_mailbox_locked_until(const struct ms_mailbox *box, time_t now)
+{
+	return ms_state_locked(&box->state, now) ? box->state.locked_until : 0;
+}
+
+void ms_mailbox_wipe(struct ms_mailbox *box)
+{
+	ms_record_wipe(&box->record);
+	ms_wipe(&box->state, sizeof(box->state));
+}
