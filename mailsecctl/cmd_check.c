@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "mailbox.h"
 #include "output.h"
 
 struct check {
@@ -26,7 +27,7 @@ static void problem(struct check *check, const struct ms_error *err)
 static void check_file(struct check *check, const struct ms_store *store,
 		       const char *file)
 {
-	struct ctl_mailbox box;
+	struct ms_mailbox box;
 	struct ms_error err;
 	char shown[MS_SHOWN_MAX];
 
@@ -38,10 +39,9 @@ static void check_file(struct check *check, const struct ms_store *store,
 		return;
 	}
 	check->records++;
-	if (ms_record_load(store, box.name, &box.record, &err) != MS_OK ||
-	    ms_state_load(store, box.name, &box.state, &err) != MS_OK)
+	if (ms_mailbox_load(store, &box, &err) != MS_OK)
 		problem(check, &err);
-	ctl_mailbox_wipe(&box);
+	ms_mailbox_wipe(&box);
 }
 
 /* Every visible entry: a stray file in users_dir is worth a word too. */
@@ -57,7 +57,8 @@ static void check_records(struct check *check)
 	struct ms_error err;
 	int count;
 
-	if (ms_store_open(&check->ctl->settings, MS_STORE_READ, &store, &err)) {
+	if (ms_store_open(&check->ctl->settings, MS_STORE_READ, &store,
+			  &err) != MS_OK) {
 		problem(check, &err);
 		return;
 	}

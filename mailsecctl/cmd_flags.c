@@ -5,36 +5,29 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "cache.h"
-#include "codecheck.h"
 #include "commands.h"
-#include "session.h"
+#include "mailbox.h"
 
 static enum ms_status set_access(struct ctl *ctl, const struct ms_store *store,
-				 struct ctl_mailbox *box, void *allow)
+				 struct ms_mailbox *box, void *allow)
 {
-	box->record.non_webmail_access = *(const bool *)allow;
-	box->save_record = true;
+	ms_mailbox_set_access(box, *(const bool *)allow);
 	return MS_OK;
 }
 
 static enum ms_status clear_lockout(struct ctl *ctl,
 				    const struct ms_store *store,
-				    struct ctl_mailbox *box, void *arg)
+				    struct ms_mailbox *box, void *arg)
 {
-	ms_code_unlock(&ctl->settings, &box->record, &box->state, time(NULL));
-	box->save_state = true;
+	ms_mailbox_unlock(box, &ctl->settings, time(NULL));
 	return MS_OK;
 }
 
-/* The next login of every client then pays the full hash once more. */
 static enum ms_status end_sessions(struct ctl *ctl,
 				   const struct ms_store *store,
-				   struct ctl_mailbox *box, void *arg)
+				   struct ms_mailbox *box, void *arg)
 {
-	ms_session_clear(&box->state);
-	ms_cache_clear(&box->state);
-	box->save_state = true;
+	ms_mailbox_logout(box);
 	return MS_OK;
 }
 

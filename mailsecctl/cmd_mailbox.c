@@ -7,17 +7,27 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "cache.h"
 #include "commands.h"
 #include "log.h"
+#include "mailbox.h"
 #include "output.h"
 #include "password.h"
 #include "secret_input.h"
 #include "secure.h"
-#include "session.h"
 
 /* Reads and hashes a new password before any lock is taken: the hash is
  * the slow part. `self passwd` has read and checked it already. */
+static enum ms_status read_password_hash(struct ctl *ctl,
+					 char password[SECRET_INPUT_MAX + 1],
+					 char hash[MS_HASH_MAX])
+{
+	enum ms_status status = secret_read_new_password(password, &ctl->err);
+
+	if (status != MS_OK)
+		return status;
+	return ms_password_hash(password, NULL, 0, hash, &ctl->err);
+}
+
 static enum ms_status new_password_hash(struct ctl *ctl, char hash[MS_HASH_MAX])
 {
 	char password[SECRET_INPUT_MAX + 1];
@@ -26,90 +36,79 @@ static enum ms_status new_password_hash(struct ctl *ctl, char hash[MS_HASH_MAX])
 	if (ctl->stdin_secret)
 		return ms_password_hash(ctl->stdin_secret, NULL, 0, hash,
 					&ctl->err);
-	status = secret_read_new_password(password, &ctl->err);
-	if (status == MS_OK)
-		status = ms_password_hash(password, NULL, 0, hash, &ctl->err);
+	status = read_password_hash(ctl, password, hash);
 	ms_wipe(password, sizeof(password));
 	return status;
 }
 
 static enum ms_status create_record(struct ctl *ctl,
 				    const struct ms_store *store,
-				    struct ctl_mailbox *box, void *arg)
+				    struct ms_mailbox *box, void *hash)
 {
-	enum ms_status status = ms_record_exists(store, box->name, &ctl->err);
+	return ms_mailbox_create(store, box, hash, &ctl->err);
+}
 
-	if (status == MS_OK)
-		return ms_fail(&ctl->err, MS_EXISTS, "%s: already exists",
-			       box->name);
-	if (status != MS_NOT_FOUND)
+static enum ms_status add(struct ctl *ctl, struct ms_mailbox *box,
+			  char hash[MS_HASH_MAX])
+{
+	enum ms_status status = ctl_mailbox_name(ctl, 0, box);
+
+	if (status != MS_OK)
 		return status;
-	/* A state left by an earlier mailbox of that name must not carry
-	 * over (its lockout or used codes): gone before the record exists. */
-	if (ms_state_remove(store, box->name, &ctl->err) == MS_SYSTEM)
-		return MS_SYSTEM;
-	if (ms_record_save(store, box->name, &box->record, &ctl->err) != MS_OK)
-		return ctl->err.status;
+	status = new_password_hash(ctl, hash);
+	if (status != MS_OK)
+		return status;
+	status = ctl_with_lock(ctl, box, create_record, hash);
+	if (status != MS_OK)
+		return status;
+	out_mailbox(box, false);
 	return MS_OK;
 }
 
 enum ms_status cmd_add(struct ctl *ctl)
 {
-	struct ctl_mailbox box;
-	enum ms_status status = ctl_mailbox_name(ctl, 0, &box);
+	struct ms_mailbox box;
+	char hash[MS_HASH_MAX];
+	enum ms_status status = add(ctl, &box, hash);
 
-	if (status == MS_OK)
-		status = new_password_hash(ctl, box.record.password);
-	if (status == MS_OK) {
-		box.record.non_webmail_access = true;
-		box.record.totp.status = MS_TOTP_OFF;
-		status = ctl_with_lock(ctl, &box, create_record, NULL);
-	}
-	if (status == MS_OK)
-		ctl_print_mailbox(&box, false);
-	ctl_mailbox_wipe(&box);
+	ms_wipe(hash, sizeof(hash));
+	ms_mailbox_wipe(&box);
 	return status;
 }
 
 static enum ms_status remove_files(struct ctl *ctl,
 				   const struct ms_store *store,
-				   struct ctl_mailbox *box, void *arg)
+				   struct ms_mailbox *box, void *arg)
 {
-	if (ms_record_remove(store, box->name, &ctl->err) != MS_OK)
-		return ctl->err.status;
-	if (ms_state_remove(store, box->name, &ctl->err) == MS_SYSTEM)
-		return MS_SYSTEM;
-	return MS_OK;
+	return ms_mailbox_remove(store, box, &ctl->err);
 }
 
 enum ms_status cmd_remove(struct ctl *ctl)
 {
-	struct ctl_mailbox box;
+	struct ms_mailbox box;
 	enum ms_status status = ctl_mailbox_name(ctl, 0, &box);
 
-	/* The lock file stays: see ms_store_lock. */
-	if (status == MS_OK)
-		status = ctl_edit(ctl, &box, remove_files, NULL);
-	ctl_mailbox_wipe(&box);
 	if (status != MS_OK)
 		return status;
-	out_object_begin(false);
-	out_string("mailbox", "mailbox", box.name);
-	out_bool("removed", "removed", true, "yes", "no");
-	out_object_end();
+	status = ctl_edit(ctl, &box, remove_files, NULL);
+	ms_mailbox_wipe(&box);
+	if (status != MS_OK)
+		return status;
+	out_removed(&box);
 	return MS_OK;
 }
 
 enum ms_status cmd_show(struct ctl *ctl)
 {
-	struct ctl_mailbox box;
+	struct ms_mailbox box;
 	enum ms_status status = ctl_mailbox_name(ctl, 0, &box);
 
+	if (status != MS_OK)
+		return status;
+	status = ctl_read(ctl, &box);
 	if (status == MS_OK)
-		status = ctl_read(ctl, &box);
-	if (status == MS_OK)
-		ctl_print_mailbox(&box, false);
-	ctl_mailbox_wipe(&box);
+		out_mailbox(&box, false);
+	ms_mailbox_wipe(&box);
 	return status;
 }
 
@@ -125,19 +124,17 @@ static int record_entry(const struct dirent *entry)
 static enum ms_status list_one(struct ctl *ctl, const struct ms_store *store,
 			       const char *file)
 {
-	struct ctl_mailbox box;
+	struct ms_mailbox box;
 	enum ms_status status;
 
 	memset(&box, 0, sizeof(box));
 	ms_file_name_parse(file, "conf", box.name, sizeof(box.name));
-	status = ms_record_load(store, box.name, &box.record, &ctl->err);
+	status = ms_mailbox_load(store, &box, &ctl->err);
 	if (status == MS_OK)
-		status = ms_state_load(store, box.name, &box.state, &ctl->err);
-	if (status == MS_OK)
-		ctl_print_mailbox(&box, true);
+		out_mailbox(&box, true);
 	else if (status != MS_NOT_FOUND) /* removed while listing */
 		ms_log(NULL, LOG_WARNING, "%s", ctl->err.msg);
-	ctl_mailbox_wipe(&box);
+	ms_mailbox_wipe(&box);
 	return status == MS_NOT_FOUND ? MS_OK : status;
 }
 
@@ -147,7 +144,7 @@ enum ms_status cmd_list(struct ctl *ctl)
 {
 	struct ms_store store;
 	struct dirent **entries = NULL;
-	enum ms_status worst = MS_OK;
+	enum ms_status worst = MS_OK, status;
 	int count;
 
 	if (ctl_no_users_dir(ctl)) {
@@ -155,8 +152,9 @@ enum ms_status cmd_list(struct ctl *ctl)
 		out_list_end(NO_MAILBOXES);
 		return MS_OK;
 	}
-	if (ms_store_open(&ctl->settings, MS_STORE_READ, &store, &ctl->err))
-		return ctl->err.status;
+	status = ms_store_open(&ctl->settings, MS_STORE_READ, &store, &ctl->err);
+	if (status != MS_OK)
+		return status;
 	count = scandirat(store.users_fd, ".", &entries, record_entry, alphasort);
 	if (count < 0) {
 		ms_store_close(&store);
@@ -165,8 +163,7 @@ enum ms_status cmd_list(struct ctl *ctl)
 	}
 	out_list_begin();
 	for (int i = 0; i < count; i++) {
-		enum ms_status status = list_one(ctl, &store, entries[i]->d_name);
-
+		status = list_one(ctl, &store, entries[i]->d_name);
 		if (status > worst)
 			worst = status;
 		free(entries[i]);
@@ -182,33 +179,40 @@ enum ms_status cmd_list(struct ctl *ctl)
 }
 
 static enum ms_status set_password(struct ctl *ctl, const struct ms_store *store,
-				   struct ctl_mailbox *box, void *hash)
+				   struct ms_mailbox *box, void *hash)
 {
-	strcpy(box->record.password, hash);
-	/* Sessions and the cached password already end by construction
-	 * (session.h, cache.h); say so plainly. */
-	ms_session_clear(&box->state);
-	ms_cache_clear(&box->state);
-	box->save_record = box->save_state = true;
+	ms_mailbox_set_password(box, hash);
+	return MS_OK;
+}
+
+static enum ms_status passwd(struct ctl *ctl, struct ms_mailbox *box,
+			     char hash[MS_HASH_MAX])
+{
+	enum ms_status status = ctl_mailbox_name(ctl, 0, box);
+
+	if (status != MS_OK)
+		return status;
+	/* Fail fast on a missing mailbox before asking for a password. */
+	status = ctl_read(ctl, box);
+	if (status != MS_OK)
+		return status;
+	status = new_password_hash(ctl, hash);
+	if (status != MS_OK)
+		return status;
+	status = ctl_edit(ctl, box, set_password, hash);
+	if (status != MS_OK)
+		return status;
+	out_mailbox(box, false);
 	return MS_OK;
 }
 
 enum ms_status cmd_passwd(struct ctl *ctl)
 {
-	struct ctl_mailbox box;
+	struct ms_mailbox box;
 	char hash[MS_HASH_MAX];
-	enum ms_status status = ctl_mailbox_name(ctl, 0, &box);
+	enum ms_status status = passwd(ctl, &box, hash);
 
-	/* Fail fast on a missing mailbox before asking for a password. */
-	if (status == MS_OK)
-		status = ctl_read(ctl, &box);
-	if (status == MS_OK)
-		status = new_password_hash(ctl, hash);
-	if (status == MS_OK)
-		status = ctl_edit(ctl, &box, set_password, hash);
-	if (status == MS_OK)
-		ctl_print_mailbox(&box, false);
 	ms_wipe(hash, sizeof(hash));
-	ctl_mailbox_wipe(&box);
+	ms_mailbox_wipe(&box);
 	return status;
 }

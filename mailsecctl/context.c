@@ -18,43 +18,27 @@
 #include "secure.h"
 
 enum ms_status ctl_mailbox_name(struct ctl *ctl, int index,
-				struct ctl_mailbox *box)
+				struct ms_mailbox *box)
 {
 	memset(box, 0, sizeof(*box));
 	return ms_name_canonical(ctl->args[index], box->name, &ctl->err);
 }
 
 static enum ms_status load(struct ctl *ctl, const struct ms_store *store,
-			   struct ctl_mailbox *box)
+			   struct ms_mailbox *box)
 {
-	if (ms_record_load(store, box->name, &box->record, &ctl->err) != MS_OK ||
-	    ms_state_load(store, box->name, &box->state, &ctl->err) != MS_OK)
-		return ctl->err.status;
+	enum ms_status status = ms_mailbox_load(store, box, &ctl->err);
+
+	if (status != MS_OK)
+		return status;
 	if (ctl->check_loaded)
 		return ctl->check_loaded(ctl, box, ctl->check_arg);
 	return MS_OK;
 }
 
-/* State first: where an edit changes both, its state change only makes
- * the state stricter (sessions ended, a code used up), so a state written
- * before a record save that fails is harmless, while a record written
- * before a state save that fails would be a change the command reports as
- * not made (exit 6). */
-static enum ms_status save(struct ctl *ctl, const struct ms_store *store,
-			   struct ctl_mailbox *box)
-{
-	if (box->save_state &&
-	    ms_state_save(store, box->name, &box->state, &ctl->err) != MS_OK)
-		return ctl->err.status;
-	if (box->save_record &&
-	    ms_record_save(store, box->name, &box->record, &ctl->err) != MS_OK)
-		return ctl->err.status;
-	return MS_OK;
-}
-
 /* `existing`: only a mailbox that has a record is locked (ms_record_lock):
  * an edit of a name that is none makes no directory and no lock file. */
-static enum ms_status with_lock(struct ctl *ctl, struct ctl_mailbox *box,
+static enum ms_status with_lock(struct ctl *ctl, struct ms_mailbox *box,
 				ctl_edit_fn locked, void *arg, bool existing)
 {
 	struct ms_store store;
@@ -70,14 +54,15 @@ static enum ms_status with_lock(struct ctl *ctl, struct ctl_mailbox *box,
 	status = existing
 		? ms_record_lock(&store, box->name, &lock_fd, &ctl->err)
 		: ms_store_lock(&store, box->name, &lock_fd, &ctl->err);
-	if (status == MS_OK)
+	if (status == MS_OK) {
 		status = locked(ctl, &store, box, arg);
-	ms_store_unlock(lock_fd);
+		ms_store_unlock(lock_fd);
+	}
 	ms_store_close(&store);
 	return status;
 }
 
-enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
+enum ms_status ctl_with_lock(struct ctl *ctl, struct ms_mailbox *box,
 			     ctl_edit_fn locked, void *arg)
 {
 	return with_lock(ctl, box, locked, arg, false);
@@ -90,17 +75,20 @@ struct edit_step {
 
 static enum ms_status load_edit_save(struct ctl *ctl,
 				     const struct ms_store *store,
-				     struct ctl_mailbox *box, void *arg)
+				     struct ms_mailbox *box, void *arg)
 {
 	const struct edit_step *step = arg;
+	enum ms_status status = load(ctl, store, box);
 
-	if (load(ctl, store, box) != MS_OK ||
-	    step->edit(ctl, store, box, step->arg) != MS_OK)
-		return ctl->err.status;
-	return save(ctl, store, box);
+	if (status != MS_OK)
+		return status;
+	status = step->edit(ctl, store, box, step->arg);
+	if (status != MS_OK)
+		return status;
+	return ms_mailbox_save(store, box, &ctl->err);
 }
 
-enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
+enum ms_status ctl_edit(struct ctl *ctl, struct ms_mailbox *box,
 			ctl_edit_fn edit, void *arg)
 {
 	struct edit_step step = { edit, arg };
@@ -110,14 +98,15 @@ enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
 
 enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg)
 {
-	struct ctl_mailbox box;
+	struct ms_mailbox box;
 	enum ms_status status = ctl_mailbox_name(ctl, 0, &box);
 
+	if (status != MS_OK)
+		return status;
+	status = ctl_edit(ctl, &box, edit, arg);
 	if (status == MS_OK)
-		status = ctl_edit(ctl, &box, edit, arg);
-	if (status == MS_OK)
-		ctl_print_mailbox(&box, false);
-	ctl_mailbox_wipe(&box);
+		out_mailbox(&box, false);
+	ms_mailbox_wipe(&box);
 	return status;
 }
 
@@ -134,7 +123,7 @@ bool ctl_no_users_dir(const struct ctl *ctl)
 	return stat(dirname(parent), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box)
+enum ms_status ctl_read(struct ctl *ctl, struct ms_mailbox *box)
 {
 	struct ms_store store;
 	enum ms_status status;
@@ -148,31 +137,6 @@ enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box)
 	status = load(ctl, &store, box);
 	ms_store_close(&store);
 	return status;
-}
-
-void ctl_print_mailbox(const struct ctl_mailbox *box, bool inline_text)
-{
-	char until[MS_ISO_TIME_MAX];
-	const char *locked = NULL;
-
-	if (ms_state_locked(&box->state, time(NULL)))
-		locked = ms_iso_time(box->state.locked_until, until);
-	out_object_begin(inline_text);
-	out_string("mailbox", inline_text ? NULL : "mailbox", box->name);
-	out_bool("non_webmail_access", "non-webmail", box->record.non_webmail_access,
-		 "enabled", "disabled");
-	out_string("2fa", "2fa", ms_totp_status_name(box->record.totp.status));
-	out_uint("recovery_codes_left", "recovery-codes",
-		 box->record.totp.status == MS_TOTP_ENABLED
-			 ? ms_state_recovery_left(&box->state, &box->record) : 0);
-	out_string_or_null("locked_until", "locked-until", locked, "-");
-	out_object_end();
-}
-
-void ctl_mailbox_wipe(struct ctl_mailbox *box)
-{
-	ms_record_wipe(&box->record);
-	ms_wipe(&box->state, sizeof(box->state));
 }
 
 /* SUDO_USER is whatever the environment says when sudo did not set it:

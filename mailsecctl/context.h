@@ -1,11 +1,12 @@
-/* What every mailsecctl command works with, and the edit-under-lock step
- * they share. */
+/* What every mailsecctl command works with, and the steps they share:
+ * loading, locking and saving a mailbox around a library operation. */
 #ifndef MAILSECCTL_CONTEXT_H
 #define MAILSECCTL_CONTEXT_H
 
 #include <stdbool.h>
 
 #include "error.h"
+#include "mailbox.h"
 #include "name.h"
 #include "record.h"
 #include "settings.h"
@@ -13,11 +14,10 @@
 #include "store.h"
 
 struct ctl;
-struct ctl_mailbox;
 
 /* Looks at a mailbox as loaded, before the command does: MS_OK to go on. */
 typedef enum ms_status (*ctl_check_fn)(struct ctl *ctl,
-				       const struct ctl_mailbox *box, void *arg);
+				       const struct ms_mailbox *box, void *arg);
 
 struct ctl {
 	struct ms_settings settings;
@@ -38,34 +38,27 @@ struct ctl {
 	struct ms_error err;
 };
 
-/* One mailbox as loaded under its lock. */
-struct ctl_mailbox {
-	char name[MS_NAME_MAX + 1];
-	struct ms_record record;
-	struct ms_state state;
-	bool save_record, save_state;
-};
-
-/* Changes `box` in memory; sets save_record/save_state for what it changed. */
+/* Changes `box` in memory through the library's operations (mailbox.h),
+ * which set save_record/save_state for what they changed. */
 typedef enum ms_status (*ctl_edit_fn)(struct ctl *ctl,
 				      const struct ms_store *store,
-				      struct ctl_mailbox *box, void *arg);
+				      struct ms_mailbox *box, void *arg);
 
 /* Canonical name of args[index] into box->name (MS_INVALID if bad). */
 enum ms_status ctl_mailbox_name(struct ctl *ctl, int index,
-				struct ctl_mailbox *box);
+				struct ms_mailbox *box);
 
 /* Opens the store (creating missing directories), takes the mailbox's lock
  * (making its lock file: for add, whose record follows), calls `locked`,
  * unlocks. */
-enum ms_status ctl_with_lock(struct ctl *ctl, struct ctl_mailbox *box,
+enum ms_status ctl_with_lock(struct ctl *ctl, struct ms_mailbox *box,
 			     ctl_edit_fn locked, void *arg);
 
 /* Loads the mailbox under its lock, calls ctl->check_loaded and `edit`,
  * writes what it changed (state first, then the record atomically),
  * unlocks. A mailbox without a record is MS_NOT_FOUND, with no lock file
  * or directory made for it. On success box holds the result. */
-enum ms_status ctl_edit(struct ctl *ctl, struct ctl_mailbox *box,
+enum ms_status ctl_edit(struct ctl *ctl, struct ms_mailbox *box,
 			ctl_edit_fn edit, void *arg);
 
 /* ctl_edit on args[0], then prints the mailbox as show does. */
@@ -73,19 +66,13 @@ enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg);
 
 /* Loads record and state without locking (read-only commands), then
  * calls ctl->check_loaded. */
-enum ms_status ctl_read(struct ctl *ctl, struct ctl_mailbox *box);
+enum ms_status ctl_read(struct ctl *ctl, struct ms_mailbox *box);
 
 /* No users_dir at all, in a parent that is there (nothing was ever added):
  * reading commands then find no mailbox rather than a system error. A
  * users_dir that exists but cannot be used, or whose parent is missing,
  * is still refused by ms_store_open. */
 bool ctl_no_users_dir(const struct ctl *ctl);
-
-/* show/list's object: mailbox, non_webmail_access, 2fa,
- * recovery_codes_left, locked_until. Never a secret or hash. */
-void ctl_print_mailbox(const struct ctl_mailbox *box, bool inline_text);
-
-void ctl_mailbox_wipe(struct ctl_mailbox *box);
 
 /* Who runs the tool, for log lines: "user=NAME sudo_user=NAME" (the real
  * uid's name, or its number; SUDO_USER as sudo set it, or "-"), made safe

@@ -12,55 +12,89 @@
 #include "log.h"
 #include "output.h"
 
-struct verb {
-	const char *group; /* "2fa", "non-webmail", or NULL */
-	const char *name;
-	int min_args, max_args;
-	enum ms_status (*run)(struct ctl *ctl);
-	const char *args;
-	const char *help;
-	bool loads_config_itself;
-	bool changes; /* done, it is logged (ctl_audit) */
-};
+#define SELF_OK VERB_SELF_ALLOWED
+#define FRESH VERB_NEEDS_FRESH_CODE
 
 static const struct verb verbs[] = {
 	{ NULL, "add", 1, 1, cmd_add, "MAILBOX",
-	  "new mailbox; password from stdin (one line) or the terminal (twice)", false, true },
-	{ NULL, "remove", 1, 1, cmd_remove, "MAILBOX", "delete the record and its state", false, true },
-	{ NULL, "list", 0, 0, cmd_list, "", "every mailbox: 2FA status, non-webmail access", false, false },
-	{ NULL, "show", 1, 1, cmd_show, "MAILBOX", "settings of one mailbox (never secrets)", false, false },
+	  "new mailbox; password from stdin (one line) or the terminal (twice)",
+	  VERB_CHANGES, NULL, NULL },
+	{ NULL, "remove", 1, 1, cmd_remove, "MAILBOX", "delete the record and its state",
+	  VERB_CHANGES, NULL, NULL },
+	{ NULL, "list", 0, 0, cmd_list, "", "every mailbox: 2FA status, non-webmail access",
+	  0, NULL, NULL },
+	{ NULL, "show", 1, 1, cmd_show, "MAILBOX", "settings of one mailbox (never secrets)",
+	  SELF_OK, "status", NULL },
 	{ NULL, "passwd", 1, 1, cmd_passwd, "MAILBOX",
-	  "new password, from stdin or the terminal", false, true },
+	  "new password, from stdin or the terminal",
+	  VERB_CHANGES | SELF_OK | FRESH, NULL, "new password" },
 	{ "2fa", "enroll", 1, 1, cmd_2fa_enroll, "MAILBOX [--qr SPEC]",
 	  "new secret, pending until confirmed; prints it, its URI and a QR\n"
-	  "                                code (SPEC: utf8 ansi none png:FILE svg:FILE)", false , true },
+	  "                                code (SPEC: utf8 ansi none png:FILE svg:FILE)",
+	  VERB_CHANGES | VERB_TAKES_QR | SELF_OK, NULL, NULL },
 	{ "2fa", "confirm", 2, 2, cmd_2fa_confirm, "MAILBOX CODE|-",
-	  "enable 2FA with a code from the app (- reads it from stdin)", false , true },
-	{ "2fa", "disable", 1, 1, cmd_2fa_disable, "MAILBOX", "turn 2FA off", false , true },
+	  "enable 2FA with a code from the app (- reads it from stdin)",
+	  VERB_CHANGES | SELF_OK, NULL, "verification code" },
+	{ "2fa", "disable", 1, 1, cmd_2fa_disable, "MAILBOX", "turn 2FA off",
+	  VERB_CHANGES | SELF_OK | FRESH, NULL, NULL },
 	{ "2fa", "recovery", 1, 1, cmd_2fa_recovery, "MAILBOX",
-	  "fresh recovery codes; the old ones stop working", false , true },
+	  "fresh recovery codes; the old ones stop working",
+	  VERB_CHANGES | SELF_OK | FRESH, NULL, NULL },
 	{ "non-webmail", "enable", 1, 1, cmd_non_webmail_enable, "MAILBOX",
-	  "allow IMAP, POP3 and SMTP logins", false, true },
+	  "allow IMAP, POP3 and SMTP logins",
+	  VERB_CHANGES | SELF_OK | FRESH, NULL, NULL },
 	{ "non-webmail", "disable", 1, 1, cmd_non_webmail_disable, "MAILBOX",
-	  "refuse IMAP, POP3 and SMTP logins (webmail keeps working)", false, true },
-	{ NULL, "unlock", 1, 1, cmd_unlock, "MAILBOX", "clear a code lockout", false, true },
+	  "refuse IMAP, POP3 and SMTP logins (webmail keeps working)",
+	  VERB_CHANGES | SELF_OK, NULL, NULL },
+	{ NULL, "unlock", 1, 1, cmd_unlock, "MAILBOX", "clear a code lockout",
+	  VERB_CHANGES, NULL, NULL },
 	{ NULL, "logout", 1, 1, cmd_logout, "MAILBOX",
-	  "end every webmail session; forget the cached password", false, true },
+	  "end every webmail session; forget the cached password",
+	  VERB_CHANGES, NULL, NULL },
 	{ NULL, "check-config", 0, 0, cmd_check_config, "",
-	  "parse mailsec.conf and every record; report each problem", true, false },
+	  "parse mailsec.conf and every record; report each problem",
+	  VERB_OWN_CONFIG, NULL, NULL },
+	/* Logs its own line (self.c), done or refused. */
 	{ NULL, "self", 2, 4, cmd_self, "MAILBOX COMMAND [ARG]",
 	  "the webmail's door: --rhost IP, the mailbox's own\n"
-	  "                                credential on stdin; JSON (mailsecctl(8))", false, false },
+	  "                                credential on stdin; JSON (mailsecctl(8))",
+	  VERB_SELF_DOOR, NULL, NULL },
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(*verbs))
 
-/* "2fa enroll", "passwd": the command as typed. */
-static const char *verb_words(const struct verb *verb, char *out, size_t size)
+const char *verb_words(const struct verb *verb, bool in_self, char *out,
+		       size_t size)
 {
-	snprintf(out, size, "%s%s%s", verb->group ? verb->group : "",
-		 verb->group ? " " : "", verb->name);
+	if (in_self && verb->self_name)
+		snprintf(out, size, "%s", verb->self_name);
+	else
+		snprintf(out, size, "%s%s%s", verb->group ? verb->group : "",
+			 verb->group ? " " : "", verb->name);
 	return out;
+}
+
+void verb_self_list(char *out, size_t size)
+{
+	const char *group = NULL;
+	size_t len = 0;
+	char words[64];
+
+	out[0] = '\0';
+	for (size_t i = 0; i < N_VERBS && len < size; i++) {
+		const struct verb *verb = &verbs[i];
+		bool same_group = verb->group && group &&
+				  strcmp(verb->group, group) == 0;
+
+		if (!(verb->flags & VERB_SELF_ALLOWED))
+			continue;
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+					same_group ? "|" : len ? ", " : "",
+					same_group ? verb->name
+						   : verb_words(verb, true, words,
+								sizeof(words)));
+		group = verb->group;
+	}
 }
 
 static void print_verb(FILE *out, const struct verb *verb)
@@ -68,7 +102,7 @@ static void print_verb(FILE *out, const struct verb *verb)
 	char words[64], usage_words[96];
 
 	snprintf(usage_words, sizeof(usage_words), "%s %s",
-		 verb_words(verb, words, sizeof(words)), verb->args);
+		 verb_words(verb, false, words, sizeof(words)), verb->args);
 	fprintf(out, "  %-29s %s\n", usage_words, verb->help);
 }
 
@@ -99,21 +133,29 @@ static bool is_group(const char *word)
 	return false;
 }
 
-/* Exact names only: no abbreviations. */
-static const struct verb *find_verb(int argc, char *const *argv, int *words)
+/* Whether argv begins with the words of `verb`, and how many they are. */
+static int match_verb(const struct verb *verb, int argc, char *const *argv,
+		      bool in_self)
 {
-	for (size_t i = 0; i < N_VERBS; i++) {
+	if (in_self && verb->self_name)
+		return strcmp(verb->self_name, argv[0]) == 0;
+	if (!verb->group)
+		return strcmp(verb->name, argv[0]) == 0;
+	return argc > 1 && strcmp(verb->group, argv[0]) == 0 &&
+	       strcmp(verb->name, argv[1]) == 0 ? 2 : 0;
+}
+
+const struct verb *verb_find(int argc, char *const *argv, bool in_self,
+			     int *words)
+{
+	for (size_t i = 0; argc > 0 && i < N_VERBS; i++) {
 		const struct verb *verb = &verbs[i];
 
-		if (!verb->group && strcmp(verb->name, argv[0]) == 0) {
-			*words = 1;
+		if (in_self && !(verb->flags & VERB_SELF_ALLOWED))
+			continue;
+		*words = match_verb(verb, argc, argv, in_self);
+		if (*words)
 			return verb;
-		}
-		if (verb->group && argc > 1 && strcmp(verb->group, argv[0]) == 0 &&
-		    strcmp(verb->name, argv[1]) == 0) {
-			*words = 2;
-			return verb;
-		}
 	}
 	return NULL;
 }
@@ -186,7 +228,7 @@ static const struct verb *pick_verb(int argc, char *const *argv,
 		*exit_code = usage_error("usage", "missing COMMAND", NULL);
 		return NULL;
 	}
-	verb = find_verb(argc, argv, words);
+	verb = verb_find(argc, argv, false, words);
 	if (!verb && opt->help && is_group(argv[0]))
 		usage(stdout, argv[0], NULL);
 	else if (!verb && is_group(argv[0]))
@@ -207,13 +249,14 @@ static const struct verb *pick_verb(int argc, char *const *argv,
 static int check_self_options(const struct verb *verb,
 			      const struct options *opt)
 {
+	bool self = verb->flags & VERB_SELF_DOOR;
 	const char *refused = NULL;
 
-	if (verb->run != cmd_self && opt->rhost)
+	if (!self && opt->rhost)
 		refused = "--rhost is only for self";
-	else if (verb->run == cmd_self && opt->config)
+	else if (self && opt->config)
 		refused = "self takes no --config";
-	else if (verb->run == cmd_self && opt->qr)
+	else if (self && opt->qr)
 		refused = "self takes no --qr (the JSON of 2fa enroll holds qr_svg)";
 	if (!refused)
 		return MS_OK;
@@ -233,25 +276,36 @@ static int check_arguments(const struct verb *verb, int n_args,
 		usage(stderr, NULL, verb);
 		return MS_USAGE;
 	}
-	if (opt->qr && verb->run != cmd_2fa_enroll) {
+	if (opt->qr && !(verb->flags & VERB_TAKES_QR)) {
 		fprintf(stderr, "mailsecctl: --qr is only for 2fa enroll\n");
 		return MS_USAGE;
 	}
 	return MS_OK;
 }
 
-static int run(const struct verb *verb, struct ctl *ctl)
+static enum ms_status run_verb(const struct verb *verb, struct ctl *ctl)
 {
-	enum ms_status status = MS_OK;
+	enum ms_status status;
 	char words[64];
 
-	if (!verb->loads_config_itself)
+	if (!(verb->flags & VERB_OWN_CONFIG)) {
 		status = ms_settings_load(ctl->config_path, ctl->config_origin,
 					  &ctl->settings, &ctl->err);
-	if (status == MS_OK)
-		status = verb->run(ctl);
-	if (status == MS_OK && verb->changes)
-		ctl_audit(ctl, verb_words(verb, words, sizeof(words)));
+		if (status != MS_OK)
+			return status;
+	}
+	status = verb->run(ctl);
+	if (status != MS_OK)
+		return status;
+	if (verb->flags & VERB_CHANGES)
+		ctl_audit(ctl, verb_words(verb, false, words, sizeof(words)));
+	return MS_OK;
+}
+
+static int run(const struct verb *verb, struct ctl *ctl)
+{
+	enum ms_status status = run_verb(verb, ctl);
+
 	if (status != MS_OK && ctl->err.msg[0])
 		ms_log(NULL, LOG_ERR, "%s", ctl->err.msg);
 	if (fflush(stdout) != 0 && status == MS_OK) {

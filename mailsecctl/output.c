@@ -1,8 +1,13 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
+#include "log.h"
+#include "mailbox.h"
 #include "output.h"
+#include "qr.h"
 
 #define DEPTH_MAX 8
 
@@ -189,4 +194,71 @@ void out_array_end(void)
 		close_json(']');
 	else if (array_values == 0)
 		printf("%s: none\n", array_label);
+}
+
+void out_mailbox(const struct ms_mailbox *box, bool inline_text)
+{
+	char until[MS_ISO_TIME_MAX];
+	int64_t locked_until = ms_mailbox_locked_until(box, time(NULL));
+
+	out_object_begin(inline_text);
+	out_string("mailbox", inline_text ? NULL : "mailbox", box->name);
+	out_bool("non_webmail_access", "non-webmail", box->record.non_webmail_access,
+		 "enabled", "disabled");
+	out_string("2fa", "2fa", ms_totp_status_name(box->record.totp.status));
+	out_uint("recovery_codes_left", "recovery-codes",
+		 ms_mailbox_recovery_left(box));
+	out_string_or_null("locked_until", "locked-until",
+			   locked_until ? ms_iso_time(locked_until, until) : NULL,
+			   "-");
+	out_object_end();
+}
+
+void out_removed(const struct ms_mailbox *box)
+{
+	out_object_begin(false);
+	out_string("mailbox", "mailbox", box->name);
+	out_bool("removed", "removed", true, "yes", "no");
+	out_object_end();
+}
+
+void out_enrolment(const struct ms_mailbox *box, const char *uri,
+		   const char *svg)
+{
+	out_object_begin(false);
+	out_string("mailbox", "mailbox", box->name);
+	out_string("secret", "secret", box->record.totp.secret);
+	out_string("uri", "uri", uri);
+	if (svg)
+		out_string("qr_svg", "qr-svg", svg);
+	out_object_end();
+}
+
+enum ms_status out_enrolment_qr(const struct ms_mailbox *box, const char *uri,
+				const char *qr_spec, struct ms_error *err)
+{
+	enum ms_status status = MS_OK;
+
+	fflush(stdout);
+	if (!json || strchr(qr_spec, ':'))
+		status = qr_render(uri, qr_spec, stdout, err);
+	if (status != MS_OK)
+		return status;
+	if (!json)
+		printf("next: mailsecctl 2fa confirm %s CODE (a code from the "
+		       "app; 2FA stays pending until then)\n", box->name);
+	return MS_OK;
+}
+
+void out_recovery_codes(const struct ms_mailbox *box,
+			char codes[][MS_RECOVERY_LEN + 1])
+{
+	out_object_begin(false);
+	out_string("mailbox", "mailbox", box->name);
+	out_array_begin("recovery_codes",
+			"recovery codes (each works once; shown only now)");
+	for (unsigned i = 0; i < MS_RECOVERY_COUNT; i++)
+		out_array_string(codes[i]);
+	out_array_end();
+	out_object_end();
 }

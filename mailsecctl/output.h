@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 
+#include "error.h"
+#include "recovery.h"
+
 void out_set_json(bool json);
 bool out_is_json(void);
 
@@ -29,5 +32,31 @@ void out_bool(const char *key, const char *label, bool value,
 void out_array_begin(const char *key, const char *label);
 void out_array_string(const char *value);
 void out_array_end(void);
+
+/* The objects of mailsecctl's commands, each printed in one place. */
+struct ms_error;
+struct ms_mailbox;
+
+/* show/list's object: mailbox, non_webmail_access, 2fa,
+ * recovery_codes_left, locked_until. Never a secret or hash. */
+void out_mailbox(const struct ms_mailbox *box, bool inline_text);
+
+/* remove's: the mailbox and "removed". */
+void out_removed(const struct ms_mailbox *box);
+
+/* 2fa enroll's object: mailbox, secret, uri, and qr_svg unless `svg` is
+ * NULL. */
+void out_enrolment(const struct ms_mailbox *box, const char *uri,
+		   const char *svg);
+
+/* After the object: the QR code of `uri` as `qr_spec` says (in JSON only
+ * its file forms: the output stays one object), then in text the next
+ * step. */
+enum ms_status out_enrolment_qr(const struct ms_mailbox *box, const char *uri,
+				const char *qr_spec, struct ms_error *err);
+
+/* 2fa confirm's and 2fa recovery's object: the codes, shown only now. */
+void out_recovery_codes(const struct ms_mailbox *box,
+			char codes[][MS_RECOVERY_LEN + 1]);
 
 #endif

@@ -1,9 +1,10 @@
 /* mailsecctl self: the webmail's door into the records (mailsecctl.8,
  * SELF-SERVICE). Unprivileged callers run it as root through sudo, so it
- * trusts nothing they give: a short list of commands, acting only on the
- * mailbox whose credential passed the webmail stack from the client's
- * address, only on the record it passed against, and every refusal logged
- * to syslog with mailbox and address. */
+ * trusts nothing they give: only the commands the verb table allows
+ * (VERB_SELF_ALLOWED), acting only on the mailbox whose credential passed
+ * the webmail stack from the client's address, only on the record it
+ * passed against, and every refusal logged to syslog with mailbox and
+ * address. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -11,77 +12,27 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "authkind.h"
 #include "commands.h"
 #include "output.h"
-#include "policy.h"
 #include "secure.h"
 #include "self_auth.h"
 #include "self_input.h"
 
-struct self_command {
-	const char *words; /* as typed: one word, or group and name */
-	int n_args;        /* after the words */
-	enum ms_status (*run)(struct ctl *ctl);
-	/* Loosens the mailbox's protection or hands out a credential: a
-	 * resumed webmail session, which may be a captured string replayed
-	 * from the same address, is not enough. */
-	bool fresh_code;
-	/* The command's own secret, the last line of stdin (with an
-	 * argument: when that is "-"); NULL: none. */
-	const char *own_line;
-};
-
-static const struct self_command commands[] = {
-	{ "status", 0, cmd_show, false, NULL },
-	{ "2fa enroll", 0, cmd_2fa_enroll, false, NULL },
-	{ "2fa confirm", 1, cmd_2fa_confirm, false, "verification code" },
-	{ "2fa disable", 0, cmd_2fa_disable, true, NULL },
-	{ "2fa recovery", 0, cmd_2fa_recovery, true, NULL },
-	{ "non-webmail enable", 0, cmd_non_webmail_enable, true, NULL },
-	{ "non-webmail disable", 0, cmd_non_webmail_disable, false, NULL },
-	{ "passwd", 0, cmd_passwd, true, "new password" },
-};
-
-#define N_COMMANDS (sizeof(commands) / sizeof(*commands))
-
 struct request {
 	char mailbox[MS_NAME_MAX + 1]; /* canonical; "" until valid */
 	const char *rhost;             /* NULL until valid */
-	const struct self_command *command;
+	const struct verb *command;    /* one with VERB_SELF_ALLOWED */
+	char words[64];                /* the command as typed, for messages */
 	char *inner_args[2];           /* the command's own: MAILBOX [ARG] */
 	int n_inner;
-	const char *own_line;          /* command->own_line if it takes one */
+	const char *own_line;          /* command->self_secret if it takes one */
 	struct self_input input;
 	/* Of the record before the stack ran; all zero when it could not be
 	 * loaded then, which no later load matches. */
 	struct ms_record_digest digest;
-	enum self_how how;
+	enum ms_auth_kind how;
 };
-
-/* Whether the first words of `argv` are `words`; how many they are. */
-static int match_words(const char *words, char *const *argv, int argc)
-{
-	const char *space = strchr(words, ' ');
-	size_t first = space ? (size_t)(space - words) : strlen(words);
-
-	if (argc < 1 || strlen(argv[0]) != first ||
-	    strncmp(argv[0], words, first) != 0)
-		return 0;
-	if (!space)
-		return 1;
-	return argc > 1 && strcmp(argv[1], space + 1) == 0 ? 2 : 0;
-}
-
-static const struct self_command *find_command(char *const *argv, int argc,
-					       int *used)
-{
-	for (size_t i = 0; i < N_COMMANDS; i++) {
-		*used = match_words(commands[i].words, argv, argc);
-		if (*used)
-			return &commands[i];
-	}
-	return NULL;
-}
 
 static enum ms_status check_rhost(struct ctl *ctl, struct request *req)
 {
@@ -97,31 +48,41 @@ static enum ms_status check_rhost(struct ctl *ctl, struct request *req)
 	return MS_OK;
 }
 
+static enum ms_status not_allowed(struct ctl *ctl)
+{
+	char allowed[256];
+
+	verb_self_list(allowed, sizeof(allowed));
+	return ms_fail(&ctl->err, MS_USAGE,
+		       "self: command not allowed (allowed: %s)", allowed);
+}
+
 /* Everything from the command line, checked before anything is read. */
 static enum ms_status parse(struct ctl *ctl, struct request *req)
 {
 	int used = 0, n_args;
+	enum ms_status status = check_rhost(ctl, req);
 
-	if (check_rhost(ctl, req) != MS_OK)
-		return ctl->err.status;
-	req->command = find_command(ctl->args + 1, ctl->n_args - 1, &used);
+	if (status != MS_OK)
+		return status;
+	req->command = verb_find(ctl->n_args - 1, ctl->args + 1, true, &used);
 	if (!req->command)
-		return ms_fail(&ctl->err, MS_USAGE,
-			       "self: command not allowed (allowed: status, "
-			       "2fa enroll|confirm CODE|disable|recovery, "
-			       "non-webmail enable|disable, passwd)");
+		return not_allowed(ctl);
+	verb_words(req->command, true, req->words, sizeof(req->words));
+	/* The mailbox is self's own first argument. */
 	n_args = ctl->n_args - 1 - used;
-	if (n_args != req->command->n_args)
+	if (n_args < req->command->min_args - 1 ||
+	    n_args > req->command->max_args - 1)
 		return ms_fail(&ctl->err, MS_USAGE,
-			       "self %s: wrong number of arguments",
-			       req->command->words);
-	if (ms_name_canonical(ctl->args[0], req->mailbox, &ctl->err) != MS_OK)
-		return ctl->err.status;
+			       "self %s: wrong number of arguments", req->words);
+	status = ms_name_canonical(ctl->args[0], req->mailbox, &ctl->err);
+	if (status != MS_OK)
+		return status;
 	req->inner_args[0] = req->mailbox;
 	req->inner_args[1] = n_args ? ctl->args[1 + used] : NULL;
 	req->n_inner = 1 + n_args;
 	if (!n_args || strcmp(req->inner_args[1], "-") == 0)
-		req->own_line = req->command->own_line;
+		req->own_line = req->command->self_secret;
 	return MS_OK;
 }
 
@@ -136,14 +97,14 @@ static enum ms_status parse(struct ctl *ctl, struct request *req)
  * wrong password, as the stack says it. */
 static void note_record(struct ctl *ctl, struct request *req)
 {
-	struct ctl_mailbox box;
+	struct ms_mailbox box;
 
 	memset(&box, 0, sizeof(box));
 	strcpy(box.name, req->mailbox);
 	if (ctl_read(ctl, &box) == MS_OK)
 		req->digest = box.record.digest;
 	ms_error_clear(&ctl->err);
-	ctl_mailbox_wipe(&box);
+	ms_mailbox_wipe(&box);
 }
 
 /* A line the stack did not ask for means the lines were not the ones it
@@ -151,56 +112,63 @@ static void note_record(struct ctl *ctl, struct request *req)
  * than a code made the new password. */
 static enum ms_status authenticate(struct ctl *ctl, struct request *req)
 {
-	if (self_authenticate(req->mailbox, req->rhost, &req->input, &req->how,
-			      &ctl->err) != MS_OK)
-		return ctl->err.status;
+	enum ms_status status = self_authenticate(req->mailbox, req->rhost,
+						  &req->input, &req->how,
+						  &ctl->err);
+
+	if (status != MS_OK)
+		return status;
 	if (self_input_unused(&req->input))
 		return ms_fail(&ctl->err, MS_USAGE,
 			       "self %s: standard input holds a line the %s "
 			       "stack did not ask for%s%s%s",
-			       req->command->words, SELF_SERVICE,
+			       req->words, SELF_SERVICE,
 			       req->own_line ? " (the " : "",
 			       req->own_line ? req->own_line : "",
 			       req->own_line ? " must be the last line)" : "");
 	return MS_OK;
 }
 
-/* What the login proved against what this record asks. With 2FA enabled,
- * a login on the password alone means the stack never asked for the code
- * (the webmail service has the client role in webmail_services): nothing
- * may be done. A fresh code is a code or a recovery code, not a resumed
- * session; with 2FA not enabled the password is all there is. */
+/* What the login proved (authkind.h) against what this record and the
+ * command ask. */
 static enum ms_status check_trust(struct ctl *ctl, const struct request *req,
 				  const struct ms_record *record)
 {
-	bool needs_code = ms_policy_needs_code(record, MS_ROLE_WEBMAIL);
-	bool fresh = req->how == SELF_HOW_CODE ||
-		     req->how == SELF_HOW_RECOVERY ||
-		     (req->how == SELF_HOW_PASSWORD && !needs_code);
+	bool needs_fresh = req->command->flags & VERB_NEEDS_FRESH_CODE;
 
-	if (req->how == SELF_HOW_PASSWORD && needs_code)
+	switch (ms_auth_trusted(req->how, record, needs_fresh)) {
+	case MS_TRUST_OK:
+		return MS_OK;
+	case MS_TRUST_PASSWORD_ALONE:
 		return ms_fail(&ctl->err, MS_REFUSED,
 			       "%s: 2FA is enabled, but the %s stack took the "
 			       "password alone (is %s in webmail_services?)",
 			       req->mailbox, SELF_SERVICE, SELF_SERVICE);
-	if (req->command->fresh_code && !fresh)
+	case MS_TRUST_NOT_FRESH:
 		return ms_fail(&ctl->err, MS_REFUSED,
 			       "%s: %s needs a fresh code, not a resumed "
-			       "webmail session", req->mailbox,
-			       req->command->words);
-	return MS_OK;
+			       "webmail session", req->mailbox, req->words);
+	case MS_TRUST_UNKNOWN:
+		break;
+	}
+	return ms_fail(&ctl->err, MS_REFUSED,
+		       "%s: pam_mailsec did not say how it authenticated",
+		       req->mailbox);
 }
 
 /* Every record the command loads, under the lock for its edit: the one the
  * credential was checked against, and one this login may act on. */
 static enum ms_status check_loaded(struct ctl *ctl,
-				   const struct ctl_mailbox *box, void *arg)
+				   const struct ms_mailbox *box, void *arg)
 {
 	const struct request *req = arg;
+	enum ms_status status = ms_record_unchanged(&box->record, &req->digest,
+						    box->name,
+						    "the credential was checked",
+						    &ctl->err);
 
-	if (ms_record_unchanged(&box->record, &req->digest, box->name,
-				"the credential was checked", &ctl->err) != MS_OK)
-		return ctl->err.status;
+	if (status != MS_OK)
+		return status;
 	return check_trust(ctl, req, &box->record);
 }
 
@@ -230,12 +198,12 @@ static void report(const struct ctl *ctl, const struct request *req,
 {
 	const char *mailbox = req->mailbox[0] ? req->mailbox : "-";
 	const char *rhost = req->rhost ? req->rhost : "-";
-	const char *command = req->command ? req->command->words : "-";
+	const char *command = req->command ? req->words : "-";
 	char invoker[CTL_INVOKER_MAX];
 
 	ctl_invoker(invoker);
 	if (status == MS_OK)
-		syslog(req->command->run == cmd_show ? LOG_INFO : LOG_NOTICE,
+		syslog(req->command->flags & VERB_CHANGES ? LOG_NOTICE : LOG_INFO,
 		       "self: mailbox=%s rhost=%s command=%s %s: done",
 		       mailbox, rhost, command, invoker);
 	else
@@ -245,6 +213,22 @@ static void report(const struct ctl *ctl, const struct request *req,
 		       ctl->err.msg[0] ? ctl->err.msg : "failed");
 }
 
+static enum ms_status handle(struct ctl *ctl, struct request *req)
+{
+	enum ms_status status = parse(ctl, req);
+
+	if (status != MS_OK)
+		return status;
+	status = self_input_read(&req->input, req->own_line, &ctl->err);
+	if (status != MS_OK)
+		return status;
+	note_record(ctl, req);
+	status = authenticate(ctl, req);
+	if (status != MS_OK)
+		return status;
+	return act(ctl, req);
+}
+
 enum ms_status cmd_self(struct ctl *ctl)
 {
 	struct request req = { 0 };
@@ -252,15 +236,7 @@ enum ms_status cmd_self(struct ctl *ctl)
 
 	out_set_json(true);
 	openlog("mailsecctl", LOG_PID, LOG_AUTHPRIV);
-	status = parse(ctl, &req);
-	if (status == MS_OK)
-		status = self_input_read(&req.input, req.own_line, &ctl->err);
-	if (status == MS_OK) {
-		note_record(ctl, &req);
-		status = authenticate(ctl, &req);
-	}
-	if (status == MS_OK)
-		status = act(ctl, &req);
+	status = handle(ctl, &req);
 	report(ctl, &req, status);
 	closelog();
 	self_input_wipe(&req.input);

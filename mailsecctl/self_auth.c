@@ -68,23 +68,10 @@ static int converse(int n, const struct pam_message **msgs,
 	return PAM_SUCCESS;
 }
 
-static enum self_how how_from(const char *value)
-{
-	static const char *const names[] = {
-		[SELF_HOW_PASSWORD] = "password", [SELF_HOW_SESSION] = "session",
-		[SELF_HOW_CODE] = "code", [SELF_HOW_RECOVERY] = "recovery",
-	};
-
-	for (size_t i = 1; value && i < sizeof(names) / sizeof(*names); i++)
-		if (strcmp(value, names[i]) == 0)
-			return (enum self_how)i;
-	return SELF_HOW_UNKNOWN;
-}
-
 /* After both stages passed: the mailbox is still the one asked for (a
  * module may rewrite PAM_USER), and pam_mailsec took part. */
 static enum ms_status check_outcome(pam_handle_t *pamh, const char *mailbox,
-				    enum self_how *how, struct ms_error *err)
+				    enum ms_auth_kind *how, struct ms_error *err)
 {
 	const void *user = NULL;
 
@@ -93,8 +80,8 @@ static enum ms_status check_outcome(pam_handle_t *pamh, const char *mailbox,
 		return ms_fail(err, MS_REFUSED,
 			       "%s: the %s stack changed the user name",
 			       mailbox, SELF_SERVICE);
-	*how = how_from(pam_getenv(pamh, "MAILSEC_AUTH"));
-	if (*how == SELF_HOW_UNKNOWN)
+	*how = ms_auth_kind_parse(pam_getenv(pamh, MS_AUTH_ENV));
+	if (*how == MS_AUTH_UNKNOWN)
 		return ms_fail(err, MS_REFUSED,
 			       "%s: pam_mailsec did not authenticate in the %s stack",
 			       mailbox, SELF_SERVICE);
@@ -120,7 +107,7 @@ static enum ms_status pam_failure_status(int rc)
 
 static enum ms_status run_stack(pam_handle_t *pamh, const char *mailbox,
 				const char *rhost, const struct answers *answers,
-				enum self_how *how, struct ms_error *err)
+				enum ms_auth_kind *how, struct ms_error *err)
 {
 	int flags = PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK;
 	int rc = pam_set_item(pamh, PAM_RHOST, rhost);
@@ -146,7 +133,7 @@ static enum ms_status run_stack(pam_handle_t *pamh, const char *mailbox,
 }
 
 enum ms_status self_authenticate(const char *mailbox, const char *rhost,
-				 struct self_input *input, enum self_how *how,
+				 struct self_input *input, enum ms_auth_kind *how,
 				 struct ms_error *err)
 {
 	struct answers answers = { .input = input };
@@ -155,7 +142,7 @@ enum ms_status self_authenticate(const char *mailbox, const char *rhost,
 	enum ms_status status;
 	int rc = pam_start(SELF_SERVICE, mailbox, &conv, &pamh);
 
-	*how = SELF_HOW_UNKNOWN;
+	*how = MS_AUTH_UNKNOWN;
 	if (rc != PAM_SUCCESS)
 		return ms_fail(err, MS_SYSTEM, "cannot start PAM service %s: %s",
 			       SELF_SERVICE, pam_strerror(pamh, rc));
