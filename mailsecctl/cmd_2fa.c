@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "commands.h"
-#include "mailbox.h"
+#include "mailbox_ops.h"
 #include "output.h"
 #include "qr.h"
 #include "recovery.h"
@@ -173,12 +173,9 @@ static enum ms_status new_recovery(struct ctl *ctl, struct ms_mailbox *box,
 				   struct ms_record *fresh,
 				   recovery_codes_t codes)
 {
-	enum ms_status status = ctl_mailbox_name(ctl, 0, box);
-
-	if (status != MS_OK)
-		return status;
 	/* Fail fast on a mailbox that cannot take codes: hashing is slow. */
-	status = ctl_read(ctl, box);
+	enum ms_status status = ctl_read_named(ctl, box);
+
 	if (status != MS_OK)
 		return status;
 	status = ms_mailbox_recovery_allowed(box, &ctl->err);

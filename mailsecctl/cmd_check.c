@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "mailbox.h"
+#include "mailbox_ops.h"
 #include "output.h"
 
 struct check {

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "commands.h"
-#include "mailbox.h"
+#include "mailbox_ops.h"
 
 static enum ms_status set_access(struct ctl *ctl, const struct ms_store *store,
 				 struct ms_mailbox *box, void *allow)

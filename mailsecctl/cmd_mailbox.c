@@ -9,7 +9,7 @@
 
 #include "commands.h"
 #include "log.h"
-#include "mailbox.h"
+#include "mailbox_ops.h"
 #include "output.h"
 #include "password.h"
 #include "secret_input.h"
@@ -101,11 +101,8 @@ enum ms_status cmd_remove(struct ctl *ctl)
 enum ms_status cmd_show(struct ctl *ctl)
 {
 	struct ms_mailbox box;
-	enum ms_status status = ctl_mailbox_name(ctl, 0, &box);
+	enum ms_status status = ctl_read_named(ctl, &box);
 
-	if (status != MS_OK)
-		return status;
-	status = ctl_read(ctl, &box);
 	if (status == MS_OK)
 		out_mailbox(&box, false);
 	ms_mailbox_wipe(&box);
@@ -188,12 +185,9 @@ static enum ms_status set_password(struct ctl *ctl, const struct ms_store *store
 static enum ms_status passwd(struct ctl *ctl, struct ms_mailbox *box,
 			     char hash[MS_HASH_MAX])
 {
-	enum ms_status status = ctl_mailbox_name(ctl, 0, box);
-
-	if (status != MS_OK)
-		return status;
 	/* Fail fast on a missing mailbox before asking for a password. */
-	status = ctl_read(ctl, box);
+	enum ms_status status = ctl_read_named(ctl, box);
+
 	if (status != MS_OK)
 		return status;
 	status = new_password_hash(ctl, hash);

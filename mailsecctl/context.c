@@ -178,3 +178,12 @@ void ctl_audit(const struct ctl *ctl, const char *command)
 	       invoker);
 	closelog();
 }
+
+enum ms_status ctl_read_named(struct ctl *ctl, struct ms_mailbox *box)
+{
+	enum ms_status status = ctl_mailbox_name(ctl, 0, box);
+
+	if (status != MS_OK)
+		return status;
+	return ctl_read(ctl, box);
+}

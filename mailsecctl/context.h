@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "error.h"
-#include "mailbox.h"
+#include "mailbox_ops.h"
 #include "name.h"
 #include "record.h"
 #include "settings.h"
@@ -38,7 +38,7 @@ struct ctl {
 	struct ms_error err;
 };
 
-/* Changes `box` in memory through the library's operations (mailbox.h),
+/* Changes `box` in memory through the library's operations (mailbox_ops.h),
  * which set save_record/save_state for what they changed. */
 typedef enum ms_status (*ctl_edit_fn)(struct ctl *ctl,
 				      const struct ms_store *store,
@@ -67,6 +67,9 @@ enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg);
 /* Loads record and state without locking (read-only commands), then
  * calls ctl->check_loaded. */
 enum ms_status ctl_read(struct ctl *ctl, struct ms_mailbox *box);
+
+/* ctl_mailbox_name of args[0], then ctl_read. */
+enum ms_status ctl_read_named(struct ctl *ctl, struct ms_mailbox *box);
 
 /* No users_dir at all, in a parent that is there (nothing was ever added):
  * reading commands then find no mailbox rather than a system error. A

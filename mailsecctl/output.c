@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "log.h"
-#include "mailbox.h"
+#include "mailbox_ops.h"
 #include "output.h"
 #include "qr.h"
 

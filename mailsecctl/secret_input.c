@@ -68,6 +68,22 @@ static enum ms_status prompt_once(const char *prompt,
 	return status;
 }
 
+static enum ms_status prompt_twice(char buf[SECRET_INPUT_MAX + 1],
+				   char again[SECRET_INPUT_MAX + 1],
+				   struct ms_error *err)
+{
+	enum ms_status status = prompt_once("New password: ", buf, err);
+
+	if (status != MS_OK)
+		return status;
+	status = prompt_once("Retype new password: ", again, err);
+	if (status != MS_OK)
+		return status;
+	if (!ms_streq_ct(again, buf))
+		return ms_fail(err, MS_INVALID, "passwords do not match");
+	return MS_OK;
+}
+
 enum ms_status secret_read_new_password(char buf[SECRET_INPUT_MAX + 1],
 					struct ms_error *err)
 {
@@ -76,11 +92,7 @@ enum ms_status secret_read_new_password(char buf[SECRET_INPUT_MAX + 1],
 
 	if (!isatty(STDIN_FILENO))
 		return secret_read_line("password", buf, err);
-	status = prompt_once("New password: ", buf, err);
-	if (status == MS_OK)
-		status = prompt_once("Retype new password: ", again, err);
-	if (status == MS_OK && !ms_streq_ct(again, buf))
-		status = ms_fail(err, MS_INVALID, "passwords do not match");
+	status = prompt_twice(buf, again, err);
 	ms_wipe(again, sizeof(again));
 	if (status != MS_OK)
 		ms_wipe(buf, SECRET_INPUT_MAX + 1);

@@ -149,19 +149,29 @@ static enum ms_status set_own(struct self_input *input, const char *own_name,
 	return MS_OK;
 }
 
+static enum ms_status read_lines(struct self_input *input, char *raw,
+				 size_t size, const char *own_name,
+				 struct ms_error *err)
+{
+	size_t len = 0;
+	enum ms_status status = read_raw(raw, size, &len, err);
+
+	if (status != MS_OK)
+		return status;
+	status = split(input, raw, len, own_name, err);
+	if (status != MS_OK)
+		return status;
+	return set_own(input, own_name, err);
+}
+
 enum ms_status self_input_read(struct self_input *input, const char *own_name,
 			       struct ms_error *err)
 {
 	char raw[RAW_MAX + 1];
-	size_t len = 0;
 	enum ms_status status;
 
 	memset(input, 0, sizeof(*input));
-	status = read_raw(raw, sizeof(raw), &len, err);
-	if (status == MS_OK)
-		status = split(input, raw, len, own_name, err);
-	if (status == MS_OK)
-		status = set_own(input, own_name, err);
+	status = read_lines(input, raw, sizeof(raw), own_name, err);
 	ms_wipe(raw, sizeof(raw));
 	if (status != MS_OK)
 		self_input_wipe(input);

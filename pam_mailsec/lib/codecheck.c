@@ -6,7 +6,7 @@
 #include <sodium.h>
 
 #include "codecheck.h"
-#include "mailbox.h"
+#include "mailbox_ops.h"
 #include "recovery.h"
 #include "secure.h"
 #include "session.h"

@@ -10,6 +10,7 @@
 
 #include "fixture.h"
 #include "mailbox.h"
+#include "mailbox_ops.h"
 #include "password.h"
 #include "settings.h"
 #include "store.h"
@@ -87,7 +88,7 @@ static void build_record(struct mailbox *mb, struct ms_record *record,
 {
 	struct ms_error err;
 
-	memset(record, 0, sizeof(*record));
+	ms_record_defaults(record);
 	/* $5$ with few rounds by default: valgrind runs stay short. */
 	ck_assert_msg(ms_password_hash(MB_PASSWORD,
 				       (flags & MB_YESCRYPT) ? NULL : "$5$",
@@ -95,8 +96,6 @@ static void build_record(struct mailbox *mb, struct ms_record *record,
 				       record->password, &err) == MS_OK,
 		      "%s", err.msg);
 	record->non_webmail_access = !(flags & MB_NO_CLIENT);
-	record->totp.status = MS_TOTP_OFF;
-	record->totp.algorithm = MS_SHA1;
 	record->totp.digits = mb->digits;
 	record->totp.period = MB_PERIOD;
 	if (flags & (MB_2FA | MB_PENDING | MB_RECOVERY))
@@ -199,18 +198,20 @@ void mb_state_save(const char *name, struct ms_state *state)
 
 void mb_unlock(const char *name)
 {
-	struct ms_state state;
+	struct ms_mailbox box;
 	struct lib lib;
 
+	memset(&box, 0, sizeof(box));
+	ck_assert_uint_lt(strlen(name), sizeof(box.name));
+	strcpy(box.name, name);
 	lib_open(&lib, name);
-	ck_assert_msg(ms_state_load(&lib.store, name, &state, &lib.err) == MS_OK,
+	ck_assert_msg(ms_mailbox_load(&lib.store, &box, &lib.err) == MS_OK,
 		      "%s", lib.err.msg);
-	state.fail_count = 0;
-	state.fail_since = 0;
-	state.locked_until = 0;
-	ck_assert_msg(ms_state_save(&lib.store, name, &state, &lib.err) == MS_OK,
+	ms_mailbox_unlock(&box, &lib.settings, time(NULL));
+	ck_assert_msg(ms_mailbox_save(&lib.store, &box, &lib.err) == MS_OK,
 		      "%s", lib.err.msg);
 	lib_close(&lib);
+	ms_mailbox_wipe(&box);
 }
 
 void mb_wait_step_margin(unsigned margin)

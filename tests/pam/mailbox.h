@@ -57,7 +57,7 @@ void mb_state_save(const char *name, struct ms_state *state);
 void mb_record_load(const char *name, struct ms_record *record);
 void mb_record_save(const char *name, const struct ms_record *record);
 
-/* What mailsecctl unlock does: the failure counter and the lock zeroed. */
+/* What mailsecctl unlock does (ms_mailbox_unlock), under the lock. */
 void mb_unlock(const char *name);
 
 /* Sleeps into the next step when fewer than `margin` seconds are left of

@@ -23,6 +23,7 @@ int main(void)
 	srunner_add_suite(runner, session_suite());
 	srunner_add_suite(runner, cache_suite());
 	srunner_add_suite(runner, codecheck_suite());
+	srunner_add_suite(runner, mailbox_suite());
 	if (th_run_begin() != 0) {
 		srunner_free(runner);
 		return EXIT_FAILURE;

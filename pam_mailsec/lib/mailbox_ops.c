@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cache.h"
-#include "mailbox.h"
+#include "mailbox_ops.h"
 #include "secure.h"
 #include "session.h"
 

@@ -3,8 +3,8 @@
  * memory and say what to write (save_record, save_state); the caller
  * loads, calls and saves under the mailbox lock (ms_record_lock, or
  * ms_store_lock for ms_mailbox_create). */
-#ifndef MAILSEC_MAILBOX_H
-#define MAILSEC_MAILBOX_H
+#ifndef MAILSEC_MAILBOX_OPS_H
+#define MAILSEC_MAILBOX_OPS_H
 
 #include <stdbool.h>
 #include <time.h>
