@@ -46,13 +46,11 @@ static bool record_build(unsigned i, const char *hash,
 	unsigned char raw[BENCH_SECRET_BYTES];
 	struct ms_error err;
 
-	memset(record, 0, sizeof(*record));
+	ms_record_defaults(record);
 	if (strlen(hash) >= sizeof(record->password))
 		return false;
 	strcpy(record->password, hash);
-	record->non_webmail_access = true;
 	record->totp.status = MS_TOTP_ENABLED;
-	record->totp.algorithm = MS_SHA1;
 	record->totp.digits = BENCH_DIGITS;
 	record->totp.period = BENCH_PERIOD;
 	user_secret(i, raw);
