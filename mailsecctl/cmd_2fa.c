@@ -12,6 +12,7 @@
 #include "recovery.h"
 #include "secret_input.h"
 #include "secure.h"
+#include "totp.h"
 
 typedef char recovery_codes_t[MS_RECOVERY_COUNT][MS_RECOVERY_LEN + 1];
 

@@ -12,9 +12,6 @@
 #include "log.h"
 #include "output.h"
 
-#define SELF_OK VERB_SELF_ALLOWED
-#define FRESH VERB_NEEDS_FRESH_CODE
-
 static const struct verb verbs[] = {
 	{ NULL, "add", 1, 1, cmd_add, "MAILBOX",
 	  "new mailbox; password from stdin (one line) or the terminal (twice)",
@@ -24,28 +21,32 @@ static const struct verb verbs[] = {
 	{ NULL, "list", 0, 0, cmd_list, "", "every mailbox: 2FA status, non-webmail access",
 	  0, NULL, NULL },
 	{ NULL, "show", 1, 1, cmd_show, "MAILBOX", "settings of one mailbox (never secrets)",
-	  SELF_OK, "status", NULL },
+	  VERB_SELF_ALLOWED, "status", NULL },
 	{ NULL, "passwd", 1, 1, cmd_passwd, "MAILBOX",
 	  "new password, from stdin or the terminal",
-	  VERB_CHANGES | SELF_OK | FRESH, NULL, "new password" },
+	  VERB_CHANGES | VERB_SELF_ALLOWED |
+	  VERB_NEEDS_FRESH_CODE, NULL, "new password" },
 	{ "2fa", "enroll", 1, 1, cmd_2fa_enroll, "MAILBOX [--qr SPEC]",
 	  "new secret, pending until confirmed; prints it, its URI and a QR\n"
 	  "                                code (SPEC: utf8 ansi none png:FILE svg:FILE)",
-	  VERB_CHANGES | VERB_TAKES_QR | SELF_OK, NULL, NULL },
+	  VERB_CHANGES | VERB_TAKES_QR | VERB_SELF_ALLOWED, NULL, NULL },
 	{ "2fa", "confirm", 2, 2, cmd_2fa_confirm, "MAILBOX CODE|-",
 	  "enable 2FA with a code from the app (- reads it from stdin)",
-	  VERB_CHANGES | SELF_OK, NULL, "verification code" },
+	  VERB_CHANGES | VERB_SELF_ALLOWED, NULL, "verification code" },
 	{ "2fa", "disable", 1, 1, cmd_2fa_disable, "MAILBOX", "turn 2FA off",
-	  VERB_CHANGES | SELF_OK | FRESH, NULL, NULL },
+	  VERB_CHANGES | VERB_SELF_ALLOWED |
+	  VERB_NEEDS_FRESH_CODE, NULL, NULL },
 	{ "2fa", "recovery", 1, 1, cmd_2fa_recovery, "MAILBOX",
 	  "fresh recovery codes; the old ones stop working",
-	  VERB_CHANGES | SELF_OK | FRESH, NULL, NULL },
+	  VERB_CHANGES | VERB_SELF_ALLOWED |
+	  VERB_NEEDS_FRESH_CODE, NULL, NULL },
 	{ "non-webmail", "enable", 1, 1, cmd_non_webmail_enable, "MAILBOX",
 	  "allow IMAP, POP3 and SMTP logins",
-	  VERB_CHANGES | SELF_OK | FRESH, NULL, NULL },
+	  VERB_CHANGES | VERB_SELF_ALLOWED |
+	  VERB_NEEDS_FRESH_CODE, NULL, NULL },
 	{ "non-webmail", "disable", 1, 1, cmd_non_webmail_disable, "MAILBOX",
 	  "refuse IMAP, POP3 and SMTP logins (webmail keeps working)",
-	  VERB_CHANGES | SELF_OK, NULL, NULL },
+	  VERB_CHANGES | VERB_SELF_ALLOWED, NULL, NULL },
 	{ NULL, "unlock", 1, 1, cmd_unlock, "MAILBOX", "clear a code lockout",
 	  VERB_CHANGES, NULL, NULL },
 	{ NULL, "logout", 1, 1, cmd_logout, "MAILBOX",

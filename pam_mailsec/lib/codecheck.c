@@ -6,7 +6,6 @@
 #include <sodium.h>
 
 #include "codecheck.h"
-#include "mailbox_ops.h"
 #include "recovery.h"
 #include "secure.h"
 #include "session.h"

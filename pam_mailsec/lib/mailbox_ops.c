@@ -6,17 +6,7 @@
 #include "mailbox_ops.h"
 #include "secure.h"
 #include "session.h"
-
-struct ms_totp ms_record_totp(const struct ms_record *record)
-{
-	struct ms_totp totp = {
-		.secret_b32 = record->totp.secret,
-		.algorithm = record->totp.algorithm,
-		.digits = record->totp.digits,
-		.period = record->totp.period,
-	};
-	return totp;
-}
+#include "totp.h"
 
 enum ms_status ms_mailbox_load(const struct ms_store *store,
 			       struct ms_mailbox *box, struct ms_error *err)

@@ -16,7 +16,6 @@
 #include "settings.h"
 #include "state.h"
 #include "store.h"
-#include "totp.h"
 
 struct ms_mailbox {
 	char name[MS_NAME_MAX + 1]; /* canonical */
@@ -24,9 +23,6 @@ struct ms_mailbox {
 	struct ms_state state;
 	bool save_record, save_state; /* what an operation changed */
 };
-
-/* The TOTP parameters of a record's secret. */
-struct ms_totp ms_record_totp(const struct ms_record *record);
 
 /* Record and state of box->name; MS_NOT_FOUND without a record. */
 enum ms_status ms_mailbox_load(const struct ms_store *store,

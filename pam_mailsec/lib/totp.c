@@ -166,3 +166,14 @@ bool ms_totp_validate(const struct ms_totp *totp, time_t now, unsigned window,
 	*step = counter;
 	return true;
 }
+
+struct ms_totp ms_record_totp(const struct ms_record *record)
+{
+	struct ms_totp totp = {
+		.secret_b32 = record->totp.secret,
+		.algorithm = record->totp.algorithm,
+		.digits = record->totp.digits,
+		.period = record->totp.period,
+	};
+	return totp;
+}

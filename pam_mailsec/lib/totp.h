@@ -36,6 +36,9 @@ struct ms_totp {
 	unsigned period;
 };
 
+/* The parameters of a record's secret, pointing into the record. */
+struct ms_totp ms_record_totp(const struct ms_record *record);
+
 /* The code for `now`, for tests and enrolment checks. */
 enum ms_status ms_totp_generate(const struct ms_totp *totp, time_t now,
 				char *code, size_t size, struct ms_error *err);

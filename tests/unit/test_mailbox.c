@@ -12,6 +12,7 @@
 #include "mailbox_ops.h"
 #include "secure.h"
 #include "suites.h"
+#include "totp.h"
 
 #define NAME "alice@example.com"
 #define HASH "$5$rounds=1000$salt$hash"
