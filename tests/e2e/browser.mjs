@@ -20,12 +20,43 @@ function check(what, ok) {
   if (!ok) failed++;
 }
 
-// code(offset): the TOTP code of the secret read from the page.
+// mailsec.conf's value of KEY (a number), or the default of mailsec.conf(5).
+function setting(key, byDefault) {
+  const conf = readFileSync(MAILSEC_CONFIG, 'utf8').replace(/#.*$/gm, '');
+  const found = new RegExp(`\\b${key}\\s*=\\s*(\\d+)`).exec(conf);
+  return found ? Number(found[1]) : byDefault;
+}
+const PERIOD = setting('period', 30);
+const WINDOW = setting('window', 1);
+
+// code(step): the TOTP code of the secret read from the page, for the
+// current step or the one given.
 let secret = '';
-function code(offset, key = secret) {
-  const args = ['--totp', '-b', key];
-  if (offset) args.push('-N', offset);
-  return execFileSync('oathtool', args, { encoding: 'utf8' }).trim();
+const currentStep = () => Math.floor(Date.now() / 1000 / PERIOD);
+function code(step = currentStep(), key = secret) {
+  return execFileSync('oathtool', ['--totp', '-b', key, '-s', `${PERIOD}s`, '-N', `@${step * PERIOD}`],
+    { encoding: 'utf8' }).trim();
+}
+
+// The app's next code of KEY: one step newer than the last one used (an
+// older or equal step is a replay), within the totp.window steps around
+// now that the module takes; not yet within it, the code waits for its
+// step. The window's oldest step only while 5 s or more of the current one
+// are left: it must still be in the window when the module checks it.
+// `use: false` shows the code without using it up.
+const lastStep = new Map();
+async function freshCode(key = secret, { use = true } = {}) {
+  for (;;) {
+    const now = Date.now() / 1000;
+    const current = Math.floor(now / PERIOD);
+    const earliest = current - WINDOW + (now % PERIOD > PERIOD - 5 ? 1 : 0);
+    const step = Math.max((lastStep.get(key) ?? -Infinity) + 1, earliest);
+    if (step <= current + WINDOW) {
+      if (use) lastStep.set(key, step);
+      return code(step, key);
+    }
+    await new Promise((resolve) => setTimeout(resolve, ((step - WINDOW) * PERIOD - now) * 1000 + 200));
+  }
 }
 
 // An IMAP client (not the webmail) logging in with the password: 0 ok, 1 refused.
@@ -120,8 +151,7 @@ try {
     (await frame.locator('#mailsec-qr').getAttribute('src')).startsWith('data:image/svg+xml;base64,'));
   await shot('settings-2fa-enroll');
   await helpShot('settings-2fa');
-  // The step before now: "now" stays fresh for the next login.
-  await frame.locator('#mailsec-code').fill(code('-30 seconds'));
+  await frame.locator('#mailsec-code').fill(await freshCode());
   await frame.locator('#mailsec-confirm').click();
   await frame.locator('#mailsec-recovery-codes').waitFor();
   check('Confirm shows the recovery codes',
@@ -136,7 +166,7 @@ try {
   await page.waitForSelector('#rcmloginuser');
   check('password alone refused, 2FA on', !(await login('')));
   await shot('login-refused');
-  check('password + code logs in', await login(code()));
+  check('password + code logs in', await login(await freshCode()));
   await page.waitForSelector('#messagelist tbody tr');
   await shot('inbox-with-2fa');
 
@@ -157,7 +187,7 @@ try {
   await helpShot('settings-2fa-on', frame.locator('fieldset').first());
   // Enter in the code field picks neither Disable nor New recovery codes,
   // even with a code that would be accepted.
-  await frame.locator('#mailsec-code').fill(code('+30 seconds'));
+  await frame.locator('#mailsec-code').fill(await freshCode(secret, { use: false }));
   await frame.locator('#mailsec-code').press('Enter');
   await page.waitForTimeout(1500);
   frame = await section('mailsec2fa');
@@ -199,14 +229,14 @@ try {
   await frame.locator('#mailsec-enable').waitFor();
   check('access on again: refused without a fresh code',
     (await frame.locator('.mailsec-state').innerText()).includes('off'));
-  await frame.locator('#mailsec-code').fill(code('+30 seconds'));
+  await frame.locator('#mailsec-code').fill(await freshCode());
   await frame.locator('#mailsec-enable').click();
   await frame.locator('#mailsec-disable').waitFor();
   check('access on again with a fresh code', imapClient() === 0);
   check('the webmail session held', await inbox());
 
   frame = await section('mailsec2fa');
-  await frame.locator('#mailsec-code').fill(code('+60 seconds'));
+  await frame.locator('#mailsec-code').fill(await freshCode());
   await frame.locator('#mailsec-recovery').click();
   await frame.locator('#mailsec-recovery-codes').waitFor();
   const recovery = (await frame.locator('#mailsec-recovery-codes li').first().innerText()).trim();
@@ -243,13 +273,7 @@ function mailsecctl(args, input = '') {
   return execFileSync(MAILSECCTL, args, { input, encoding: 'utf8' });
 }
 
-// Each code one step newer than the one before (a used step is a replay),
-// within the window of 3 steps.
 let carolSecret = '';
-let nextStep = 0;
-function freshCode() {
-  return code(`+${30 * nextStep++} seconds`, carolSecret);
-}
 
 // Every message Roundcube shows, in the order shown (pages and frames).
 const toasts = [];
@@ -319,19 +343,14 @@ function webmailLogin(password) {
   }
 }
 
-function maxFailures() {
-  const conf = readFileSync(MAILSEC_CONFIG, 'utf8');
-  return Number((/max_failures\s*=\s*(\d+)/.exec(conf) || [0, 5])[1]);
-}
-
 async function sessionEnds() {
   mailsecctl(['add', CAROL], CAROL_PASSWORD + '\n');
   carolSecret = JSON.parse(mailsecctl(['--json', '2fa', 'enroll', CAROL])).secret;
-  mailsecctl(['2fa', 'confirm', CAROL, '-'], code('-30 seconds', carolSecret) + '\n');
+  mailsecctl(['2fa', 'confirm', CAROL, '-'], (await freshCode(carolSecret)) + '\n');
   page = await newBrowserPage();
 
   // A wrong code at login is Roundcube's "Login failed", not this.
-  const right = code('', carolSecret);
+  const right = code(currentStep(), carolSecret);
   let since = toasts.length;
   check('carol: a wrong code is refused',
     !(await login(right.slice(0, -1) + ((Number(right.slice(-1)) + 1) % 10), CAROL, CAROL_PASSWORD)));
@@ -340,7 +359,7 @@ async function sessionEnds() {
     !shownSince(since).includes(ENDED));
 
   // A page load after the session ended.
-  check('carol: password + code logs in', await login(freshCode(), CAROL, CAROL_PASSWORD));
+  check('carol: password + code logs in', await login(await freshCode(carolSecret), CAROL, CAROL_PASSWORD));
   mailsecctl(['logout', CAROL]);
   since = toasts.length;
   let before = refusedLogins();
@@ -351,7 +370,7 @@ async function sessionEnds() {
 
   // The owner's own login again, with a new code; then an AJAX request
   // (the folder's list) after the session ended.
-  check('carol: logs in again with a new code', await login(freshCode(), CAROL, CAROL_PASSWORD));
+  check('carol: logs in again with a new code', await login(await freshCode(carolSecret), CAROL, CAROL_PASSWORD));
   await page.waitForSelector('#mailboxlist li.inbox a');
   await page.waitForLoadState('networkidle');
   mailsecctl(['logout', CAROL]);
@@ -366,7 +385,7 @@ async function sessionEnds() {
   // The stored string, refused again and again (more tabs, more devices,
   // a Roundcube without this plugin): no lockout, nobody guessed a code.
   // This time the request is a framed page (Settings > Folders > Inbox).
-  const lastCode = freshCode();
+  const lastCode = await freshCode(carolSecret);
   check('carol: logs in again', await login(lastCode, CAROL, CAROL_PASSWORD));
   await page.goto(`${URL}?_task=settings&_action=folders`);
   await page.waitForSelector('#subscription-table li.mailbox.inbox > a');
@@ -378,7 +397,7 @@ async function sessionEnds() {
   await page.waitForURL(/_task=login/);
   await endedOnLoginPage('session ended, then a framed page', since);
   await oneRefusedLogin('framed page', before);
-  const replays = maxFailures();
+  const replays = setting('max_failures', 5);
   let refused = 0;
   for (let i = 0; i < replays; i++) {
     if (webmailLogin(CAROL_PASSWORD + lastCode) === 1) refused++;
@@ -387,7 +406,7 @@ async function sessionEnds() {
   const shown = JSON.parse(mailsecctl(['--json', 'show', CAROL]));
   check(`carol: not locked after the refused session logins (locked_until ${shown.locked_until})`,
     shown.locked_until === null);
-  check('carol: logs in with a new code after all that', await login(freshCode(), CAROL, CAROL_PASSWORD));
+  check('carol: logs in with a new code after all that', await login(await freshCode(carolSecret), CAROL, CAROL_PASSWORD));
   await sessionOutlivesServerTrouble();
 }
 
@@ -526,7 +545,7 @@ async function inLanguage(lang, locale, mailbox) {
   await shows(`${lang}: enrolment`, frame.locator('fieldset').first(), own.scannote);
   await allTranslated(`${lang}: enrolment`, frame, own);
   await shot(`${lang}-settings-2fa-enroll`);
-  const right = code('-30 seconds', key);
+  const right = await freshCode(key);
   await frame.locator('#mailsec-code').fill(right.slice(0, -1) + ((Number(right.slice(-1)) + 1) % 10));
   await frame.locator('#mailsec-confirm').click();
   await toastSays(`${lang}: a wrong code`, own.refused);
@@ -538,7 +557,7 @@ async function inLanguage(lang, locale, mailbox) {
   await shot(`${lang}-settings-2fa-recovery-codes`);
   await frame.locator('#mailsec-relogin').click();
   await page.waitForSelector('#rcmloginuser');
-  check(`${lang}: logs in with a code`, await login(code('', key), mailbox, password));
+  check(`${lang}: logs in with a code`, await login(await freshCode(key), mailbox, password));
   frame = await section('mailsec2fa', own.twofactor);
   await shows(`${lang}: 2FA on`, frame.locator('.mailsec-state'), own.twofaon);
   await shows(`${lang}: recovery codes left`, frame.locator('.mailsec-state'), own.codesleft.replace('$n', '10'));

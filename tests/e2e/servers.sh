@@ -13,7 +13,7 @@
 #  - paths (localize): /etc/dovecot, /etc/postfix's files, /etc/mailsec,
 #    /etc/aliases, the host certificate, /var/spool/postfix, /var/vmail
 #    and /var/mail under T/root;
-#  - the PAM stacks' module path and config= (mailsec_pam_stacks);
+#  - the PAM stacks' module path and config=, if any (mailsec_pam_stacks);
 #  - the test-only settings, the whole list: dovecot_test_conf and
 #    postfix_test_conf.
 # Sourced by tests/e2e/test_e2e.sh, test_webmail.sh and tests/demo; needs
@@ -106,12 +106,13 @@ localize() {
 }
 
 # mailsec_pam_stacks R MODULE CONFIG [SESSION]: the stacks conf/wire-debian
-# put in R/etc/pam.d with the module's path and config= filled in (and the
-# webmail session length, if given).
+# put in R/etc/pam.d with the module's path and config= filled in (none
+# for an empty CONFIG: the module's own, the system's mailsec.conf), and
+# the webmail session length, if given.
 mailsec_pam_stacks() {
 	local stack
 	for stack in "$1"/etc/pam.d/*; do
-		sed -i -e "s|pam_mailsec\.so|$2 config=$3|" \
+		sed -i -e "s|pam_mailsec\.so|$2${3:+ config=$3}|" \
 		    ${4:+-e "s/session=[0-9]*/session=$4/"} "$stack"
 	done
 }
@@ -163,7 +164,7 @@ postfix_test_conf() {
 
 # servers_setup T MODULE CONFIG [SESSION]: T/root as Debian installs it,
 # wired by conf/wire-debian, with the tests' ports, addresses and paths,
-# and the PAM stacks of MODULE with CONFIG. The user vmail is made on this
+# and the PAM stacks of MODULE with CONFIG (empty: the system's). The user vmail is made on this
 # host if missing (servers_remove deletes it again).
 servers_setup() {
 	local t=$1 r=$1/root
