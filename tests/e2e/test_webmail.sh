@@ -180,6 +180,13 @@ if [ "$INSTALLED" = 1 ]; then
 	STATE_DIR=$(setting state_dir) USERS_DIR=$(setting users_dir)
 	STATE_DIR=${STATE_DIR:-/var/lib/mailsec} USERS_DIR=${USERS_DIR:-/etc/mailsec/users}
 	installed_setup || fail "installed: the PAM stacks in /etc/pam.d"
+	# As in the default mode: codes of steps ahead of now without waiting
+	# (browser.mjs reads the window), room for the wrong codes it types.
+	# installed_undo puts the file back byte for byte.
+	sed -i -e 's/^\([[:space:]]*window[[:space:]]*=[[:space:]]*\)[0-9]*;/\13;/' \
+		-e 's/^\([[:space:]]*max_failures[[:space:]]*=[[:space:]]*\)[0-9]*;/\120;/' \
+		"$SYSTEM_CONFIG" || fail "installed: mailsec.conf's window"
+	"$MAILSECCTL" check-config >/dev/null || fail "installed: mailsec.conf after the edit"
 	check_installed_plugin
 	stack_config=
 else
