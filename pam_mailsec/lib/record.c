@@ -247,28 +247,35 @@ static enum ms_status check_format(const char *text,
 	return MS_OK;
 }
 
+/* libconfig writes only to a FILE *: an unbuffered one into memory we
+ * wipe, so that neither stdio nor a growing buffer leaves a copy. */
+static char *write_config(const config_t *config)
+{
+	struct ms_secret_buf buf = { 0 };
+	FILE *stream = ms_secret_buf_stream(&buf);
+
+	if (!stream)
+		return NULL;
+	config_write(config, stream);
+	if (fclose(stream) != 0) {
+		ms_secret_buf_wipe(&buf);
+		return NULL;
+	}
+	return ms_secret_buf_take(&buf);
+}
+
 enum ms_status ms_record_format(const struct ms_record *record, char **text,
 				struct ms_error *err)
 {
 	struct ms_cfg cfg = { .shown = "record", .err = err };
 	char *buf = NULL;
-	size_t len = 0;
-	FILE *stream;
-	bool built;
 
 	config_init(&cfg.config);
-	/* "totp = { ... }" as DESIGN.md writes it, not libconfig's "totp : {". */
+	/* "totp = { ... }", not libconfig's "totp : {". */
 	config_set_options(&cfg.config, config_get_options(&cfg.config) &
 					~CONFIG_OPTION_COLON_ASSIGNMENT_FOR_GROUPS);
-	built = build(&cfg.config, record);
-	stream = built ? open_memstream(&buf, &len) : NULL;
-	if (stream) {
-		config_write(&cfg.config, stream);
-		if (fclose(stream) != 0) {
-			ms_free_secret(buf);
-			buf = NULL;
-		}
-	}
+	if (build(&cfg.config, record))
+		buf = write_config(&cfg.config);
 	ms_cfg_destroy(&cfg);
 	if (!buf)
 		return ms_fail(err, MS_SYSTEM, "cannot format record: out of memory");
