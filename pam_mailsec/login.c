@@ -113,14 +113,14 @@ static int login_read(struct login *login)
 {
 	int rc = load_settings(login);
 
-	if (rc == PAM_SUCCESS) {
-		login->role = ms_policy_role(&login->settings, login->service,
-					     login->args.role);
-		rc = load_user(login);
-	}
-	if (rc == PAM_SUCCESS)
-		rc = load_record(login);
-	return rc;
+	if (rc != PAM_SUCCESS)
+		return rc;
+	login->role = ms_policy_role(&login->settings, login->service,
+				     login->args.role);
+	rc = load_user(login);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	return load_record(login);
 }
 
 int login_begin(pam_handle_t *pamh, int argc, const char **argv,
@@ -128,7 +128,9 @@ int login_begin(pam_handle_t *pamh, int argc, const char **argv,
 {
 	int rc = login_start(pamh, argc, argv, login);
 
-	return rc == PAM_SUCCESS ? login_read(login) : rc;
+	if (rc != PAM_SUCCESS)
+		return rc;
+	return login_read(login);
 }
 
 int login_begin_account(pam_handle_t *pamh, int argc, const char **argv,
