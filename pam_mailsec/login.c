@@ -3,10 +3,27 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <security/pam_ext.h>
+
 #include "handoff.h"
 #include "log.h"
 #include "login.h"
 #include "settings_cache.h"
+
+/* pam_syslog's lines carry "pam_mailsec(SERVICE:TYPE)" from the handle
+ * every call passes. */
+static void pam_sink(void *pamh, int priority, const char *fmt, va_list ap)
+{
+	pam_vsyslog(pamh, priority, fmt, ap);
+}
+
+/* The module's copy of the library logs through libpam from the moment
+ * it is loaded, before any entry point can log; the library itself does
+ * not link libpam. */
+__attribute__((constructor)) static void install_pam_sink(void)
+{
+	ms_log_set_sink(pam_sink);
+}
 
 static const char *item_text(pam_handle_t *pamh, int item)
 {
@@ -96,14 +113,14 @@ static int login_read(struct login *login)
 {
 	int rc = load_settings(login);
 
-	if (rc == PAM_SUCCESS) {
-		login->role = ms_policy_role(&login->settings, login->service,
-					     login->args.role);
-		rc = load_user(login);
-	}
-	if (rc == PAM_SUCCESS)
-		rc = load_record(login);
-	return rc;
+	if (rc != PAM_SUCCESS)
+		return rc;
+	login->role = ms_policy_role(&login->settings, login->service,
+				     login->args.role);
+	rc = load_user(login);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	return load_record(login);
 }
 
 int login_begin(pam_handle_t *pamh, int argc, const char **argv,
@@ -111,7 +128,9 @@ int login_begin(pam_handle_t *pamh, int argc, const char **argv,
 {
 	int rc = login_start(pamh, argc, argv, login);
 
-	return rc == PAM_SUCCESS ? login_read(login) : rc;
+	if (rc != PAM_SUCCESS)
+		return rc;
+	return login_read(login);
 }
 
 int login_begin_account(pam_handle_t *pamh, int argc, const char **argv,

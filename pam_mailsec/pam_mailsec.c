@@ -182,27 +182,33 @@ static void prompt_code_anyway(struct login *login, struct attempt *attempt)
 }
 
 /* Password, access policy, then the code. */
-static int check_all(struct login *login, struct attempt *attempt)
+static int check_steps(struct login *login, struct attempt *attempt)
 {
-	int rc = PAM_SUCCESS;
+	int rc;
 
 	if (!login->known && login->args.no_password) {
 		login_refused(login, "unknown mailbox");
 		prompt_code_anyway(login, attempt);
-		rc = PAM_USER_UNKNOWN;
+		return PAM_USER_UNKNOWN;
 	}
-	if (rc == PAM_SUCCESS) {
-		rc = check_password(login, attempt);
-		if (rc != PAM_SUCCESS)
-			prompt_code_anyway(login, attempt);
+	rc = check_password(login, attempt);
+	if (rc != PAM_SUCCESS) {
+		prompt_code_anyway(login, attempt);
+		return rc;
 	}
-	if (rc == PAM_SUCCESS &&
-	    !ms_policy_client_allowed(&login->record, login->role)) {
+	if (!ms_policy_client_allowed(&login->record, login->role)) {
 		login_refused(login, "non-webmail access off");
-		rc = PAM_PERM_DENIED;
+		return PAM_PERM_DENIED;
 	}
-	if (rc == PAM_SUCCESS && attempt->needs_code)
-		rc = check_code(login, attempt);
+	if (attempt->needs_code)
+		return check_code(login, attempt);
+	return PAM_SUCCESS;
+}
+
+static int check_all(struct login *login, struct attempt *attempt)
+{
+	int rc = check_steps(login, attempt);
+
 	if (rc != PAM_SUCCESS)
 		even_out_refusal(login, attempt);
 	return rc;
@@ -237,11 +243,25 @@ static int resume_session(struct login *login, struct attempt *attempt,
 }
 
 /* Tells the application how the code part was met (pam_getenv,
- * authkind.h): mailsecctl self wants a fresh code, not a session, before
- * anything that loosens the mailbox's protection. */
-static int tell_how(struct login *login, enum ms_auth_kind how)
+ * authkind.h: mailsecctl self wants a fresh code, not a session, before
+ * anything that loosens the mailbox's protection), hands later modules the
+ * password alone (without the code), and logs the success. */
+static int accept_login(struct login *login, const struct attempt *attempt,
+			bool resumed)
 {
-	return pam_putenv(login->pamh, ms_auth_kind_env(how));
+	int rc = pam_putenv(login->pamh, ms_auth_kind_env(resumed ? MS_AUTH_SESSION
+								 : attempt->how));
+
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (attempt->cred.password && attempt->cred.code) {
+		rc = pam_set_item(login->pamh, PAM_AUTHTOK,
+				  attempt->cred.password);
+		if (rc != PAM_SUCCESS)
+			return rc;
+	}
+	login_accepted(login, attempt->passed);
+	return PAM_SUCCESS;
 }
 
 static int authenticate(struct login *login)
@@ -257,18 +277,20 @@ static int authenticate(struct login *login)
 	split = attempt.needs_code && login->args.code_mode == CODE_APPEND;
 	attempt.use_session = split && login->args.session_idle > 0;
 	rc = credential_read(login, split, &attempt.cred);
-	if (rc == PAM_SUCCESS && attempt.use_session)
+	if (rc != PAM_SUCCESS)
+		goto done;
+	if (attempt.use_session) {
 		rc = resume_session(login, &attempt, &resumed);
-	if (rc == PAM_SUCCESS && !resumed)
+		if (rc != PAM_SUCCESS)
+			goto done;
+	}
+	if (!resumed) {
 		rc = check_all(login, &attempt);
-	if (rc == PAM_SUCCESS)
-		rc = tell_how(login, resumed ? MS_AUTH_SESSION : attempt.how);
-	/* Later modules see the password alone, without the code. */
-	if (rc == PAM_SUCCESS && attempt.cred.password && attempt.cred.code)
-		rc = pam_set_item(login->pamh, PAM_AUTHTOK,
-				  attempt.cred.password);
-	if (rc == PAM_SUCCESS)
-		login_accepted(login, attempt.passed);
+		if (rc != PAM_SUCCESS)
+			goto done;
+	}
+	rc = accept_login(login, &attempt, resumed);
+done:
 	credential_wipe(&attempt.cred);
 	ms_wipe(attempt.session_tag, sizeof(attempt.session_tag));
 	return rc;
@@ -287,8 +309,10 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	rc = login_begin(pamh, argc, argv, &login);
 	handoff_save(&login, rc);
 	login.disallow_null = (flags & PAM_DISALLOW_NULL_AUTHTOK) != 0;
-	if (rc == PAM_SUCCESS)
-		rc = authenticate(&login);
+	if (rc != PAM_SUCCESS)
+		goto done;
+	rc = authenticate(&login);
+done:
 	login_end(&login);
 	return rc;
 }
@@ -305,15 +329,18 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	struct login login;
 	int rc = login_begin_account(pamh, argc, argv, &login);
 
-	if (rc == PAM_SUCCESS && !login.known) {
+	if (rc != PAM_SUCCESS)
+		goto done;
+	if (!login.known) {
 		login_refused(&login, "unknown mailbox");
 		rc = PAM_USER_UNKNOWN;
+		goto done;
 	}
-	if (rc == PAM_SUCCESS &&
-	    !ms_policy_client_allowed(&login.record, login.role)) {
+	if (!ms_policy_client_allowed(&login.record, login.role)) {
 		login_refused(&login, "non-webmail access off");
 		rc = PAM_PERM_DENIED;
 	}
+done:
 	login_end(&login);
 	return rc;
 }

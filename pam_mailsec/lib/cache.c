@@ -46,7 +46,7 @@ void ms_cache_clear(struct ms_state *state)
 }
 
 struct lookup {
-	const unsigned char *tag;
+	unsigned char *tag;
 	time_t now;
 	unsigned ttl;
 	bool hit;
@@ -70,12 +70,28 @@ static bool remember(struct ms_state *state, void *arg)
 	return true;
 }
 
+/* The tag of `password`, then whether the state holds it. */
+static enum ms_status look_up_tag(const struct ms_store *store,
+				  const char *name,
+				  const struct ms_record *record,
+				  const char *password, struct lookup *lookup,
+				  struct ms_error *err)
+{
+	enum ms_status status = ms_cache_tag(store, name, record, password,
+					     lookup->tag, err);
+
+	if (status != MS_OK)
+		return status;
+	return ms_state_edit(store, name, look_up, lookup, err);
+}
+
 bool ms_cache_verify(const struct ms_store *store, const char *name,
 		     const struct ms_record *record, const char *password,
 		     time_t now, bool *cached, struct ms_error *err)
 {
 	unsigned char tag[MS_CACHE_TAG_BYTES];
 	struct lookup lookup = { tag, now, store->settings->cache_ttl, false };
+	enum ms_status status;
 	bool match;
 
 	*cached = false;
@@ -87,12 +103,11 @@ bool ms_cache_verify(const struct ms_store *store, const char *name,
 	if (lookup.ttl == 0)
 		return ms_password_verify(password, record->password);
 	/* The lock is held for the read only, never across the hash. */
-	if (ms_cache_tag(store, name, record, password, tag, err) == MS_OK &&
-	    ms_state_edit(store, name, look_up, &lookup, err) == MS_OK)
-		*cached = lookup.hit;
+	status = look_up_tag(store, name, record, password, &lookup, err);
+	*cached = status == MS_OK && lookup.hit;
 	match = *cached || ms_password_verify(password, record->password);
 	/* Unreadable state would fail the write too: one error is enough. */
-	if (match && !*cached && err->status == MS_OK)
+	if (match && !*cached && status == MS_OK)
 		(void)ms_state_edit(store, name, remember, &lookup, err);
 	ms_wipe(tag, sizeof(tag));
 	return match;

@@ -173,6 +173,20 @@ enum ms_status ms_cfg_uint(struct ms_cfg *cfg, const config_setting_t *group,
 	return MS_OK;
 }
 
+enum ms_status ms_cfg_uints(struct ms_cfg *cfg, const config_setting_t *group,
+			    const struct ms_cfg_uint_key keys[], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		enum ms_status status = ms_cfg_uint(cfg, group, keys[i].key,
+						    keys[i].min, keys[i].max,
+						    keys[i].out);
+
+		if (status != MS_OK)
+			return status;
+	}
+	return MS_OK;
+}
+
 enum ms_status ms_cfg_bool(struct ms_cfg *cfg, const config_setting_t *group,
 			   const char *key, bool *out)
 {

@@ -41,6 +41,14 @@ enum ms_status ms_cfg_string(struct ms_cfg *cfg, const config_setting_t *group,
 enum ms_status ms_cfg_uint(struct ms_cfg *cfg, const config_setting_t *group,
 			   const char *key, unsigned min, unsigned max,
 			   unsigned *out);
+/* ms_cfg_uint over a table, in order; the first failure is returned. */
+struct ms_cfg_uint_key {
+	const char *key;
+	unsigned min, max;
+	unsigned *out;
+};
+enum ms_status ms_cfg_uints(struct ms_cfg *cfg, const config_setting_t *group,
+			    const struct ms_cfg_uint_key keys[], size_t n);
 enum ms_status ms_cfg_bool(struct ms_cfg *cfg, const config_setting_t *group,
 			   const char *key, bool *out);
 /* A list or array of strings into `out`, an array of `max` rows of `size`

@@ -4,7 +4,7 @@
 
 #include <stdarg.h>
 
-/* Values are mailsecctl's exit codes (DESIGN.md, mailsecctl.8 EXIT STATUS). */
+/* Values are mailsecctl's exit codes (mailsecctl.8, EXIT STATUS). */
 enum ms_status {
 	MS_OK = 0,
 	MS_REFUSED = 1,  /* bad code, wrong state for the command */

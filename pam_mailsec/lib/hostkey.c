@@ -83,10 +83,11 @@ enum ms_status ms_hostkey_mac(const struct ms_store *store,
 {
 	unsigned char key[MS_HOSTKEY_BYTES];
 	crypto_auth_hmacsha256_state state;
+	enum ms_status status = ms_hostkey_get(store, key, err);
 
-	if (ms_hostkey_get(store, key, err) != MS_OK) {
+	if (status != MS_OK) {
 		ms_wipe(key, sizeof(key));
-		return err->status;
+		return status;
 	}
 	crypto_auth_hmacsha256_init(&state, key, sizeof(key));
 	for (size_t i = 0; i < n; i++)

@@ -3,32 +3,39 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
-
-#include <security/pam_ext.h>
 
 #include "log.h"
 
 static const char *program = "mailsec";
+
+static void stderr_sink(void *ctx, int priority, const char *fmt, va_list ap)
+{
+	(void)ctx;
+	(void)priority;
+	fprintf(stderr, "%s: ", program);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static ms_log_sink *sink = stderr_sink;
+
+void ms_log_set_sink(ms_log_sink *new_sink)
+{
+	sink = new_sink ? new_sink : stderr_sink;
+}
 
 void ms_log_set_program(const char *name)
 {
 	program = name;
 }
 
-void ms_log(pam_handle_t *pamh, int priority, const char *fmt, ...)
+void ms_log(void *ctx, int priority, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (pamh) {
-		pam_vsyslog(pamh, priority, fmt, ap);
-	} else {
-		fprintf(stderr, "%s: ", program);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	}
+	sink(ctx, priority, fmt, ap);
 	va_end(ap);
 }
 

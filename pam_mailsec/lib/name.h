@@ -1,12 +1,18 @@
-/* Mailbox names: the one rule (DESIGN.md) applied before any path is built. */
+/* Mailbox names: the one rule, applied before any path is built. */
 #ifndef MAILSEC_NAME_H
 #define MAILSEC_NAME_H
 
 #include "error.h"
 
 /* The longest name whose files (NAME.state, NAME.conf, NAME.lock) still fit
- * in one 255-byte directory entry. DESIGN.md allows 254; see README. */
+ * in one 255-byte directory entry. The original design allows 254
+ * (README.md, "Departures from the original design"). */
 #define MS_NAME_MAX 249
+
+/* A mailbox's file name "NAME.SUFFIX" with its NUL (ms_file_name). The
+ * longest suffix is "state"; records are "conf", locks "lock". */
+#define MS_FILE_SUFFIX_MAX 5
+#define MS_FILE_NAME_MAX (MS_NAME_MAX + 1 + MS_FILE_SUFFIX_MAX + 1)
 
 /* ASCII upper case to lower case; every other byte as it is. */
 char ms_ascii_lower(char c);

@@ -65,6 +65,36 @@ static enum ms_status check_totp(struct ms_cfg *cfg,
 	return MS_OK;
 }
 
+static enum ms_status parse_totp_values(struct ms_cfg *cfg,
+				       const config_setting_t *totp,
+				       struct ms_record *record,
+				       char status_text[16], char algorithm[16])
+{
+	const struct ms_cfg_uint_key numbers[] = {
+		{ "digits", MS_DIGITS_MIN, MS_DIGITS_MAX, &record->totp.digits },
+		{ "period", MS_PERIOD_MIN, MS_PERIOD_MAX, &record->totp.period },
+	};
+	enum ms_status status;
+
+	status = ms_cfg_string(cfg, totp, "status", true, status_text, 16);
+	if (status != MS_OK)
+		return status;
+	status = ms_cfg_string(cfg, totp, "secret", false, record->totp.secret,
+			       sizeof(record->totp.secret));
+	if (status != MS_OK)
+		return status;
+	status = ms_cfg_string(cfg, totp, "algorithm", false, algorithm, 16);
+	if (status != MS_OK)
+		return status;
+	status = ms_cfg_uints(cfg, totp, numbers,
+			      sizeof(numbers) / sizeof(*numbers));
+	if (status != MS_OK)
+		return status;
+	return ms_cfg_string_list(cfg, totp, "recovery", MS_RECOVERY_MAX,
+				  MS_HASH_MAX, record->totp.recovery[0],
+				  &record->totp.n_recovery);
+}
+
 static enum ms_status parse_totp(struct ms_cfg *cfg, const config_setting_t *root,
 				 struct ms_record *record)
 {
@@ -72,28 +102,21 @@ static enum ms_status parse_totp(struct ms_cfg *cfg, const config_setting_t *roo
 					      "digits", "period", "recovery",
 					      NULL };
 	config_setting_t *totp;
-	char status[16] = "", algorithm[16] = "";
+	char status_text[16] = "", algorithm[16] = "";
+	enum ms_status status = ms_cfg_group(cfg, root, "totp", &totp);
 
-	if (ms_cfg_group(cfg, root, "totp", &totp) != MS_OK)
-		return MS_INVALID;
-	if (!totp)
-		return MS_OK;
-	if (ms_cfg_known_keys(cfg, totp, known) ||
-	    ms_cfg_string(cfg, totp, "status", true, status, sizeof(status)) ||
-	    ms_cfg_string(cfg, totp, "secret", false, record->totp.secret,
-			  sizeof(record->totp.secret)) ||
-	    ms_cfg_string(cfg, totp, "algorithm", false, algorithm,
-			  sizeof(algorithm)) ||
-	    ms_cfg_uint(cfg, totp, "digits", MS_DIGITS_MIN, MS_DIGITS_MAX,
-			&record->totp.digits) ||
-	    ms_cfg_uint(cfg, totp, "period", MS_PERIOD_MIN, MS_PERIOD_MAX,
-			&record->totp.period) ||
-	    ms_cfg_string_list(cfg, totp, "recovery", MS_RECOVERY_MAX,
-			       MS_HASH_MAX, record->totp.recovery[0],
-			       &record->totp.n_recovery) ||
-	    check_totp(cfg, totp, record, status, algorithm))
-		return MS_INVALID;
-	status_parse(status, &record->totp.status);
+	if (status != MS_OK || !totp)
+		return status;
+	status = ms_cfg_known_keys(cfg, totp, known);
+	if (status != MS_OK)
+		return status;
+	status = parse_totp_values(cfg, totp, record, status_text, algorithm);
+	if (status != MS_OK)
+		return status;
+	status = check_totp(cfg, totp, record, status_text, algorithm);
+	if (status != MS_OK)
+		return status;
+	status_parse(status_text, &record->totp.status);
 	if (algorithm[0])
 		ms_algorithm_parse(algorithm, &record->totp.algorithm);
 	return MS_OK;
@@ -121,21 +144,28 @@ static enum ms_status parse_root(struct ms_cfg *cfg, struct ms_record *record)
 					      "non_webmail_access", "totp",
 					      NULL };
 	config_setting_t *root = config_root_setting(&cfg->config);
-	config_setting_t *version = config_setting_get_member(root, "version");
-	unsigned version_value = 0;
+	unsigned version = 0;
+	enum ms_status status = ms_cfg_known_keys(cfg, root, known);
 
-	if (ms_cfg_known_keys(cfg, root, known))
-		return MS_INVALID;
-	if (!version)
+	if (status != MS_OK)
+		return status;
+	if (!config_setting_get_member(root, "version"))
 		return ms_cfg_fail(cfg, NULL, "missing 'version'");
-	if (ms_cfg_uint(cfg, root, "version", RECORD_VERSION, RECORD_VERSION,
-			&version_value) ||
-	    ms_cfg_string(cfg, root, "password", true, record->password,
-			  sizeof(record->password)) ||
-	    ms_cfg_bool(cfg, root, "non_webmail_access",
-			&record->non_webmail_access) ||
-	    parse_totp(cfg, root, record))
-		return MS_INVALID;
+	status = ms_cfg_uint(cfg, root, "version", RECORD_VERSION,
+			     RECORD_VERSION, &version);
+	if (status != MS_OK)
+		return status;
+	status = ms_cfg_string(cfg, root, "password", true, record->password,
+			       sizeof(record->password));
+	if (status != MS_OK)
+		return status;
+	status = ms_cfg_bool(cfg, root, "non_webmail_access",
+			     &record->non_webmail_access);
+	if (status != MS_OK)
+		return status;
+	status = parse_totp(cfg, root, record);
+	if (status != MS_OK)
+		return status;
 	if (!record->password[0])
 		return ms_cfg_fail(cfg, config_setting_get_member(root, "password"),
 				   "'password' must not be empty");
@@ -150,8 +180,10 @@ enum ms_status ms_record_parse(const char *text, const char *shown,
 
 	ms_record_defaults(record);
 	status = ms_cfg_parse(&cfg, text, shown, err);
-	if (status == MS_OK)
-		status = parse_root(&cfg, record);
+	if (status != MS_OK)
+		goto done;
+	status = parse_root(&cfg, record);
+done:
 	ms_cfg_destroy(&cfg);
 	if (status != MS_OK)
 		ms_record_wipe(record);
@@ -253,34 +285,44 @@ static enum ms_status check_format(const char *text,
 	return MS_OK;
 }
 
+/* libconfig writes only to a FILE *: an unbuffered one into memory we
+ * wipe, so that neither stdio nor a growing buffer leaves a copy. */
+static char *write_config(const config_t *config)
+{
+	struct ms_secret_buf buf = { 0 };
+	FILE *stream = ms_secret_buf_stream(&buf);
+
+	if (!stream)
+		return NULL;
+	config_write(config, stream);
+	if (fclose(stream) != 0) {
+		ms_secret_buf_wipe(&buf);
+		return NULL;
+	}
+	return ms_secret_buf_take(&buf);
+}
+
 enum ms_status ms_record_format(const struct ms_record *record, char **text,
 				struct ms_error *err)
 {
 	struct ms_cfg cfg = { .shown = "record", .err = err };
 	char *buf = NULL;
-	size_t len = 0;
-	FILE *stream;
-	bool built;
+	enum ms_status status;
 
 	config_init(&cfg.config);
-	/* "totp = { ... }" as DESIGN.md writes it, not libconfig's "totp : {". */
+	/* "totp = { ... }" as records have always been written, not
+	 * libconfig's "totp : {". */
 	config_set_options(&cfg.config, config_get_options(&cfg.config) &
 					~CONFIG_OPTION_COLON_ASSIGNMENT_FOR_GROUPS);
-	built = build(&cfg.config, record);
-	stream = built ? open_memstream(&buf, &len) : NULL;
-	if (stream) {
-		config_write(&cfg.config, stream);
-		if (fclose(stream) != 0) {
-			ms_free_secret(buf);
-			buf = NULL;
-		}
-	}
+	if (build(&cfg.config, record))
+		buf = write_config(&cfg.config);
 	ms_cfg_destroy(&cfg);
 	if (!buf)
 		return ms_fail(err, MS_SYSTEM, "cannot format record: out of memory");
-	if (check_format(buf, record, err) != MS_OK) {
+	status = check_format(buf, record, err);
+	if (status != MS_OK) {
 		ms_free_secret(buf);
-		return MS_SYSTEM;
+		return status;
 	}
 	*text = buf;
 	return MS_OK;
@@ -295,7 +337,7 @@ enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 			      struct ms_record *record, struct ms_error *err)
 {
 	const char *dir = store->settings->users_dir;
-	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
 	char *text = NULL;
 	size_t len;
 	enum ms_status status;
@@ -308,13 +350,15 @@ enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 		return status;
 	ms_path_shown(shown, dir, file);
 	status = ms_record_parse(text, shown, record, err);
-	if (status == MS_OK &&
-	    crypto_generichash(record->digest.bytes, sizeof(record->digest.bytes),
+	if (status != MS_OK)
+		goto done;
+	if (crypto_generichash(record->digest.bytes, sizeof(record->digest.bytes),
 			       (const unsigned char *)text, len, NULL, 0) != 0) {
 		ms_record_wipe(record);
 		status = ms_fail(err, MS_SYSTEM, "%s: cannot hash the record",
 				 shown);
 	}
+done:
 	ms_free_secret(text);
 	return status;
 }
@@ -339,7 +383,7 @@ enum ms_status ms_record_save(const struct ms_store *store, const char *name,
 			      const struct ms_record *record,
 			      struct ms_error *err)
 {
-	char file[MS_NAME_MAX + 8];
+	char file[MS_FILE_NAME_MAX];
 	char *text = NULL;
 	enum ms_status status = ms_record_format(record, &text, err);
 
@@ -355,7 +399,7 @@ enum ms_status ms_record_save(const struct ms_store *store, const char *name,
 enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
 				struct ms_error *err)
 {
-	char file[MS_NAME_MAX + 8];
+	char file[MS_FILE_NAME_MAX];
 	struct stat st;
 
 	record_file(name, file, sizeof(file));
@@ -382,7 +426,7 @@ enum ms_status ms_record_lock(const struct ms_store *store, const char *name,
 enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
 				struct ms_error *err)
 {
-	char file[MS_NAME_MAX + 8];
+	char file[MS_FILE_NAME_MAX];
 	enum ms_status status;
 
 	record_file(name, file, sizeof(file));

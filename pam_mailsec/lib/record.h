@@ -1,4 +1,6 @@
-/* A mailbox record, users_dir/MAILBOX.conf (libconfig; DESIGN.md). */
+/* A mailbox record, users_dir/MAILBOX.conf: libconfig text holding
+ * version, password (a crypt(3) hash), non_webmail_access and a totp group
+ * (status, secret, algorithm, digits, period, recovery hashes). */
 #ifndef MAILSEC_RECORD_H
 #define MAILSEC_RECORD_H
 

@@ -42,15 +42,27 @@ static enum ms_status code_new(char code[MS_RECOVERY_LEN + 1],
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return ms_fail_errno(err, MS_SYSTEM, errno, "getrandom");
 	status = ms_base32_encode(raw, sizeof(raw), b32, sizeof(b32), err);
-	if (status == MS_OK) {
-		for (size_t i = 0; i < 2 * HALF; i++)
-			code[i + (i >= HALF)] = ms_ascii_lower(b32[i]);
-		code[HALF] = '-';
-		code[MS_RECOVERY_LEN] = '\0';
-	}
+	if (status != MS_OK)
+		goto done;
+	for (size_t i = 0; i < 2 * HALF; i++)
+		code[i + (i >= HALF)] = ms_ascii_lower(b32[i]);
+	code[HALF] = '-';
+	code[MS_RECOVERY_LEN] = '\0';
+done:
 	ms_wipe(raw, sizeof(raw));
 	ms_wipe(b32, sizeof(b32));
 	return status;
+}
+
+static enum ms_status code_and_hash(char code[MS_RECOVERY_LEN + 1],
+				    char hash[MS_HASH_MAX],
+				    struct ms_error *err)
+{
+	enum ms_status status = code_new(code, err);
+
+	if (status != MS_OK)
+		return status;
+	return ms_password_hash(code, NULL, 0, hash, err);
 }
 
 enum ms_status ms_recovery_generate(struct ms_record *record,
@@ -59,12 +71,13 @@ enum ms_status ms_recovery_generate(struct ms_record *record,
 				    struct ms_error *err)
 {
 	char hashes[MS_RECOVERY_COUNT][MS_HASH_MAX];
+	enum ms_status status;
 
 	for (unsigned i = 0; i < MS_RECOVERY_COUNT; i++) {
-		if (code_new(codes[i], err) != MS_OK ||
-		    ms_password_hash(codes[i], NULL, 0, hashes[i], err) != MS_OK) {
+		status = code_and_hash(codes[i], hashes[i], err);
+		if (status != MS_OK) {
 			ms_wipe(codes, sizeof(codes[0]) * MS_RECOVERY_COUNT);
-			return err->status;
+			return status;
 		}
 	}
 	memcpy(record->totp.recovery, hashes, sizeof(hashes));

@@ -87,8 +87,10 @@ static enum ms_status temp_open(int dir_fd, const char *dir, struct temp *t,
 	}
 	if (t->fd < 0 &&
 	    (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-		if (temp_name_random(t->name, err) != MS_OK)
-			return MS_SYSTEM;
+		enum ms_status status = temp_name_random(t->name, err);
+
+		if (status != MS_OK)
+			return status;
 		t->fd = openat(dir_fd, t->name,
 			       O_WRONLY | O_CREAT | O_EXCL | MS_OPEN_FLAGS,
 			       0600);
@@ -106,11 +108,14 @@ static enum ms_status temp_fill(const struct temp *t, const char *shown,
 				const char *data, size_t len,
 				struct ms_error *err)
 {
+	enum ms_status status;
+
 	/* The umask may have narrowed or the O_CREAT mode been ignored. */
 	if (fchmod(t->fd, 0600) != 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "chmod %s", shown);
-	if (write_all(t->fd, shown, data, len, err) != MS_OK)
-		return MS_SYSTEM;
+	status = write_all(t->fd, shown, data, len, err);
+	if (status != MS_OK)
+		return status;
 	if (fsync(t->fd) != 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "fsync %s", shown);
 	return MS_OK;
@@ -124,15 +129,19 @@ static enum ms_status temp_link(int dir_fd, const char *dir, const char *file,
 				struct ms_error *err)
 {
 	char proc[32];
+	enum ms_status status;
 
 	if (t->name[0])
 		return MS_OK; /* named from the start */
 	if (locked) {
 		temp_name_of(file, t->name);
 		(void)unlinkat(dir_fd, t->name, 0);
-	} else if (temp_name_random(t->name, err) != MS_OK) {
-		t->name[0] = '\0';
-		return MS_SYSTEM;
+	} else {
+		status = temp_name_random(t->name, err);
+		if (status != MS_OK) {
+			t->name[0] = '\0';
+			return status;
+		}
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
 	if (linkat(AT_FDCWD, proc, dir_fd, t->name, AT_SYMLINK_FOLLOW) != 0) {
@@ -141,6 +150,19 @@ static enum ms_status temp_link(int dir_fd, const char *dir, const char *file,
 				     "cannot name a temporary file in %s", dir);
 	}
 	return MS_OK;
+}
+
+/* The data into the temp file, which then gets a name. */
+static enum ms_status temp_write(int dir_fd, const char *dir, const char *file,
+				 bool locked, struct temp *t, const char *shown,
+				 const char *data, size_t len,
+				 struct ms_error *err)
+{
+	enum ms_status status = temp_fill(t, shown, data, len, err);
+
+	if (status != MS_OK)
+		return status;
+	return temp_link(dir_fd, dir, file, locked, t, err);
 }
 
 static enum ms_status put_file(int dir_fd, const char *dir, const char *file,
@@ -158,26 +180,28 @@ static enum ms_status put_file(int dir_fd, const char *dir, const char *file,
 	status = temp_open(dir_fd, dir, &t, err);
 	if (status != MS_OK)
 		return status;
-	status = temp_fill(&t, shown, data, len, err);
-	if (status == MS_OK)
-		status = temp_link(dir_fd, dir, file, locked, &t, err);
+	status = temp_write(dir_fd, dir, file, locked, &t, shown, data, len,
+			    err);
+	/* Closed whatever happened; the first failure is the one told. */
 	if (close(t.fd) != 0 && status == MS_OK)
 		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",
 				       shown);
-	if (status == MS_OK &&
-	    renameat2(dir_fd, t.name, dir_fd, file, rename_flags) != 0)
+	if (status != MS_OK)
+		goto discard;
+	if (renameat2(dir_fd, t.name, dir_fd, file, rename_flags) != 0) {
 		status = errno == EEXIST
 			? ms_fail(err, MS_EXISTS, "%s: already exists", shown)
 			: ms_fail_errno(err, MS_SYSTEM, errno, "rename into %s",
 					shown);
-	if (status != MS_OK) {
-		if (t.name[0])
-			unlinkat(dir_fd, t.name, 0);
-		return status;
+		goto discard;
 	}
 	if (fsync(dir_fd) != 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "fsync %s", dir);
 	return MS_OK;
+discard:
+	if (t.name[0])
+		unlinkat(dir_fd, t.name, 0);
+	return status;
 }
 
 enum ms_status ms_file_replace(int dir_fd, const char *dir, const char *file,

@@ -31,38 +31,42 @@ static enum ms_status load_dir(struct ms_cfg *cfg, const config_setting_t *root,
 			       const char *key, char *out)
 {
 	config_setting_t *member = config_setting_get_member(root, key);
+	enum ms_status status = ms_cfg_string(cfg, root, key, false, out,
+					      PATH_MAX);
 
-	if (ms_cfg_string(cfg, root, key, false, out, PATH_MAX) != MS_OK)
-		return MS_INVALID;
+	if (status != MS_OK)
+		return status;
 	if (member && out[0] != '/')
 		return ms_cfg_fail(cfg, member, "'%s' must be an absolute path",
 				   key);
 	return MS_OK;
 }
 
-static enum ms_status load_totp(struct ms_cfg *cfg, const config_setting_t *root,
-				struct ms_settings *settings)
+static enum ms_status load_totp_values(struct ms_cfg *cfg,
+				       const config_setting_t *group,
+				       struct ms_settings *settings)
 {
-	static const char *const known[] = { "issuer", "algorithm", "digits",
-					      "period", "window", NULL };
-	config_setting_t *group;
+	const struct ms_cfg_uint_key numbers[] = {
+		{ "digits", MS_DIGITS_MIN, MS_DIGITS_MAX, &settings->totp.digits },
+		{ "period", MS_PERIOD_MIN, MS_PERIOD_MAX, &settings->totp.period },
+		{ "window", 0, MS_WINDOW_MAX, &settings->totp.window },
+	};
 	char algorithm[16] = "";
+	enum ms_status status;
 
-	if (ms_cfg_group(cfg, root, "totp", &group) != MS_OK)
-		return MS_INVALID;
-	if (!group)
-		return MS_OK;
-	if (ms_cfg_known_keys(cfg, group, known) ||
-	    ms_cfg_string(cfg, group, "issuer", false, settings->totp.issuer,
-			  sizeof(settings->totp.issuer)) ||
-	    ms_cfg_string(cfg, group, "algorithm", false, algorithm,
-			  sizeof(algorithm)) ||
-	    ms_cfg_uint(cfg, group, "digits", MS_DIGITS_MIN, MS_DIGITS_MAX,
-			&settings->totp.digits) ||
-	    ms_cfg_uint(cfg, group, "period", MS_PERIOD_MIN, MS_PERIOD_MAX,
-			&settings->totp.period) ||
-	    ms_cfg_uint(cfg, group, "window", 0, 10, &settings->totp.window))
-		return MS_INVALID;
+	status = ms_cfg_string(cfg, group, "issuer", false,
+			       settings->totp.issuer,
+			       sizeof(settings->totp.issuer));
+	if (status != MS_OK)
+		return status;
+	status = ms_cfg_string(cfg, group, "algorithm", false, algorithm,
+			       sizeof(algorithm));
+	if (status != MS_OK)
+		return status;
+	status = ms_cfg_uints(cfg, group, numbers,
+			      sizeof(numbers) / sizeof(*numbers));
+	if (status != MS_OK)
+		return status;
 	if (!settings->totp.issuer[0])
 		return ms_cfg_fail(cfg, config_setting_get_member(group, "issuer"),
 				   "'issuer' must not be empty");
@@ -73,55 +77,92 @@ static enum ms_status load_totp(struct ms_cfg *cfg, const config_setting_t *root
 	return MS_OK;
 }
 
+static enum ms_status load_totp(struct ms_cfg *cfg, const config_setting_t *root,
+				struct ms_settings *settings)
+{
+	static const char *const known[] = { "issuer", "algorithm", "digits",
+					      "period", "window", NULL };
+	config_setting_t *group;
+	enum ms_status status = ms_cfg_group(cfg, root, "totp", &group);
+
+	if (status != MS_OK || !group)
+		return status;
+	status = ms_cfg_known_keys(cfg, group, known);
+	if (status != MS_OK)
+		return status;
+	return load_totp_values(cfg, group, settings);
+}
+
 static enum ms_status load_lockout(struct ms_cfg *cfg,
 				   const config_setting_t *root,
 				   struct ms_settings *settings)
 {
 	static const char *const known[] = { "max_failures", "within",
 					      "lock_for", NULL };
+	const struct ms_cfg_uint_key numbers[] = {
+		{ "max_failures", MS_MAX_FAILURES_MIN, MS_MAX_FAILURES_MAX,
+		  &settings->lockout.max_failures },
+		{ "within", MS_WITHIN_MIN, MS_WITHIN_MAX,
+		  &settings->lockout.within },
+		{ "lock_for", MS_LOCK_FOR_MIN, MS_LOCK_FOR_MAX,
+		  &settings->lockout.lock_for },
+	};
 	config_setting_t *group;
+	enum ms_status status = ms_cfg_group(cfg, root, "lockout", &group);
 
-	if (ms_cfg_group(cfg, root, "lockout", &group) != MS_OK)
-		return MS_INVALID;
-	if (!group)
-		return MS_OK;
-	if (ms_cfg_known_keys(cfg, group, known) ||
-	    ms_cfg_uint(cfg, group, "max_failures", 1, 1000,
-			&settings->lockout.max_failures) ||
-	    ms_cfg_uint(cfg, group, "within", 1, 86400,
-			&settings->lockout.within) ||
-	    ms_cfg_uint(cfg, group, "lock_for", 1, 604800,
-			&settings->lockout.lock_for))
-		return MS_INVALID;
-	return MS_OK;
+	if (status != MS_OK || !group)
+		return status;
+	status = ms_cfg_known_keys(cfg, group, known);
+	if (status != MS_OK)
+		return status;
+	return ms_cfg_uints(cfg, group, numbers,
+			    sizeof(numbers) / sizeof(*numbers));
+}
+
+static enum ms_status load_root(struct ms_cfg *cfg,
+				struct ms_settings *settings)
+{
+	static const char *const known[] = { "users_dir", "state_dir",
+					      "webmail_services", "totp",
+					      "lockout", "cache_ttl", NULL };
+	config_setting_t *root = config_root_setting(&cfg->config);
+	enum ms_status status = ms_cfg_known_keys(cfg, root, known);
+
+	if (status != MS_OK)
+		return status;
+	status = load_dir(cfg, root, "users_dir", settings->users_dir);
+	if (status != MS_OK)
+		return status;
+	status = load_dir(cfg, root, "state_dir", settings->state_dir);
+	if (status != MS_OK)
+		return status;
+	status = ms_cfg_string_list(cfg, root, "webmail_services",
+				    MS_SERVICES_MAX, MS_SERVICE_NAME_MAX,
+				    settings->webmail_services[0],
+				    &settings->n_webmail_services);
+	if (status != MS_OK)
+		return status;
+	status = load_totp(cfg, root, settings);
+	if (status != MS_OK)
+		return status;
+	status = load_lockout(cfg, root, settings);
+	if (status != MS_OK)
+		return status;
+	return ms_cfg_uint(cfg, root, "cache_ttl", 0, MS_CACHE_TTL_MAX,
+			   &settings->cache_ttl);
 }
 
 static enum ms_status parse_settings(const char *text, const char *path,
 				     struct ms_settings *settings,
 				     struct ms_error *err)
 {
-	static const char *const known[] = { "users_dir", "state_dir",
-					      "webmail_services", "totp",
-					      "lockout", "cache_ttl", NULL };
 	struct ms_cfg cfg;
-	config_setting_t *root;
 	enum ms_status status = ms_cfg_parse(&cfg, text, path, err);
 
-	if (status == MS_OK) {
-		root = config_root_setting(&cfg.config);
-		if (ms_cfg_known_keys(&cfg, root, known) ||
-		    load_dir(&cfg, root, "users_dir", settings->users_dir) ||
-		    load_dir(&cfg, root, "state_dir", settings->state_dir) ||
-		    ms_cfg_string_list(&cfg, root, "webmail_services",
-				       MS_SERVICES_MAX, MS_SERVICE_NAME_MAX,
-				       settings->webmail_services[0],
-				       &settings->n_webmail_services) ||
-		    load_totp(&cfg, root, settings) ||
-		    load_lockout(&cfg, root, settings) ||
-		    ms_cfg_uint(&cfg, root, "cache_ttl", 0, 86400,
-				&settings->cache_ttl))
-			status = MS_INVALID;
-	}
+	if (status != MS_OK)
+		goto done;
+	status = load_root(&cfg, settings);
+done:
 	ms_cfg_destroy(&cfg);
 	return status;
 }

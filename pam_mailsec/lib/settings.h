@@ -12,6 +12,17 @@
 #define MS_SERVICE_NAME_MAX 64
 #define MS_ISSUER_MAX 64
 
+/* The bounds of mailsec.conf's numbers (mailsec.conf.5); totp.digits and
+ * totp.period are a record's too (totp_params.h). */
+#define MS_WINDOW_MAX 10              /* totp.window, steps either side */
+#define MS_MAX_FAILURES_MIN 1         /* lockout.max_failures */
+#define MS_MAX_FAILURES_MAX 1000
+#define MS_WITHIN_MIN 1               /* lockout.within, seconds */
+#define MS_WITHIN_MAX 86400           /* a day */
+#define MS_LOCK_FOR_MIN 1             /* lockout.lock_for, seconds */
+#define MS_LOCK_FOR_MAX 604800        /* a week */
+#define MS_CACHE_TTL_MAX 86400        /* cache_ttl, seconds; 0 is off */
+
 struct ms_settings {
 	char path[PATH_MAX];      /* the file these came from */
 	char users_dir[PATH_MAX];

@@ -101,10 +101,12 @@ enum ms_status ms_settings_load_cached(const char *path,
 	/* The same file before and after the parse: what was parsed is it.
 	 * Only a file that is there is kept: the origin, which decides only
 	 * what a missing one means, never changes what a hit holds. */
-	if (status == MS_OK && regular && timed && settled(&before, &start) &&
+	if (status != MS_OK)
+		return status;
+	if (regular && timed && settled(&before, &start) &&
 	    lstat(path, &after) == 0 && same_file(&before, &after))
 		remember(path, &before, settings);
-	return status;
+	return MS_OK;
 }
 
 unsigned long ms_settings_cache_parses(void)

@@ -202,7 +202,7 @@ enum ms_status ms_state_load(const struct ms_store *store, const char *name,
 			     struct ms_state *state, struct ms_error *err)
 {
 	const char *dir = store->settings->state_dir;
-	char file[MS_NAME_MAX + 8], shown[MS_SHOWN_MAX];
+	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
 	unsigned char slots[2][SLOT_SIZE];
 	enum ms_status status;
 	int fd = -1;
@@ -231,7 +231,8 @@ static enum ms_status open_for_write(const struct ms_store *store,
 				     char shown[MS_SHOWN_MAX], int *fd_out,
 				     struct ms_error *err)
 {
-	char file[MS_NAME_MAX + 8];
+	char file[MS_FILE_NAME_MAX];
+	enum ms_status status;
 	int fd;
 
 	state_file(name, file, sizeof(file));
@@ -244,9 +245,10 @@ static enum ms_status open_for_write(const struct ms_store *store,
 		return errno == ELOOP
 			? ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", shown)
 			: ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
-	if (ms_fd_check(fd, shown, err) != MS_OK) {
+	status = ms_fd_check(fd, shown, err);
+	if (status != MS_OK) {
 		close(fd);
-		return err->status;
+		return status;
 	}
 	*fd_out = fd;
 	return MS_OK;
@@ -258,7 +260,6 @@ static enum ms_status write_slot(int fd, const char *shown,
 {
 	unsigned char slot[SLOT_SIZE];
 	uint64_t seq = state->seq + 1;
-	enum ms_status status = MS_OK;
 	ssize_t written;
 
 	slot_encode(state, seq, slot);
@@ -272,16 +273,17 @@ static enum ms_status write_slot(int fd, const char *shown,
 	 * Records, which hold what an admin decided, keep full fsync
 	 * durability (store.h). */
 	written = pwrite(fd, slot, SLOT_SIZE, (off_t)(seq % 2) * SLOT_SIZE);
-	if (written != SLOT_SIZE)
-		status = written < 0
-			? ms_fail_errno(err, MS_SYSTEM, errno, "write %s", shown)
-			: ms_fail(err, MS_SYSTEM, "write %s: short write", shown);
 	ms_wipe(slot, sizeof(slot));
-	if (status == MS_OK)
-		state->seq = seq;
-	return status;
+	if (written < 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "write %s", shown);
+	if (written != SLOT_SIZE)
+		return ms_fail(err, MS_SYSTEM, "write %s: short write", shown);
+	state->seq = seq;
+	return MS_OK;
 }
 
+/* Closes the state file whatever happened; the first failure is the
+ * one told. */
 static enum ms_status close_written(int fd, const char *shown,
 				    enum ms_status status, struct ms_error *err)
 {
@@ -322,8 +324,11 @@ static enum ms_status edit_open_file(const struct ms_store *store,
 	memset(state, 0, sizeof(*state));
 	status = read_slots(fd, shown, slots, state, err);
 	ms_wipe(slots, sizeof(slots));
-	if (status == MS_OK && edit(state, arg))
+	if (status != MS_OK)
+		goto done;
+	if (edit(state, arg))
 		status = write_slot(fd, shown, state, err);
+done:
 	return close_written(fd, shown, status, err);
 }
 
@@ -347,7 +352,7 @@ enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
 enum ms_status ms_state_remove(const struct ms_store *store, const char *name,
 			       struct ms_error *err)
 {
-	char file[MS_NAME_MAX + 8];
+	char file[MS_FILE_NAME_MAX];
 
 	state_file(name, file, sizeof(file));
 	return ms_file_remove(store->state_fd, store->settings->state_dir, file,

@@ -54,6 +54,7 @@ static enum ms_status open_dir(const char *path, enum ms_store_mode mode,
 			       int *fd_out, struct ms_error *err)
 {
 	bool created = false;
+	enum ms_status status;
 	int fd = -1;
 
 	if (mode == MS_STORE_CREATE) {
@@ -72,13 +73,14 @@ static enum ms_status open_dir(const char *path, enum ms_store_mode mode,
 		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", path);
 	/* mkdir's mode is filtered by the umask: set it exactly. */
 	if (created && fchmod(fd, 0700) != 0) {
-		ms_fail_errno(err, MS_SYSTEM, errno, "chmod %s", path);
+		status = ms_fail_errno(err, MS_SYSTEM, errno, "chmod %s", path);
 		close(fd);
-		return MS_SYSTEM;
+		return status;
 	}
-	if (check_dir(fd, path, err) != MS_OK) {
+	status = check_dir(fd, path, err);
+	if (status != MS_OK) {
 		close(fd);
-		return MS_SYSTEM;
+		return status;
 	}
 	*fd_out = fd;
 	return MS_OK;
@@ -88,14 +90,17 @@ enum ms_status ms_store_open(const struct ms_settings *settings,
 			     enum ms_store_mode mode, struct ms_store *store,
 			     struct ms_error *err)
 {
+	enum ms_status status;
+
 	store->settings = settings;
 	store->users_fd = store->state_fd = -1;
-	if (open_dir(settings->users_dir, mode, &store->users_fd, err) ||
-	    open_dir(settings->state_dir, mode, &store->state_fd, err)) {
+	status = open_dir(settings->users_dir, mode, &store->users_fd, err);
+	if (status != MS_OK)
+		return status;
+	status = open_dir(settings->state_dir, mode, &store->state_fd, err);
+	if (status != MS_OK)
 		ms_store_close(store);
-		return err->status;
-	}
-	return MS_OK;
+	return status;
 }
 
 void ms_store_close(struct ms_store *store)
@@ -150,12 +155,14 @@ static enum ms_status open_checked(int dir_fd, const char *file,
 				   struct stat *st, struct ms_error *err)
 {
 	int fd = openat(dir_fd, file, O_RDONLY | MS_OPEN_FLAGS);
+	enum ms_status status;
 
 	if (fd < 0)
 		return open_error(errno, shown, err);
-	if (fd_check_stat(fd, shown, st, err) != MS_OK) {
+	status = fd_check_stat(fd, shown, st, err);
+	if (status != MS_OK) {
 		close(fd);
-		return err->status;
+		return status;
 	}
 	*fd_out = fd;
 	return MS_OK;
@@ -200,6 +207,23 @@ static enum ms_status read_all(int fd, const char *shown, char *buf,
 	return MS_OK;
 }
 
+/* What read_all got is the whole file, as it was when checked. */
+static enum ms_status read_complete(const char *buf, size_t len, size_t size,
+				    size_t cap, const char *shown,
+				    struct ms_error *err)
+{
+	if (len == cap)
+		return ms_fail(err, MS_SYSTEM, "%s: grew while being read",
+			       shown);
+	/* Cut short by a writer in place: never taken for the whole file. */
+	if (len < size)
+		return ms_fail(err, MS_SYSTEM, "%s: shrank while being read",
+			       shown);
+	if (memchr(buf, '\0', len))
+		return ms_fail(err, MS_INVALID, "%s: holds a NUL byte", shown);
+	return MS_OK;
+}
+
 /* Reads an open, checked file of `size` bytes into a heap buffer of its
  * own size: a login reads two or three small files, and a buffer of the
  * cap, zeroed and wiped each time, was most of the module's own cost. */
@@ -214,24 +238,18 @@ static enum ms_status read_sized(int fd, off_t size, const char *shown,
 	if (!buf)
 		return ms_fail(err, MS_SYSTEM, "%s: out of memory", shown);
 	status = read_all(fd, shown, buf, (size_t)size, cap, len, err);
-	if (status == MS_OK && *len == cap)
-		status = ms_fail(err, MS_SYSTEM, "%s: grew while being read",
-				 shown);
-	/* Cut short by a writer in place: never taken for the whole file. */
-	if (status == MS_OK && *len < (size_t)size)
-		status = ms_fail(err, MS_SYSTEM,
-				 "%s: shrank while being read", shown);
-	if (status == MS_OK && memchr(buf, '\0', *len))
-		status = ms_fail(err, MS_INVALID, "%s: holds a NUL byte",
-				 shown);
-	if (status != MS_OK) {
-		ms_wipe(buf, cap + 1);
-		free(buf);
-		return status;
-	}
+	if (status != MS_OK)
+		goto fail;
+	status = read_complete(buf, *len, (size_t)size, cap, shown, err);
+	if (status != MS_OK)
+		goto fail;
 	buf[*len] = '\0';
 	*data = buf;
 	return MS_OK;
+fail:
+	ms_wipe(buf, cap + 1);
+	free(buf);
+	return status;
 }
 
 static enum ms_status read_checked(int dir_fd, const char *file,
@@ -314,8 +332,9 @@ enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 			     int *lock_fd, struct ms_error *err)
 {
 	const char *dir = store->settings->state_dir;
-	char file[MS_NAME_MAX + 8];
+	char file[MS_FILE_NAME_MAX];
 	char shown[MS_SHOWN_MAX];
+	enum ms_status status;
 	int fd = -1;
 
 	ms_file_name(name, "lock", file, sizeof(file));
@@ -324,19 +343,20 @@ enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 		    0600);
 	if (fd < 0)
 		return open_error(errno, shown, err);
-	if (ms_fd_check(fd, shown, err) != MS_OK) {
+	status = ms_fd_check(fd, shown, err);
+	if (status != MS_OK) {
 		close(fd);
-		return err->status;
+		return status;
 	}
 	if (!flock_within(fd, MS_LOCK_WAIT_MS)) {
-		if (errno == EWOULDBLOCK)
-			ms_fail(err, MS_SYSTEM,
-				"lock %s: still held by another process after "
-				"%u s", shown, MS_LOCK_WAIT_MS / 1000);
-		else
-			ms_fail_errno(err, MS_SYSTEM, errno, "lock %s", shown);
+		status = errno == EWOULDBLOCK
+			? ms_fail(err, MS_SYSTEM,
+				  "lock %s: still held by another process "
+				  "after %u s", shown, MS_LOCK_WAIT_MS / 1000)
+			: ms_fail_errno(err, MS_SYSTEM, errno, "lock %s",
+					shown);
 		close(fd);
-		return MS_SYSTEM;
+		return status;
 	}
 	*lock_fd = fd;
 	return MS_OK;
@@ -355,6 +375,9 @@ void ms_path_shown(char out[MS_SHOWN_MAX], const char *dir, const char *file)
 	if (len < 0)
 		out[0] = '\0';
 }
+
+_Static_assert(MS_FILE_NAME_MAX - 1 <= 255,
+	       "a mailbox's file name fits in one directory entry");
 
 void ms_file_name(const char *name, const char *suffix, char *out,
 		  size_t size)

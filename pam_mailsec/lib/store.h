@@ -98,7 +98,8 @@ enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,
 #define MS_SHOWN_MAX (PATH_MAX + 300)
 void ms_path_shown(char out[MS_SHOWN_MAX], const char *dir, const char *file);
 
-/* NAME + suffix ("." "conf", "state", "lock") into `out`. */
+/* NAME + "." + suffix ("conf", "state", "lock") into `out`, of
+ * MS_FILE_NAME_MAX bytes for any valid NAME. */
 void ms_file_name(const char *name, const char *suffix, char *out,
 		  size_t size);
 

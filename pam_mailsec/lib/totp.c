@@ -37,10 +37,10 @@ enum ms_status ms_base32_encode(const void *raw, size_t len, char *out,
 {
 	char *b32 = NULL;
 	size_t b32_len = 0;
-	enum ms_status status = MS_OK;
+	enum ms_status status = ms_totp_init(err);
 
-	if (ms_totp_init(err) != MS_OK)
-		return MS_SYSTEM;
+	if (status != MS_OK)
+		return status;
 	if (oath_base32_encode(raw, len, &b32, &b32_len) != OATH_OK ||
 	    b32_len >= size) {
 		status = ms_fail(err, MS_SYSTEM, "cannot encode in base32");

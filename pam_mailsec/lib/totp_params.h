@@ -8,7 +8,7 @@ enum ms_algorithm { MS_SHA1, MS_SHA256, MS_SHA512 };
 
 #define MS_DIGITS_MIN 6
 #define MS_DIGITS_MAX 8
-#define MS_PERIOD_MIN 15
+#define MS_PERIOD_MIN 15   /* seconds */
 #define MS_PERIOD_MAX 120
 
 /* RFC 6238's usual parameters: what a record off and mailsec.conf without

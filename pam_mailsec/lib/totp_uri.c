@@ -8,14 +8,19 @@
 #include "totp.h"
 
 /* RFC 3986 unreserved characters pass; every other byte is %XX. */
-static void put_encoded(FILE *out, const char *text)
+static void add_encoded(struct ms_secret_buf *out, const char *text)
 {
 	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		char escaped[4];
+
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
-			fputc(*p, out);
-		else
-			fprintf(out, "%%%02X", *p);
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			ms_secret_buf_add(out, (const char *)p, 1);
+			continue;
+		}
+		snprintf(escaped, sizeof(escaped), "%%%02X", *p);
+		ms_secret_buf_add(out, escaped, 3);
+		ms_wipe(escaped, sizeof(escaped));
 	}
 }
 
@@ -23,26 +28,22 @@ enum ms_status ms_totp_uri(const struct ms_totp *totp, const char *issuer,
 			   const char *mailbox, char **uri,
 			   struct ms_error *err)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	struct ms_secret_buf out = { 0 };
+	char params[64];
 
-	if (!out)
+	snprintf(params, sizeof(params), "&algorithm=%s&digits=%u&period=%u",
+		 ms_algorithm_name(totp->algorithm), totp->digits, totp->period);
+	ms_secret_buf_add_str(&out, "otpauth://totp/");
+	add_encoded(&out, issuer);
+	ms_secret_buf_add_str(&out, ":");
+	add_encoded(&out, mailbox);
+	ms_secret_buf_add_str(&out, "?secret=");
+	add_encoded(&out, totp->secret_b32);
+	ms_secret_buf_add_str(&out, "&issuer=");
+	add_encoded(&out, issuer);
+	ms_secret_buf_add_str(&out, params);
+	*uri = ms_secret_buf_take(&out);
+	if (!*uri)
 		return ms_fail(err, MS_SYSTEM, "cannot build the URI: out of memory");
-	fputs("otpauth://totp/", out);
-	put_encoded(out, issuer);
-	fputc(':', out);
-	put_encoded(out, mailbox);
-	fputs("?secret=", out);
-	put_encoded(out, totp->secret_b32);
-	fputs("&issuer=", out);
-	put_encoded(out, issuer);
-	fprintf(out, "&algorithm=%s&digits=%u&period=%u",
-		ms_algorithm_name(totp->algorithm), totp->digits, totp->period);
-	if (fclose(out) != 0) {
-		ms_free_secret(buf);
-		return ms_fail(err, MS_SYSTEM, "cannot build the URI: out of memory");
-	}
-	*uri = buf;
 	return MS_OK;
 }

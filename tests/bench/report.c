@@ -190,7 +190,7 @@ void report_targets(const struct size_run *runs, unsigned n_runs)
 		if (!hi || sr->n > hi->n)
 			hi = sr;
 	}
-	printf("\n== targets of issue 6 (printed, not asserted)");
+	printf("\n== performance targets (printed, not asserted)");
 	if (!hi) {
 		printf(": (bc) did not run ==\n");
 		return;

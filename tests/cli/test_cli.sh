@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR disable=SC2016 # literal '$y$...' hashes
-# mailsecctl against its contract (DESIGN.md, mailsecctl.8): commands, JSON
+# mailsecctl against its contract (mailsecctl.8): commands, JSON
 # shapes, exit codes, file modes, atomic and locked writes, refusal of
 # unsafe files. Runs the built tool on a mailsec.conf in a temporary
 # directory (see lib.sh); needs jq and oathtool (else exit 77).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The owner's side in a real browser (issue 7): Roundcube with the mailsec
+# The owner's side in a real browser: Roundcube with the mailsec
 # plugin under `php -S` on 127.0.0.1, with the lines of
 # conf/roundcube/README.md in its config.inc.php; Dovecot and Postfix as in
 # test_e2e.sh; headless Chromium driven by playwright-core

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR disable=SC2317 # functions run by check
-# Crash safety (issue 5, part 5).
+# Crash safety.
 #
 # 1. kill -9: `mailsecctl passwd` is killed after a random delay, again and
 #    again. After each kill the mailbox loads, and its record is byte for

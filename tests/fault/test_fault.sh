@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR disable=SC2317 # OP_run & co.: "${op}_run"
-# Fault injection (issue 5, part 4). Under the LD_PRELOAD shim (shim.c),
+# Fault injection. Under the LD_PRELOAD shim (shim.c),
 # each call of write, pwrite, fsync, rename*, open*, flock and malloc made
 # by `mailsecctl add`, `passwd`, `2fa confirm` and a webmail login (its
 # state update) fails in turn, on a fresh copy of a known store. After

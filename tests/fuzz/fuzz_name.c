@@ -1,5 +1,5 @@
 /* Mailbox-name validation: whatever it accepts must be safe to build a
- * path from, and it must accept exactly what DESIGN.md's rule allows. */
+ * path from, and it must accept exactly what the rule (name.h) allows. */
 #include "config.h"
 
 #include <stdbool.h>

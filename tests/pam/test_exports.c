@@ -39,7 +39,8 @@ static const char *const internal[] = {
 	"ms_settings_load", "ms_store_open", "ms_store_lock", "ms_state_load",
 	"ms_state_save", "ms_code_check", "ms_totp_validate",
 	"ms_password_verify", "ms_recovery_match", "ms_policy_role",
-	"ms_fail", "ms_log", "ms_free_secret", "ms_wipe",
+	"ms_fail", "ms_log", "ms_log_set_sink", "ms_free_secret", "ms_wipe",
+	"ms_secret_buf_add",
 	/* PAM entry points the module does not implement */
 	"pam_sm_open_session", "pam_sm_close_session", "pam_sm_chauthtok",
 };

@@ -1,8 +1,10 @@
-/* Password hashes over libxcrypt, and the constant-time compare. */
+/* Password hashes over libxcrypt, and secure.c: the constant-time
+ * compare, wiping, the secret buffer. */
 #include "config.h"
 
 #include <crypt.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -173,6 +175,70 @@ START_TEST(wipe)
 }
 END_TEST
 
+START_TEST(secret_buf_grows_and_keeps_every_byte)
+{
+	struct ms_secret_buf buf = { 0 };
+	char *text;
+
+	for (int i = 0; i < 1000; i++)
+		ck_assert(ms_secret_buf_add(&buf, "0123456789", 10));
+	ck_assert(ms_secret_buf_add(&buf, "tail", 2));
+	ck_assert_uint_eq(buf.len, 10002);
+	ck_assert_uint_gt(buf.cap, buf.len);
+	text = ms_secret_buf_take(&buf);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(strlen(text), 10002);
+	for (int i = 0; i < 1000; i++)
+		ck_assert_mem_eq(text + 10 * i, "0123456789", 10);
+	ck_assert_str_eq(text + 10000, "ta");
+	ck_assert_ptr_null(buf.data);
+	ck_assert_uint_eq(buf.len + buf.cap, 0);
+	ms_free_secret(text);
+}
+END_TEST
+
+START_TEST(secret_buf_stream_writes_what_stdio_would)
+{
+	struct ms_secret_buf buf = { 0 };
+	FILE *stream = ms_secret_buf_stream(&buf);
+	char expected[4096], *text;
+	size_t len = 0;
+
+	ck_assert_ptr_nonnull(stream);
+	for (int i = 0; i < 300; i++) {
+		fprintf(stream, "line %d: %s\n", i, "x");
+		len += (size_t)snprintf(expected + len, sizeof(expected) - len,
+					"line %d: %s\n", i, "x");
+	}
+	ck_assert_int_eq(fclose(stream), 0);
+	text = ms_secret_buf_take(&buf);
+	ck_assert_str_eq(text, expected);
+	ms_free_secret(text);
+}
+END_TEST
+
+START_TEST(secret_buf_empty_and_failed)
+{
+	struct ms_secret_buf buf = { 0 };
+	char *text = ms_secret_buf_take(&buf);
+
+	ck_assert_str_eq(text, "");
+	ms_free_secret(text);
+	ck_assert(ms_secret_buf_add_str(&buf, "secret"));
+	/* More than could ever be allocated: the text goes, and stays gone. */
+	ck_assert(!ms_secret_buf_add(&buf, "x", SIZE_MAX / 2));
+	ck_assert(buf.failed);
+	ck_assert_ptr_null(buf.data);
+	ck_assert(!ms_secret_buf_add_str(&buf, "more"));
+	ck_assert_ptr_null(ms_secret_buf_take(&buf));
+	ck_assert(!buf.failed);
+	ck_assert(ms_secret_buf_add_str(&buf, "again"));
+	ms_secret_buf_wipe(&buf);
+	ck_assert_ptr_null(buf.data);
+	ms_secret_buf_wipe(&buf);
+}
+END_TEST
+
 Suite *password_suite(void)
 {
 	Suite *s = suite_create("password");
@@ -188,6 +254,9 @@ Suite *password_suite(void)
 	tcase_add_test(tc, dummy_verify_costs_a_real_one);
 	tcase_add_test(tc, streq_ct);
 	tcase_add_test(tc, wipe);
+	tcase_add_test(tc, secret_buf_grows_and_keeps_every_byte);
+	tcase_add_test(tc, secret_buf_stream_writes_what_stdio_would);
+	tcase_add_test(tc, secret_buf_empty_and_failed);
 	suite_add_tcase(s, tc);
 	return s;
 }

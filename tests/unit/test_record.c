@@ -62,7 +62,8 @@ START_TEST(format_parse_round_trip)
 
 	full_record(&in);
 	ck_assert_int_eq(ms_record_format(&in, &text, &err), MS_OK);
-	/* The layout DESIGN.md shows, not libconfig's "totp : {". */
+	/* "totp = {", as records have always been written, not libconfig's
+	 * "totp : {". */
 	ck_assert_msg(th_has(text, "totp =") && !th_has(text, "totp :"), "%s",
 		      text);
 	ck_assert_msg(parse(text, &out, &err) == MS_OK, "%s\n%s", err.msg, text);

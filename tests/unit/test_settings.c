@@ -12,7 +12,7 @@
 #include "settings_cache.h"
 #include "suites.h"
 
-/* The values DESIGN.md promises when a key is absent. */
+/* The values mailsec.conf.5 gives for a key that is absent. */
 static void assert_defaults(const struct ms_settings *s)
 {
 	ck_assert_str_eq(s->users_dir, MAILSEC_USERS_DIR_DEFAULT);

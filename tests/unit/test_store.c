@@ -318,7 +318,7 @@ END_TEST
 START_TEST(file_names)
 {
 	char name[MS_NAME_MAX + 1] = "";
-	char out[MS_NAME_MAX + 8];
+	char out[MS_FILE_NAME_MAX];
 
 	ms_file_name("alice@x.com", "lock", out, sizeof(out));
 	ck_assert_str_eq(out, "alice@x.com.lock");
