@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "../support/conv.h"
 #include "record.h"
 
 #define BENCH_PASSWORD "Bench pass 7"
@@ -98,15 +99,14 @@ bool oath_stacks(const struct store *st, const struct modules *mods);
 
 /* ---- conv.c: one login ----------------------------------------------- */
 
-struct talk {
-	const char *password; /* to "Password: " */
-	const char *code;     /* to "Verification code: ", pam_oath's prompt */
-	unsigned other;       /* prompts nobody expected */
-};
+/* How pam_oath's code prompt starts ("One-time password (OATH) for
+ * `USER': "): a struct ts_talk's code_prompt_start. */
+#define OATH_PROMPT_START "One-time password (OATH)"
 
-/* pam_start_confdir + pam_authenticate + pam_acct_mgmt + pam_end. */
+/* pam_start_confdir + pam_authenticate + pam_acct_mgmt + pam_end, with
+ * tests/support's conversation. */
 int bench_login(const char *confdir, const char *service, const char *user,
-		struct talk *talk);
+		struct ts_talk *talk);
 
 /* ---- run.c: one scenario in its own process --------------------------- */
 

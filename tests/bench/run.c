@@ -61,7 +61,9 @@ static void attempt(const struct ctx *c, unsigned j, unsigned base,
 	struct shared *sh = c->sh;
 	unsigned mailbox = sc->first + j, unit = base + j, at;
 	char name[BENCH_NAME_MAX], code[BENCH_DIGITS + 1] = "";
-	struct talk talk = { BENCH_PASSWORD, sc->code ? code : NULL, 0 };
+	struct ts_talk talk = { .password = BENCH_PASSWORD,
+				.code = sc->code ? code : NULL,
+				.code_prompt_start = OATH_PROMPT_START };
 	uint64_t t0;
 	int rc, none = 0;
 
@@ -84,8 +86,8 @@ static void attempt(const struct ctx *c, unsigned j, unsigned base,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	if (replay)
 		__atomic_add_fetch(&sh->replays_tried, 1, __ATOMIC_RELAXED);
-	if (talk.other)
-		__atomic_add_fetch(&sh->other_prompts, talk.other,
+	if (talk.other_asked)
+		__atomic_add_fetch(&sh->other_prompts, talk.other_asked,
 				   __ATOMIC_RELAXED);
 }
 
@@ -233,7 +235,8 @@ static void scenario_process(const struct ctx *c)
 	}
 	for (unsigned j = 0; sc->warmup && j < sc->mailboxes; j++) {
 		char name[BENCH_NAME_MAX];
-		struct talk talk = { BENCH_PASSWORD, NULL, 0 };
+		struct ts_talk talk = { .password = BENCH_PASSWORD,
+					.code_prompt_start = OATH_PROMPT_START };
 
 		user_name(sc->first + j, name);
 		(void)bench_login(c->st->pamd, sc->service, name, &talk);

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../support/tree.h"
 #include "bench.h"
 
 #define BUILD_PROCS_MAX 16
@@ -192,15 +192,6 @@ bool store_create(struct store *st, const char *parent, unsigned n,
 	return ok;
 }
 
-static int remove_one(const char *path, const struct stat *sb, int flag,
-		      struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* The big directories each by a process of its own, then the rest. */
 void store_destroy(struct store *st)
 {
@@ -211,12 +202,14 @@ void store_destroy(struct store *st)
 		return;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
 		pids[i] = dirs[i][0] ? fork() : -1;
-		if (pids[i] == 0)
-			_exit(nftw(dirs[i], remove_one, 8, FTW_DEPTH | FTW_PHYS) ? 1 : 0);
+		if (pids[i] == 0) {
+			ts_remove_tree(dirs[i]);
+			_exit(0);
+		}
 	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
 		if (pids[i] > 0)
 			waitpid(pids[i], NULL, 0);
-	nftw(st->root, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	ts_remove_tree(st->root);
 	st->root[0] = '\0';
 }

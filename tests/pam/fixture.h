@@ -1,14 +1,14 @@
-/* One temp directory per test: mailsec.conf, users/, state/ and pam.d/
- * (the service files handed to pam_start_confdir). Never /etc. */
+/* One temp directory per test, in the run directory test_module makes
+ * (ts_run_begin): mailsec.conf, users/, state/ and pam.d/ (the service
+ * files handed to pam_start_confdir). Never /etc. */
 #ifndef TESTS_PAM_FIXTURE_H
 #define TESTS_PAM_FIXTURE_H
 
 #include <limits.h>
-#include <stddef.h>
-#include <sys/types.h>
-#include <unistd.h>
 
-#include <check.h>
+#include "../support/files.h"
+#include "../support/rundir.h"
+#include "../support/timeout.h"
 
 struct fixture {
 	char dir[PATH_MAX];
@@ -22,20 +22,6 @@ extern struct fixture fx;
 
 /* The settings every test starts from: 3 refused codes lock. */
 #define FX_CONF_DEFAULT "lockout = { max_failures = 3; within = 300; lock_for = 900; };\n"
-
-/* The runner's temp dir, around srunner_run_all: every test's tree lives
- * in it, and fx_run_end removes what failed tests left. */
-int fx_run_begin(void);
-void fx_run_end(void);
-
-/* Adds `test` to `tc` only when running as root (a test that gives a
- * file away with chown); otherwise prints "SKIP: TEST: needs root" and
- * fx_run_end counts it. Check has no skip status, and a test that
- * returned early would pass unseen. */
-#define fx_add_root_test(tc, test)                                         \
-	(geteuid() == 0 ? tcase_add_test(tc, test)                         \
-			: fx_skip(#test, "needs root"))
-void fx_skip(const char *test, const char *why);
 
 /* Checked fixture: a fresh temp tree, FX_CONF_DEFAULT, the usual stacks. */
 void fx_setup(void);
@@ -58,11 +44,5 @@ const char *fx_module(void);
 
 /* pam_wrapper's helper modules ($PAM_WRAPPER_MODULES), or NULL. */
 const char *fx_wrapper_modules(void);
-
-/* DIR/NAME.SUFFIX into `out`. */
-void fx_path(char *out, size_t size, const char *dir, const char *name,
-	     const char *suffix);
-
-void fx_write(const char *path, const char *text, mode_t mode);
 
 #endif

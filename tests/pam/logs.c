@@ -18,7 +18,7 @@ static char line[4096];
 
 void lg_start(void)
 {
-	fx_path(log_path, sizeof(log_path), fx.dir, "syslog", NULL);
+	ts_path(log_path, sizeof(log_path), fx.dir, "syslog", NULL);
 	lg_clear();
 	ck_assert_int_eq(setenv("SYSLOG_CAPTURE", log_path, 1), 0);
 }

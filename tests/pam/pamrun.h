@@ -1,46 +1,35 @@
 /* Driving a service of the fixture's pam.d through libpam
- * (pam_start_confdir), with a conversation that answers from strings. */
+ * (pam_start_confdir), with the conversation of tests/support/conv.h. */
 #ifndef TESTS_PAM_PAMRUN_H
 #define TESTS_PAM_PAMRUN_H
 
 #include <check.h>
 #include <security/pam_appl.h>
 
-#define PROMPT_PASSWORD "Password: "
-#define PROMPT_CODE "Verification code: "
-
-/* The answers a user gives, and what was asked. A NULL answer refuses
- * that prompt (PAM_CONV_ERR): an unexpected prompt then fails the login. */
-struct talk {
-	const char *password; /* to PROMPT_PASSWORD (echo off) */
-	const char *code;     /* to PROMPT_CODE (echo off) */
-	int password_asked;
-	int code_asked;
-	int other_asked;      /* any other prompt */
-	char asked[16];       /* in order: 'P' password, 'C' code, '?' other */
-};
+#include "../support/conv.h"
 
 /* pam_start_confdir on fx.pamd; asserts that it worked. */
 pam_handle_t *pr_start(const char *service, const char *user,
-		       struct talk *talk);
+		       struct ts_talk *talk);
 
 /* pr_start asserting nothing (for child processes): NULL on failure. */
 pam_handle_t *pr_start_quiet(const char *service, const char *user,
-			     struct talk *talk);
+			     struct ts_talk *talk);
 
 /* pam_authenticate, with its own handle, asserting nothing (for child
  * processes): any failure is its return code. */
-int pr_auth_quiet(const char *service, const char *user, struct talk *talk);
+int pr_auth_quiet(const char *service, const char *user,
+		  struct ts_talk *talk);
 
 /* pam_authenticate, with its own handle. */
 int pr_auth_from(const char *service, const char *user, const char *rhost,
-		 struct talk *talk);
-int pr_auth_talk(const char *service, const char *user, struct talk *talk);
+		 struct ts_talk *talk);
+int pr_auth_talk(const char *service, const char *user, struct ts_talk *talk);
 int pr_auth(const char *service, const char *user, const char *password,
 	    const char *code);
 
 /* pr_auth, then asserts its result and, unless NULL, the prompts asked
- * in order (struct talk's `asked`, e.g. "PC"). */
+ * in order (struct ts_talk's `asked`, e.g. "PC"). */
 void pr_expect(const char *service, const char *user, const char *password,
 	       const char *code, int expected, const char *asked);
 

@@ -17,7 +17,7 @@ TCase *tcase_handoff(void);  /* tc_handoff.c: auth's read in account */
 TCase *tcase_conf(void);     /* tc_conf.c: parsed once; config= missing */
 TCase *tcase_audit(void);    /* tc_audit.c: the log lines */
 
-/* A test case with the temp-tree fixture and a generous timeout. */
+/* A test case with the temp-tree fixture and ts_tcase's timeout. */
 TCase *tcase_with_fixture(const char *name);
 
 #endif

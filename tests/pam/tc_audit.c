@@ -19,7 +19,7 @@
 
 static int append_login(const char *credential)
 {
-	struct talk talk = { .password = credential };
+	struct ts_talk talk = { .password = credential };
 
 	return pr_auth_from("webmail", ALICE, HOST, &talk);
 }
@@ -126,7 +126,7 @@ END_TEST
 /* The hashes `credential` costs on the append-mode webmail stack. */
 static unsigned hashes_of(const char *user, const char *credential, int rc)
 {
-	struct talk talk = { .password = credential };
+	struct ts_talk talk = { .password = credential };
 
 	hs_reset();
 	ck_pam(pr_auth_from("webmail", user, HOST, &talk), rc);

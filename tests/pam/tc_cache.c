@@ -251,7 +251,7 @@ START_TEST(unknown_mailbox_leaves_no_state)
 	for (int i = 0; i < 2; i++)
 		ck_pam(pr_auth("imap", "nobody@example.com", MB_PASSWORD, NULL),
 		       PAM_USER_UNKNOWN);
-	fx_path(path, sizeof(path), fx.state, "nobody@example.com", "state");
+	ts_path(path, sizeof(path), fx.state, "nobody@example.com", "state");
 	ck_assert_int_ne(access(path, F_OK), 0);
 }
 END_TEST
@@ -262,8 +262,8 @@ START_TEST(state_trouble_falls_back_to_the_hash)
 	struct mailbox mb;
 
 	cache_on(&mb, 0);
-	fx_path(path, sizeof(path), fx.state, ALICE, "state");
-	fx_write(path, "not a state file", 0600);
+	ts_path(path, sizeof(path), fx.state, ALICE, "state");
+	ts_write_str(path, "not a state file", 0600);
 	ck_pam(imap(MB_PASSWORD), PAM_SUCCESS);
 	ck_pam(imap("wrong"), PAM_AUTH_ERR);
 }

@@ -17,12 +17,12 @@ static void break_record(void)
 {
 	char path[PATH_MAX];
 
-	fx_path(path, sizeof(path), fx.users, ALICE, "conf");
-	fx_write(path, "not a record", 0600);
+	ts_path(path, sizeof(path), fx.users, ALICE, "conf");
+	ts_write_str(path, "not a record", 0600);
 }
 
 /* A transaction that authenticates ALICE on `service`. */
-static pam_handle_t *authenticated(const char *service, struct talk *talk)
+static pam_handle_t *authenticated(const char *service, struct ts_talk *talk)
 {
 	struct mailbox mb;
 	pam_handle_t *pamh;
@@ -36,7 +36,7 @@ static pam_handle_t *authenticated(const char *service, struct talk *talk)
 
 START_TEST(account_takes_the_auth_read)
 {
-	struct talk talk = { 0 };
+	struct ts_talk talk = { 0 };
 	pam_handle_t *pamh = authenticated("imap", &talk);
 
 	break_record();
@@ -49,7 +49,7 @@ END_TEST
 
 START_TEST(other_mailbox_reads_again)
 {
-	struct talk talk = { 0 };
+	struct ts_talk talk = { 0 };
 	pam_handle_t *pamh = authenticated("imap", &talk);
 
 	ck_pam(pam_set_item(pamh, PAM_USER, "bob@example.com"), PAM_SUCCESS);
@@ -64,7 +64,7 @@ END_TEST
 
 START_TEST(other_arguments_read_again)
 {
-	struct talk talk = { 0 };
+	struct ts_talk talk = { 0 };
 	pam_handle_t *pamh;
 
 	fx_stack("imap", "auth required @MODULE@ config=@CONF@\n"
@@ -78,7 +78,7 @@ END_TEST
 
 START_TEST(old_read_is_not_taken)
 {
-	struct talk talk = { 0 };
+	struct ts_talk talk = { 0 };
 	pam_handle_t *pamh = authenticated("imap", &talk);
 
 	break_record();
@@ -90,7 +90,7 @@ END_TEST
 
 START_TEST(failed_auth_drops_an_earlier_read)
 {
-	struct talk talk = { 0 };
+	struct ts_talk talk = { 0 };
 	pam_handle_t *pamh = authenticated("imap", &talk);
 
 	/* A second try on the handle that stops before the record... */

@@ -30,7 +30,7 @@ static void expect_both_stages(const char *user, int expected)
 
 static void record_path(char *out, const char *name)
 {
-	fx_path(out, PATH_MAX, fx.users, name, "conf");
+	ts_path(out, PATH_MAX, fx.users, name, "conf");
 }
 
 START_TEST(unknown_mailbox)
@@ -188,12 +188,12 @@ END_TEST
  * the state file; a missing code is refused there without counting). */
 START_TEST(disallow_null_authtok)
 {
-	struct talk talk = { .password = "" };
+	struct ts_talk talk = { .password = "" };
 	char state[PATH_MAX];
 	pam_handle_t *pamh;
 
 	mb_create(&(struct mailbox){ 0 }, ALICE, MB_2FA);
-	fx_path(state, sizeof(state), fx.state, ALICE, "state");
+	ts_path(state, sizeof(state), fx.state, ALICE, "state");
 	ck_assert_int_ne(access(state, F_OK), 0);
 	fx_stack_args("webmail", "no_password code=append");
 	pamh = pr_start("webmail", ALICE, &talk);
@@ -217,9 +217,10 @@ START_TEST(corrupt_record)
 	char path[PATH_MAX];
 
 	record_path(path, "carol@example.com");
-	fx_write(path, "version = 1;\npassword = \"$5$x\"\ntotp = {{{\n", 0600);
+	ts_write_str(path, "version = 1;\npassword = \"$5$x\"\ntotp = {{{\n",
+		     0600);
 	expect_unusable("carol@example.com");
-	fx_write(path, "\x01\x02\x03garbage", 0600);
+	ts_write_str(path, "\x01\x02\x03garbage", 0600);
 	expect_unusable("carol@example.com");
 }
 END_TEST
@@ -259,7 +260,7 @@ START_TEST(symlinked_record)
 
 	mb_create(&(struct mailbox){ 0 }, ALICE, 0);
 	record_path(path, ALICE);
-	fx_path(elsewhere, sizeof(elsewhere), fx.dir, "elsewhere", "conf");
+	ts_path(elsewhere, sizeof(elsewhere), fx.dir, "elsewhere", "conf");
 	ck_assert_int_eq(rename(path, elsewhere), 0);
 	ck_assert_int_eq(symlink(elsewhere, path), 0);
 	expect_unusable(ALICE);
@@ -363,7 +364,7 @@ START_TEST(broken_config)
 	expect_broken_conf("lockout = { max_failures = -1; };\n");
 	expect_broken_conf("bogus_key = 1;\n");
 	expect_broken_conf("webmail_services = \"webmail\" ;\n");
-	fx_write(fx.conf, "users_dir = \"relative\";\n", 0644);
+	ts_write_str(fx.conf, "users_dir = \"relative\";\n", 0644);
 	expect_conf_refused();
 }
 END_TEST
@@ -392,7 +393,7 @@ TCase *tcase_inputs(void)
 	tcase_add_test(tc, invalid_record_values);
 	tcase_add_test(tc, symlinked_record);
 	tcase_add_test(tc, writable_record);
-	fx_add_root_test(tc, foreign_owned_record);
+	ts_add_root_test(tc, foreign_owned_record);
 	tcase_add_test(tc, record_not_a_file);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, relative_config);

@@ -24,7 +24,7 @@ static int wrapper_missing(const char *test)
 
 /* Authenticates through `service`, whose stack ends in pam_get_items.so,
  * and returns the PAM_AUTHTOK it exported (static copy), or NULL. */
-static const char *authtok_after(const char *service, struct talk *talk)
+static const char *authtok_after(const char *service, struct ts_talk *talk)
 {
 	static char authtok[256];
 	pam_handle_t *pamh = pr_start(service, ALICE, talk);
@@ -49,7 +49,7 @@ static void stack_with_get_items(const char *args)
 
 START_TEST(authtok_is_password_without_code)
 {
-	struct talk talk = { .password = NULL };
+	struct ts_talk talk = { .password = NULL };
 	struct mailbox mb;
 	char code[16], joined[64];
 
@@ -68,7 +68,7 @@ END_TEST
 
 START_TEST(authtok_in_prompt_mode)
 {
-	struct talk talk = { .password = MB_PASSWORD };
+	struct ts_talk talk = { .password = MB_PASSWORD };
 	struct mailbox mb;
 	char code[16];
 

@@ -29,7 +29,7 @@ struct attempt {
 static int webmail_login(void *arg)
 {
 	struct attempt *a = arg;
-	struct talk talk = { .password = MB_PASSWORD, .code = a->code };
+	struct ts_talk talk = { .password = MB_PASSWORD, .code = a->code };
 	pam_handle_t *pamh = pr_start_quiet("webmail", a->name, &talk);
 	int rc;
 
@@ -149,7 +149,7 @@ static int guess_codes(void *arg)
 	crowd_gate();
 	for (int i = 0, candidate = g->first; i < GUESSES_EACH; candidate++) {
 		char code[16];
-		struct talk talk = { .password = MB_PASSWORD, .code = code };
+		struct ts_talk talk = { .password = MB_PASSWORD, .code = code };
 
 		snprintf(code, sizeof(code), "%06d", candidate * 7919 % 1000000);
 		if (is_valid_code(g, code))

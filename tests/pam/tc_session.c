@@ -16,7 +16,7 @@
 
 static int login_from(const char *rhost, const char *credential)
 {
-	struct talk talk = { .password = credential };
+	struct ts_talk talk = { .password = credential };
 
 	return pr_auth_from("webmail", ALICE, rhost, &talk);
 }

@@ -24,7 +24,7 @@
 
 static void state_path(char *out, const char *name)
 {
-	fx_path(out, PATH_MAX, fx.state, name, "state");
+	ts_path(out, PATH_MAX, fx.state, name, "state");
 }
 
 static void expect_unavailable(const struct mailbox *mb)
@@ -70,7 +70,7 @@ START_TEST(corrupt_state)
 
 	mb_create(&mb, ALICE, MB_2FA);
 	state_path(path, ALICE);
-	fx_write(path, garbage, 0600);
+	ts_write_str(path, garbage, 0600);
 	expect_unavailable(&mb);
 	ck_assert_msg(holds(path, garbage), "the corrupt state was rewritten");
 }
@@ -83,8 +83,8 @@ START_TEST(symlinked_state)
 
 	mb_create(&mb, ALICE, MB_2FA);
 	state_path(path, ALICE);
-	fx_path(target, sizeof(target), fx.dir, "target", NULL);
-	fx_write(target, "", 0600);
+	ts_path(target, sizeof(target), fx.dir, "target", NULL);
+	ts_write_str(target, "", 0600);
 	ck_assert_int_eq(symlink(target, path), 0);
 	expect_unavailable(&mb);
 	ck_assert_msg(holds(target, ""), "written through a symlink");
@@ -116,7 +116,7 @@ static int login_without_writes(void *arg)
 {
 	struct limited_login *login = arg;
 	struct rlimit none = { 0, 0 };
-	struct talk talk = { .password = MB_PASSWORD, .code = login->code };
+	struct ts_talk talk = { .password = MB_PASSWORD, .code = login->code };
 
 	crowd_gate();
 	signal(SIGXFSZ, SIG_IGN);
@@ -161,7 +161,7 @@ START_TEST(stalled_lock_holder_fails_closed)
 	int holder;
 
 	mb_create(&mb, ALICE, MB_2FA);
-	fx_path(path, sizeof(path), fx.state, ALICE, "lock");
+	ts_path(path, sizeof(path), fx.state, ALICE, "lock");
 	holder = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	ck_assert_int_ge(holder, 0);
 	ck_assert_int_eq(flock(holder, LOCK_EX), 0);

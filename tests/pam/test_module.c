@@ -11,11 +11,7 @@
 
 TCase *tcase_with_fixture(const char *name)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_set_timeout(tc, 120);
-	return tc;
+	return ts_tcase_fixture(name, fx_setup, fx_teardown);
 }
 
 static Suite *module_suite(void)
@@ -44,12 +40,12 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	if (fx_run_begin() != 0)
+	if (ts_run_begin("pam-mailsec") != 0)
 		return 99; /* a hard error for the automake harness */
 	sr = srunner_create(module_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	fx_run_end();
+	ts_run_end();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

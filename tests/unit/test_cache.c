@@ -221,7 +221,7 @@ START_TEST(off_touches_no_state)
 	record_with(&r, PASSWORD);
 	ck_assert(verify(&r, PASSWORD, T0, 0, &cached));
 	ck_assert(!cached);
-	ck_assert_uint_eq(th_count_prefix(th.state, NAME), 0);
+	ck_assert_uint_eq(ts_count_prefix(th.state, NAME), 0);
 }
 END_TEST
 
@@ -233,8 +233,8 @@ START_TEST(unusable_state_leaves_the_hash_to_decide)
 	bool cached = true;
 
 	record_with(&r, PASSWORD);
-	th_path(path, sizeof(path), th.state, NAME ".state");
-	th_write_str(path, "not a state file", 0600);
+	ts_path(path, sizeof(path), th.state, NAME ".state", NULL);
+	ts_write_str(path, "not a state file", 0600);
 	th.settings.cache_ttl = TTL;
 	ck_assert(ms_cache_verify(&th.store, NAME, &r, PASSWORD, T0, &cached,
 				  &err));
@@ -244,7 +244,7 @@ START_TEST(unusable_state_leaves_the_hash_to_decide)
 	ck_assert(!ms_cache_verify(&th.store, NAME, &r, "wrong", T0, &cached,
 				   &err));
 	/* Not rewritten: a broken state is for the admin to look at. */
-	text = th_read(path, NULL);
+	text = ts_read(path, NULL);
 	ck_assert_str_eq(text, "not a state file");
 	free(text);
 }
@@ -253,7 +253,7 @@ END_TEST
 Suite *cache_suite(void)
 {
 	Suite *s = suite_create("cache");
-	TCase *memory = th_tcase("entry");
+	TCase *memory = ts_tcase("entry");
 	TCase *store = th_tcase_store("verify");
 
 	tcase_add_test(memory, entry_lives_ttl_seconds);

@@ -25,8 +25,8 @@
 static void dirs_settings(void)
 {
 	ms_settings_defaults(&th.settings);
-	th_path(th.users, sizeof(th.users), th.dir, "users");
-	th_path(th.state, sizeof(th.state), th.dir, "state");
+	ts_path(th.users, sizeof(th.users), th.dir, "users", NULL);
+	ts_path(th.state, sizeof(th.state), th.dir, "state", NULL);
 	strcpy(th.settings.users_dir, th.users);
 	strcpy(th.settings.state_dir, th.state);
 }
@@ -42,8 +42,8 @@ START_TEST(create_makes_0700_dirs_whatever_the_umask)
 	status = ms_store_open(&th.settings, MS_STORE_CREATE, &th.store, &err);
 	umask(old);
 	ck_assert_msg(status == MS_OK, "%s", err.msg);
-	ck_assert_uint_eq(th_mode(th.users), 0700);
-	ck_assert_uint_eq(th_mode(th.state), 0700);
+	ck_assert_uint_eq(ts_mode(th.users), 0700);
+	ck_assert_uint_eq(ts_mode(th.state), 0700);
 	ms_store_close(&th.store);
 	ck_assert_int_eq(th.store.users_fd, -1);
 	ck_assert_int_eq(th.store.state_fd, -1);
@@ -60,7 +60,7 @@ START_TEST(read_mode_needs_existing_dirs)
 			 MS_SYSTEM);
 	ck_assert(th_has(err.msg, th.users));
 	/* Reading never makes anything. */
-	ck_assert_uint_eq(th_mode(th.users), (mode_t)-1);
+	ck_assert_uint_eq(ts_mode(th.users), (mode_t)-1);
 	ck_assert_int_eq(th.store.users_fd, -1);
 }
 END_TEST
@@ -104,7 +104,7 @@ TCase *tcase_store_dirs(void)
 	tcase_add_test(tc, create_makes_0700_dirs_whatever_the_umask);
 	tcase_add_test(tc, read_mode_needs_existing_dirs);
 	tcase_add_test(tc, writable_dir_is_refused);
-	th_add_root_test(tc, foreign_dir_is_refused);
+	ts_add_root_test(tc, foreign_dir_is_refused);
 	return tc;
 }
 
@@ -115,7 +115,7 @@ static bool lock_free(void)
 	char path[PATH_MAX];
 	int fd, rc;
 
-	th_path(path, sizeof(path), th.state, NAME ".lock");
+	ts_path(path, sizeof(path), th.state, NAME ".lock", NULL);
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
 	rc = flock(fd, LOCK_EX | LOCK_NB);
@@ -147,14 +147,14 @@ START_TEST(lock_file_stays_in_state_dir)
 	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_OK);
 	ms_store_unlock(fd);
 	/* Never deleted: two holders must never lock different inodes. */
-	th_path(path, sizeof(path), th.state, NAME ".lock");
-	ck_assert_uint_eq(th_mode(path), 0600);
-	th_path(path, sizeof(path), th.users, NAME ".lock");
-	ck_assert_uint_eq(th_mode(path), (mode_t)-1);
+	ts_path(path, sizeof(path), th.state, NAME ".lock", NULL);
+	ck_assert_uint_eq(ts_mode(path), 0600);
+	ts_path(path, sizeof(path), th.users, NAME ".lock", NULL);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
 	/* Taking it again reuses the file. */
 	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_OK);
 	ms_store_unlock(fd);
-	ck_assert_uint_eq(th_count_prefix(th.state, NAME), 1);
+	ck_assert_uint_eq(ts_count_prefix(th.state, NAME), 1);
 }
 END_TEST
 
@@ -169,12 +169,12 @@ START_TEST(record_lock_needs_a_record)
 			 MS_NOT_FOUND);
 	ck_assert(th_has(err.msg, "no such mailbox"));
 	ck_assert_int_eq(fd, -1);
-	ck_assert_uint_eq(th_count_prefix(th.state, NAME), 0);
-	th_path(path, sizeof(path), th.users, NAME ".conf");
-	th_write_str(path, "version = 1;\n", 0600);
+	ck_assert_uint_eq(ts_count_prefix(th.state, NAME), 0);
+	ts_path(path, sizeof(path), th.users, NAME ".conf", NULL);
+	ts_write_str(path, "version = 1;\n", 0600);
 	ck_assert_int_eq(ms_record_lock(&th.store, NAME, &fd, &err), MS_OK);
 	ms_store_unlock(fd);
-	ck_assert_uint_eq(th_count_prefix(th.state, NAME), 1);
+	ck_assert_uint_eq(ts_count_prefix(th.state, NAME), 1);
 }
 END_TEST
 
@@ -184,13 +184,13 @@ START_TEST(lock_refuses_symlink)
 	struct ms_error err = { 0 };
 	int fd = -1;
 
-	th_path(link, sizeof(link), th.state, NAME ".lock");
-	th_path(target, sizeof(target), th.dir, "elsewhere");
+	ts_path(link, sizeof(link), th.state, NAME ".lock", NULL);
+	ts_path(target, sizeof(target), th.dir, "elsewhere", NULL);
 	ck_assert_int_eq(symlink(target, link), 0);
 	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_SYSTEM);
 	ck_assert_int_eq(fd, -1);
 	/* O_CREAT did not follow the link either. */
-	ck_assert_uint_eq(th_mode(target), (mode_t)-1);
+	ck_assert_uint_eq(ts_mode(target), (mode_t)-1);
 }
 END_TEST
 
@@ -269,7 +269,7 @@ START_TEST(lock_wait_is_bounded)
 	double waited;
 	int holder, fd = -1;
 
-	th_path(path, sizeof(path), th.state, NAME ".lock");
+	ts_path(path, sizeof(path), th.state, NAME ".lock", NULL);
 	holder = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	ck_assert_int_ge(holder, 0);
 	ck_assert_int_eq(flock(holder, LOCK_EX), 0);

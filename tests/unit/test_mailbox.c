@@ -39,8 +39,8 @@ static char *record_file(void)
 {
 	char path[PATH_MAX];
 
-	th_path(path, sizeof(path), th.users, NAME ".conf");
-	return th_read(path, NULL);
+	ts_path(path, sizeof(path), th.users, NAME ".conf", NULL);
+	return ts_read(path, NULL);
 }
 
 static void created(struct ms_mailbox *box)
@@ -353,7 +353,7 @@ Suite *mailbox_suite(void)
 	Suite *suite = suite_create("mailbox");
 	TCase *ops = th_tcase_store("operations");
 	TCase *codes = th_tcase_store("codes");
-	TCase *auth = th_tcase("authkind");
+	TCase *auth = ts_tcase("authkind");
 
 	tcase_add_test(ops, create_writes_what_add_wrote);
 	tcase_add_test(ops, create_refuses_an_existing_mailbox_and_drops_old_state);

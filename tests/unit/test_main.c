@@ -24,13 +24,13 @@ int main(void)
 	srunner_add_suite(runner, cache_suite());
 	srunner_add_suite(runner, codecheck_suite());
 	srunner_add_suite(runner, mailbox_suite());
-	if (th_run_begin() != 0) {
+	if (ts_run_begin("mailsec-unit") != 0) {
 		srunner_free(runner);
 		return EXIT_FAILURE;
 	}
 	srunner_run_all(runner, CK_NORMAL);
 	failed = srunner_ntests_failed(runner);
 	srunner_free(runner);
-	th_run_end();
+	ts_run_end();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -242,7 +242,7 @@ END_TEST
 Suite *password_suite(void)
 {
 	Suite *s = suite_create("password");
-	TCase *tc = th_tcase("password");
+	TCase *tc = ts_tcase("password");
 
 	tcase_add_test(tc, preferred_method_is_yescrypt);
 	tcase_add_test(tc, chosen_method_and_rounds);

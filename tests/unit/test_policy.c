@@ -67,7 +67,7 @@ END_TEST
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
-	TCase *tc = th_tcase("policy");
+	TCase *tc = ts_tcase("policy");
 
 	tcase_add_test(tc, role_of_service);
 	tcase_add_test(tc, non_webmail_access);

@@ -200,8 +200,8 @@ START_TEST(save_load_exists_remove)
 			 MS_NOT_FOUND);
 	ck_assert_msg(ms_record_save(&th.store, "bob@example.com", &in, &err) ==
 			      MS_OK, "%s", err.msg);
-	th_path(path, sizeof(path), th.users, "bob@example.com.conf");
-	ck_assert_uint_eq(th_mode(path), 0600);
+	ts_path(path, sizeof(path), th.users, "bob@example.com.conf", NULL);
+	ck_assert_uint_eq(ts_mode(path), 0600);
 	ck_assert_int_eq(ms_record_exists(&th.store, "bob@example.com", &err),
 			 MS_OK);
 	ck_assert_msg(ms_record_load(&th.store, "bob@example.com", &out, &err) ==
@@ -210,7 +210,7 @@ START_TEST(save_load_exists_remove)
 
 	ck_assert_int_eq(ms_record_remove(&th.store, "bob@example.com", &err),
 			 MS_OK);
-	ck_assert_uint_eq(th_mode(path), (mode_t)-1);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
 	ck_assert_int_eq(ms_record_exists(&th.store, "bob@example.com", &err),
 			 MS_NOT_FOUND);
 	ck_assert_int_eq(ms_record_remove(&th.store, "bob@example.com", &err),
@@ -279,9 +279,9 @@ START_TEST(saved_record_is_0600_whatever_the_umask)
 	status = ms_record_save(&th.store, "carol@example.com", &r, &err);
 	umask(old);
 	ck_assert_msg(status == MS_OK, "%s", err.msg);
-	th_path(path, sizeof(path), th.users, "carol@example.com.conf");
-	ck_assert_uint_eq(th_mode(path), 0600);
-	ck_assert_uint_eq(th_count_prefix(th.users, ".tmp-"), 0);
+	ts_path(path, sizeof(path), th.users, "carol@example.com.conf", NULL);
+	ck_assert_uint_eq(ts_mode(path), 0600);
+	ck_assert_uint_eq(ts_count_prefix(th.users, ".tmp-"), 0);
 }
 END_TEST
 
@@ -291,8 +291,8 @@ START_TEST(load_error_names_file_and_line)
 	struct ms_error err = { 0 };
 	char path[PATH_MAX], where[PATH_MAX + 8];
 
-	th_path(path, sizeof(path), th.users, "dave@example.com.conf");
-	th_write_str(path, HEAD "non_webmail_access = \"yes\";\n", 0600);
+	ts_path(path, sizeof(path), th.users, "dave@example.com.conf", NULL);
+	ts_write_str(path, HEAD "non_webmail_access = \"yes\";\n", 0600);
 	ck_assert_int_eq(ms_record_load(&th.store, "dave@example.com", &r, &err),
 			 MS_INVALID);
 	snprintf(where, sizeof(where), "%s:3:", path);
@@ -307,8 +307,8 @@ START_TEST(unsafe_record_file_is_refused)
 	struct ms_error err = { 0 };
 	char path[PATH_MAX];
 
-	th_path(path, sizeof(path), th.users, "eve@example.com.conf");
-	th_write_str(path, HEAD, 0620);
+	ts_path(path, sizeof(path), th.users, "eve@example.com.conf", NULL);
+	ts_write_str(path, HEAD, 0620);
 	ck_assert_int_eq(ms_record_load(&th.store, "eve@example.com", &r, &err),
 			 MS_SYSTEM);
 }
@@ -317,7 +317,7 @@ END_TEST
 Suite *record_suite(void)
 {
 	Suite *s = suite_create("record");
-	TCase *text = th_tcase("text");
+	TCase *text = ts_tcase("text");
 	TCase *store = th_tcase_store("store");
 
 	tcase_add_test(text, format_parse_round_trip);

@@ -133,7 +133,7 @@ END_TEST
 Suite *recovery_suite(void)
 {
 	Suite *s = suite_create("recovery");
-	TCase *tc = th_tcase("recovery");
+	TCase *tc = ts_tcase("recovery");
 
 	tcase_add_test(tc, form);
 	tcase_add_test(tc, generate);

@@ -114,8 +114,8 @@ START_TEST(tag_covers_every_input)
 	strcpy(r.totp.secret, "GEZDGNBVGY3TQOJQ");
 	tag_for(&r, "192.0.2.1", "pw123456", base);
 	/* The host key was made on first use, private. */
-	th_path(path, sizeof(path), th.state, ".mailsec-hostkey");
-	ck_assert_uint_eq(th_mode(path), 0600);
+	ts_path(path, sizeof(path), th.state, ".mailsec-hostkey", NULL);
+	ck_assert_uint_eq(ts_mode(path), 0600);
 
 	tag_for(&r, "192.0.2.1", "pw123456", tag);
 	ck_assert_mem_eq(tag, base, sizeof(tag));
@@ -163,7 +163,7 @@ END_TEST
 Suite *session_suite(void)
 {
 	Suite *s = suite_create("session");
-	TCase *memory = th_tcase("table");
+	TCase *memory = ts_tcase("table");
 	TCase *store = th_tcase_store("store");
 
 	tcase_add_test(memory, resume_within_idle);

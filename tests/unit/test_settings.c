@@ -34,8 +34,8 @@ static void assert_defaults(const struct ms_settings *s)
 /* th.dir/mailsec.conf holding `text`, with `mode`. */
 static void write_conf(char path[PATH_MAX], const char *text, mode_t mode)
 {
-	th_path(path, PATH_MAX, th.dir, "mailsec.conf");
-	th_write_str(path, text, mode);
+	ts_path(path, PATH_MAX, th.dir, "mailsec.conf", NULL);
+	ts_write_str(path, text, mode);
 }
 
 static enum ms_status load_named(const char *path, struct ms_settings *s,
@@ -66,12 +66,12 @@ START_TEST(missing_file_means_defaults)
 	struct ms_settings s;
 	struct ms_error err = { 0 };
 
-	th_path(path, sizeof(path), th.dir, "none.conf");
+	ts_path(path, sizeof(path), th.dir, "none.conf", NULL);
 	ck_assert_int_eq(ms_settings_load(path, MS_CONF_BUILT_IN, &s, &err),
 			 MS_OK);
 	assert_defaults(&s);
 	/* Nor does a missing directory make it an error. */
-	th_path(path, sizeof(path), th.dir, "no/such/dir/mailsec.conf");
+	ts_path(path, sizeof(path), th.dir, "no/such/dir/mailsec.conf", NULL);
 	ck_assert_int_eq(ms_settings_load(path, MS_CONF_BUILT_IN, &s, &err),
 			 MS_OK);
 	assert_defaults(&s);
@@ -85,12 +85,12 @@ START_TEST(missing_named_file_is_an_error)
 	struct ms_settings s;
 	struct ms_error err = { 0 };
 
-	th_path(path, sizeof(path), th.dir, "none.conf");
+	ts_path(path, sizeof(path), th.dir, "none.conf", NULL);
 	ck_assert_int_eq(load_named(path, &s, &err),
 			 MS_SYSTEM);
 	ck_assert(th_has(err.msg, path));
 	ck_assert(th_has(err.msg, "no such file"));
-	th_path(path, sizeof(path), th.dir, "no/such/dir/mailsec.conf");
+	ts_path(path, sizeof(path), th.dir, "no/such/dir/mailsec.conf", NULL);
 	ck_assert_int_eq(load_named(path, &s, &err),
 			 MS_SYSTEM);
 	ck_assert_int_eq(load_cached(path, &s, &err),
@@ -209,9 +209,9 @@ START_TEST(symlink_is_refused)
 	struct ms_settings s;
 	struct ms_error err = { 0 };
 
-	th_path(real, sizeof(real), th.dir, "real.conf");
-	th_write_str(real, "cache_ttl = 5;\n", 0644);
-	th_path(link, sizeof(link), th.dir, "mailsec.conf");
+	ts_path(real, sizeof(real), th.dir, "real.conf", NULL);
+	ts_write_str(real, "cache_ttl = 5;\n", 0644);
+	ts_path(link, sizeof(link), th.dir, "mailsec.conf", NULL);
 	ck_assert_int_eq(symlink(real, link), 0);
 	ck_assert_int_eq(ms_settings_load(link, MS_CONF_NAMED, &s, &err), MS_SYSTEM);
 	ck_assert(th_has(err.msg, "symbolic link"));
@@ -330,7 +330,7 @@ START_TEST(cache_never_skips_the_checks)
 	ck_assert(th_has(err.msg, "writable"));
 
 	ck_assert_int_eq(chmod(path, 0644), 0);
-	th_path(real, sizeof(real), th.dir, "real.conf");
+	ts_path(real, sizeof(real), th.dir, "real.conf", NULL);
 	ck_assert_int_eq(rename(path, real), 0);
 	ck_assert_int_eq(symlink(real, path), 0);
 	ck_assert_int_eq(load_cached(path, &s, &err), MS_SYSTEM);
@@ -352,7 +352,7 @@ Suite *settings_suite(void)
 			    sizeof(bad_lines) / sizeof(*bad_lines));
 	tcase_add_test(tc, writable_by_others_is_refused);
 	tcase_add_test(tc, symlink_is_refused);
-	th_add_root_test(tc, foreign_owner_is_refused);
+	ts_add_root_test(tc, foreign_owner_is_refused);
 	tcase_add_test(tc, not_a_file_is_refused);
 	tcase_add_test(tc, webmail_service_lookup);
 	suite_add_tcase(s, tc);

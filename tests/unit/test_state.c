@@ -21,7 +21,7 @@
 
 static void state_path(char path[PATH_MAX])
 {
-	th_path(path, PATH_MAX, th.state, NAME ".state");
+	ts_path(path, PATH_MAX, th.state, NAME ".state", NULL);
 }
 
 /* A state with every field set, and set differently for each `seed`. */
@@ -122,7 +122,7 @@ START_TEST(round_trip_every_field)
 	ck_assert_uint_eq(out.seq, 1);
 	assert_state_eq(&in, &out);
 	state_path(path);
-	ck_assert_uint_eq(th_mode(path), 0600);
+	ck_assert_uint_eq(ts_mode(path), 0600);
 }
 END_TEST
 
@@ -218,7 +218,7 @@ START_TEST(both_slots_corrupt_is_an_error)
 	scribble(0, SLOT_SIZE, 'x');
 	scribble(SLOT_SIZE, SLOT_SIZE, 'y');
 	state_path(path);
-	before = th_read(path, &before_len);
+	before = ts_read(path, &before_len);
 	ck_assert_int_eq(ms_state_load(&th.store, NAME, &s, &err), MS_INVALID);
 	ck_assert_msg(th_has(err.msg, NAME ".state"), "%s", err.msg);
 	/* Failing closed must not leave a usable-looking state behind: the
@@ -231,7 +231,7 @@ START_TEST(both_slots_corrupt_is_an_error)
 	ck_assert_int_eq(ms_state_edit(&th.store, NAME, note_edit, NULL, &err),
 			 MS_INVALID);
 	ck_assert(!edit_called);
-	after = th_read(path, &after_len);
+	after = ts_read(path, &after_len);
 	ck_assert_uint_eq(after_len, before_len);
 	ck_assert_mem_eq(after, before, before_len);
 	ck_assert_int_eq(ms_state_load(&th.store, NAME, &s, &err), MS_INVALID);
@@ -266,7 +266,7 @@ START_TEST(empty_file_is_fresh_state)
 
 	/* Made by open(O_CREAT), never written. */
 	state_path(path);
-	th_write(path, "", 0, 0600);
+	ts_write(path, "", 0, 0600);
 	load(&s);
 	ck_assert_uint_eq(s.seq, 0);
 	ck_assert_int_eq(s.totp_used_until, 0);
@@ -284,10 +284,10 @@ START_TEST(torn_first_write_is_fresh_state)
 	state_path(path);
 	memset(bytes, 0, sizeof(bytes));
 	memset(bytes + SLOT_SIZE, 'x', 200);
-	th_write(path, bytes, SLOT_SIZE + 200, 0600);
+	ts_write(path, bytes, SLOT_SIZE + 200, 0600);
 	load(&s);
 	ck_assert_uint_eq(s.seq, 0);
-	th_write(path, bytes, sizeof(bytes), 0600);
+	ts_write(path, bytes, sizeof(bytes), 0600);
 	load(&s);
 	ck_assert_uint_eq(s.seq, 0);
 	/* And the next write repairs it. */
@@ -392,7 +392,7 @@ START_TEST(file_is_0600_whatever_the_umask)
 	umask(old);
 	ck_assert_msg(status == MS_OK, "%s", err.msg);
 	state_path(path);
-	ck_assert_uint_eq(th_mode(path), 0600);
+	ck_assert_uint_eq(ts_mode(path), 0600);
 }
 END_TEST
 
@@ -404,15 +404,15 @@ START_TEST(unsafe_file_is_refused)
 
 	memset(&s, 0, sizeof(s));
 	state_path(path);
-	th_path(target, sizeof(target), th.dir, "target");
-	th_write_str(target, "", 0600);
+	ts_path(target, sizeof(target), th.dir, "target", NULL);
+	ts_write_str(target, "", 0600);
 	ck_assert_int_eq(symlink(target, path), 0);
 	ck_assert_int_eq(ms_state_save(&th.store, NAME, &s, &err), MS_SYSTEM);
 	ck_assert_int_eq(ms_state_load(&th.store, NAME, &s, &err), MS_SYSTEM);
-	ck_assert_uint_eq(th_mode(target), 0600);
+	ck_assert_uint_eq(ts_mode(target), 0600);
 	ck_assert_int_eq(unlink(path), 0);
 
-	th_write(path, "", 0, 0620);
+	ts_write(path, "", 0, 0620);
 	ck_assert_int_eq(ms_state_save(&th.store, NAME, &s, &err), MS_SYSTEM);
 	ck_assert_int_eq(ms_state_load(&th.store, NAME, &s, &err), MS_SYSTEM);
 }
@@ -476,7 +476,7 @@ Suite *state_suite(void)
 {
 	Suite *s = suite_create("state");
 	TCase *file = th_tcase_store("file");
-	TCase *logic = th_tcase("logic");
+	TCase *logic = ts_tcase("logic");
 
 	tcase_add_test(file, missing_file_is_fresh_state);
 	tcase_add_test(file, round_trip_every_field);

@@ -42,7 +42,7 @@ static void assert_read_refused(const char *file, enum ms_status want,
 
 static void user_path(char path[PATH_MAX], const char *file)
 {
-	th_path(path, PATH_MAX, th.users, file);
+	ts_path(path, PATH_MAX, th.users, file, NULL);
 }
 
 START_TEST(read_whole_file)
@@ -52,7 +52,7 @@ START_TEST(read_whole_file)
 	size_t len;
 
 	user_path(path, "a.conf");
-	th_write_str(path, "version = 1;\n", 0600);
+	ts_write_str(path, "version = 1;\n", 0600);
 	ck_assert_int_eq(read_file("a.conf", &data, &len, &err), MS_OK);
 	ck_assert_uint_eq(len, 13);
 	ck_assert_str_eq(data, "version = 1;\n");
@@ -72,7 +72,7 @@ START_TEST(read_refuses_symlink)
 
 	/* A good file behind the link: the link itself is what is refused. */
 	user_path(target, "target.conf");
-	th_write_str(target, "secret\n", 0600);
+	ts_write_str(target, "secret\n", 0600);
 	user_path(link, "link.conf");
 	ck_assert_int_eq(symlink(target, link), 0);
 	assert_read_refused("link.conf", MS_SYSTEM, "symbolic link");
@@ -89,15 +89,15 @@ START_TEST(replace_does_not_write_through_symlink)
 	struct ms_error err = { 0 };
 
 	user_path(target, "target.conf");
-	th_write_str(target, "old\n", 0600);
+	ts_write_str(target, "old\n", 0600);
 	user_path(link, "link.conf");
 	ck_assert_int_eq(symlink(target, link), 0);
 	ck_assert_int_eq(ms_file_replace(th.store.users_fd, th.users,
 					 "link.conf", "new\n", 4, &err),
 			 MS_OK);
 	/* The link was replaced by a file; its target is untouched. */
-	ck_assert_uint_eq(th_mode(link), 0600);
-	text = th_read(target, NULL);
+	ck_assert_uint_eq(ts_mode(link), 0600);
+	text = ts_read(target, NULL);
 	ck_assert_str_eq(text, "old\n");
 	free(text);
 }
@@ -126,11 +126,11 @@ START_TEST(read_refuses_writable_by_others)
 
 	user_path(path, "w.conf");
 	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
-		th_write_str(path, "x\n", modes[i]);
+		ts_write_str(path, "x\n", modes[i]);
 		assert_read_refused("w.conf", MS_SYSTEM, "writable");
 	}
 	/* Readable by others is the admin's business, not a refusal. */
-	th_write_str(path, "x\n", 0644);
+	ts_write_str(path, "x\n", 0644);
 	ck_assert_int_eq(read_file("w.conf", &data, &len, &err), MS_OK);
 	ms_free_secret(data);
 }
@@ -142,7 +142,7 @@ START_TEST(read_refuses_foreign_owner)
 
 	/* Only root can give a file away. */
 	user_path(path, "f.conf");
-	th_write_str(path, "x\n", 0600);
+	ts_write_str(path, "x\n", 0600);
 	ck_assert_int_eq(chown(path, 65534, 65534), 0);
 	assert_read_refused("f.conf", MS_SYSTEM, "owned by uid 65534");
 }
@@ -157,12 +157,12 @@ START_TEST(read_size_cap)
 	ck_assert_ptr_nonnull(big);
 	memset(big, 'x', MS_FILE_MAX + 1);
 	user_path(path, "big.conf");
-	th_write(path, big, MS_FILE_MAX, 0600);
+	ts_write(path, big, MS_FILE_MAX, 0600);
 	ck_assert_int_eq(read_file("big.conf", &data, &len, &err), MS_OK);
 	ck_assert_uint_eq(len, MS_FILE_MAX);
 	ms_free_secret(data);
 
-	th_write(path, big, MS_FILE_MAX + 1, 0600);
+	ts_write(path, big, MS_FILE_MAX + 1, 0600);
 	free(big);
 	assert_read_refused("big.conf", MS_SYSTEM, "larger than");
 }
@@ -173,7 +173,7 @@ START_TEST(read_refuses_nul_byte)
 	char path[PATH_MAX];
 
 	user_path(path, "nul.conf");
-	th_write(path, "version = 1;\0password = \"x\";\n", 29, 0600);
+	ts_write(path, "version = 1;\0password = \"x\";\n", 29, 0600);
 	assert_read_refused("nul.conf", MS_INVALID, "NUL");
 }
 END_TEST
@@ -218,17 +218,17 @@ START_TEST(replace_writes_0600_without_temp_files)
 	user_path(path, "r.conf");
 	/* Neither a loose umask nor one narrower than 0600 decides. */
 	ck_assert_int_eq(replace_with_umask(0, "one\n", &err), MS_OK);
-	ck_assert_uint_eq(th_mode(path), 0600);
+	ck_assert_uint_eq(ts_mode(path), 0600);
 	ck_assert_int_eq(replace_with_umask(0277, "two\n", &err), MS_OK);
-	ck_assert_uint_eq(th_mode(path), 0600);
+	ck_assert_uint_eq(ts_mode(path), 0600);
 	/* Replacing a file with looser bits tightens them. */
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	ck_assert_int_eq(replace_with_umask(022, "three\n", &err), MS_OK);
-	ck_assert_uint_eq(th_mode(path), 0600);
-	text = th_read(path, NULL);
+	ck_assert_uint_eq(ts_mode(path), 0600);
+	text = ts_read(path, NULL);
 	ck_assert_str_eq(text, "three\n");
 	free(text);
-	ck_assert_uint_eq(th_count_prefix(th.users, ".tmp-"), 0);
+	ck_assert_uint_eq(ts_count_prefix(th.users, ".tmp-"), 0);
 }
 END_TEST
 
@@ -245,11 +245,11 @@ START_TEST(create_never_replaces)
 					"second\n", 7, &err),
 			 MS_EXISTS);
 	ck_assert_int_eq(err.status, MS_EXISTS);
-	text = th_read(path, NULL);
+	text = ts_read(path, NULL);
 	ck_assert_str_eq(text, "first\n");
 	free(text);
-	ck_assert_uint_eq(th_mode(path), 0600);
-	ck_assert_uint_eq(th_count_prefix(th.users, ".tmp-"), 0);
+	ck_assert_uint_eq(ts_mode(path), 0600);
+	ck_assert_uint_eq(ts_count_prefix(th.users, ".tmp-"), 0);
 }
 END_TEST
 
@@ -291,10 +291,10 @@ START_TEST(failed_replace_keeps_old_file)
 	ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);
 	ck_assert(WIFEXITED(wstatus));
 	ck_assert_int_eq(WEXITSTATUS(wstatus), MS_SYSTEM);
-	text = th_read(path, NULL);
+	text = ts_read(path, NULL);
 	ck_assert_str_eq(text, "old\n");
 	free(text);
-	ck_assert_uint_eq(th_count_prefix(th.users, ".tmp-"), 0);
+	ck_assert_uint_eq(ts_count_prefix(th.users, ".tmp-"), 0);
 }
 END_TEST
 
@@ -304,11 +304,11 @@ START_TEST(remove_file)
 	struct ms_error err = { 0 };
 
 	user_path(path, "gone.conf");
-	th_write_str(path, "x\n", 0600);
+	ts_write_str(path, "x\n", 0600);
 	ck_assert_int_eq(ms_file_remove(th.store.users_fd, th.users,
 					"gone.conf", &err),
 			 MS_OK);
-	ck_assert_uint_eq(th_mode(path), (mode_t)-1);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
 	ck_assert_int_eq(ms_file_remove(th.store.users_fd, th.users,
 					"gone.conf", &err),
 			 MS_NOT_FOUND);
@@ -357,7 +357,7 @@ Suite *store_suite(void)
 	tcase_add_test(files, replace_does_not_write_through_symlink);
 	tcase_add_test(files, read_refuses_fifo_and_dir);
 	tcase_add_test(files, read_refuses_writable_by_others);
-	th_add_root_test(files, read_refuses_foreign_owner);
+	ts_add_root_test(files, read_refuses_foreign_owner);
 	tcase_add_test(files, read_size_cap);
 	tcase_add_test(files, read_refuses_nul_byte);
 	tcase_add_test(files, read_refuses_file_shorter_than_its_size);

@@ -230,7 +230,7 @@ END_TEST
 Suite *totp_suite(void)
 {
 	Suite *s = suite_create("totp");
-	TCase *tc = th_tcase("totp");
+	TCase *tc = ts_tcase("totp");
 
 	tcase_add_loop_test(tc, rfc6238_vectors, 0,
 			    sizeof(vectors) / sizeof(*vectors));
