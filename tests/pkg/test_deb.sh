@@ -107,6 +107,10 @@ fi
 # --- install, use, purge (root, a machine without pam_mailsec) ----------------
 [ "$N_FAIL" -eq 0 ] || finish
 [ "$(id -u)" = 0 ] || skip "installing the packages needs root"
+# Held from the checks of the machine to the last snapshot (children that
+# may outlive a command get the descriptor closed: 9>&-).
+exec 9>/tmp/mailsec-system.lock
+flock 9
 for path in "${OURS[@]}"; do
 	if [ -e "$path" ] || [ -L "$path" ]; then
 		skip "$path exists: pam_mailsec is installed here; the install test needs a machine without it"
@@ -123,7 +127,8 @@ for pkg in roundcube-core sudo; do
 		skip "$pkg is not installed (.ci/install-deps): the install must not download"
 done
 
-# snapshot DIR: what the machine has, in files of DIR.
+# snapshot PREFIX: what the machine has, in PREFIX.packages, .files,
+# .passwd and .group.
 snapshot() {
 	local prune=() dir
 	for dir in "${VOLATILE[@]}"; do
@@ -269,7 +274,7 @@ webmail_installed() {
 		SHOTS="$T/screenshots" "$script") >"$T/webmail.log" 2>&1 9>&-
 	status=$?
 	if [ "$status" = 0 ]; then
-		pass "test_webmail.sh: $(tail -n 1 "$T/webmail.log")"
+		pass "test_webmail.sh, installed mode: $(grep -c "^ok " "$T/webmail.log") checks passed"
 	elif [ "$status" = 77 ]; then
 		echo "SKIP part: $(grep -m1 SKIP "$T/webmail.log")"
 	else
@@ -290,8 +295,6 @@ remove_then_purge() {
 	absent "${OURS[@]}"
 }
 
-exec 9>/tmp/mailsec-system.lock
-flock 9
 snapshot "$T/before"
 if install_packages; then
 	check_libpam_files
