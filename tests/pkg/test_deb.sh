@@ -36,7 +36,8 @@ skip() {
 for tool in git dpkg-buildpackage dh lintian; do
 	command -v "$tool" >/dev/null || skip "$tool is not installed (.ci/install-deps)"
 done
-git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1 ||
+# (An unpacked tarball may lie inside some other checkout.)
+[ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$top_srcdir" && pwd -P)" ] ||
 	skip "$top_srcdir is no git checkout: nothing to take a clean copy of"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/mailsec-deb.XXXXXX") || exit 1
