@@ -5,6 +5,8 @@
 # configure line README.md gives for Debian yields exactly the paths the
 # sources state (man pages, conf/mailsec.conf, the sudoers line) and the
 # Roundcube plugin's default mailsecctl: the sources are that build's.
+# make install stages the files README.md's table lists, conf/wire-debian
+# with the files it reads beside it.
 #
 #   MAILSECCTL=BUILD/mailsecctl/mailsecctl top_srcdir=... tests/cli/test_paths.sh
 set -u
@@ -52,6 +54,47 @@ names "$build/examples/mailsec-webmail" "NOPASSWD: $sbindir/mailsecctl self *"
 names "$build/examples/mailsec.conf" "\"$(value_in "$build" mailsec_statedir)\""
 names "$build/config.h" "\"$(value_in "$build" mailsec_conf)\""
 
+D=$(mktemp -d "${TMPDIR:-/tmp}/mailsec-paths.XXXXXX") || exit 1
+trap 'rm -rf "$D"' EXIT
+
+group "make install DESTDIR= stages these files and no others"
+stage=$D/stage
+if submake -C "$build" install DESTDIR="$stage" >"$D/install.log" 2>&1; then
+	pass "make install DESTDIR=$stage"
+else
+	fail "make install DESTDIR=$stage" "$(tail -n 5 "$D/install.log")"
+fi
+mandir=$(value_in "$build" mandir)
+pkgdatadir=$(value_in "$build" pkgdatadir)
+wired="wire-debian tls/mailsec-webmail-certs pam.d/imap pam.d/pop3 pam.d/smtp
+	pam.d/webmail pam.d/webmail-nocert dovecot/90-mailsec.conf postfix/master.cf
+	postfix/main.cf"
+expected=$(
+	printf '%s\n' "$sbindir/mailsecctl" "$pamdir/pam_mailsec.so" \
+		"$(value_in "$build" mailsec_conf)" \
+		"$mandir/man5/mailsec.conf.5" "$mandir/man8/mailsecctl.8" "$mandir/man8/pam_mailsec.8" \
+		"$(value_in "$build" bashcompletiondir)/mailsecctl" \
+		"$(value_in "$build" docdir)/examples/mailsec-webmail"
+	for file in $wired; do echo "$pkgdatadir/$file"; done
+)
+installed=$(cd "$stage" && find . -type f | sed 's|^\.||')
+if [ "$(sort <<<"$expected")" = "$(sort <<<"$installed")" ]; then
+	pass "the files installed are the expected ones"
+else
+	fail "the files installed differ from the expected ones" \
+		"$(diff <(sort <<<"$expected") <(sort <<<"$installed"))"
+fi
+for dir in "$(value_in "$build" mailsec_usersdir)" "$(value_in "$build" mailsec_statedir)"; do
+	ok "$dir: 0700" [ "$(stat -c %a "$stage$dir" 2>/dev/null)" = 700 ]
+done
+# wire-debian finds the files it reads beside itself, as in conf/.
+for file in $wired; do
+	ok "$pkgdatadir/$file is conf/$file" cmp -s "$top_srcdir/conf/$file" "$stage$pkgdatadir/$file"
+done
+for file in wire-debian tls/mailsec-webmail-certs; do
+	ok "$pkgdatadir/$file is executable" [ -x "$stage$pkgdatadir/$file" ]
+done
+
 group "the Debian configure line of README.md gives the sources' paths"
 line="--prefix=/usr --sysconfdir=/etc --localstatedir=/var"
 ok "README.md gives: ./configure $line" grep -qF -- "./configure $line" "$top_srcdir/README.md"
@@ -59,8 +102,6 @@ if [ -e "$top_srcdir/config.status" ]; then
 	echo "SKIP: the source tree is configured in place; a second build cannot be made beside it"
 	finish
 fi
-D=$(mktemp -d "${TMPDIR:-/tmp}/mailsec-paths.XXXXXX") || exit 1
-trap 'rm -rf "$D"' EXIT
 # shellcheck disable=SC2086
 (cd "$D" && "$top_srcdir/configure" -q $line >/dev/null &&
 	submake man/mailsecctl.8 man/pam_mailsec.8 man/mailsec.conf.5 \
