@@ -17,6 +17,7 @@ enum ms_status cmd_2fa_confirm(struct ctl *ctl);
 enum ms_status cmd_2fa_disable(struct ctl *ctl);
 enum ms_status cmd_2fa_recovery(struct ctl *ctl);
 enum ms_status cmd_non_webmail_enable(struct ctl *ctl);
+enum ms_status cmd_non_webmail_app_passwords(struct ctl *ctl);
 enum ms_status cmd_non_webmail_disable(struct ctl *ctl);
 enum ms_status cmd_unlock(struct ctl *ctl);
 enum ms_status cmd_logout(struct ctl *ctl);

@@ -26,6 +26,11 @@ struct ctl {
 	const char *qr_spec;      /* 2fa enroll --qr */
 	bool qr_inline;           /* 2fa enroll: the SVG in the object (self) */
 	const char *rhost;        /* self --rhost */
+	bool keep_app_passwords;  /* passwd --keep-app-passwords */
+	const char *app_services; /* app-password add --services */
+	const char *app_from;     /* app-password add --from */
+	const char *app_expires;  /* app-password add --expires */
+	bool app_all;             /* app-password revoke --all */
 	/* passwd's new password, 2fa confirm -'s code: read already (self);
 	 * NULL: read from stdin. */
 	const char *stdin_secret;
