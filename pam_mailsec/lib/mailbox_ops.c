@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "apppass.h"
+#include "appstate.h"
 #include "cache.h"
 #include "mailbox_ops.h"
 #include "secure.h"
@@ -51,7 +52,8 @@ enum ms_status ms_mailbox_create(const struct ms_store *store,
 		return ms_fail(err, MS_EXISTS, "%s: already exists", box->name);
 	if (status != MS_NOT_FOUND)
 		return status;
-	if (ms_state_remove(store, box->name, err) == MS_SYSTEM)
+	if (ms_state_remove(store, box->name, err) == MS_SYSTEM ||
+	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM)
 		return MS_SYSTEM;
 	ms_record_defaults(&box->record);
 	ms_record_set_non_webmail(&box->record,
@@ -68,8 +70,10 @@ enum ms_status ms_mailbox_remove(const struct ms_store *store,
 
 	if (status != MS_OK)
 		return status;
-	if (ms_state_remove(store, box->name, err) == MS_SYSTEM)
+	if (ms_state_remove(store, box->name, err) == MS_SYSTEM ||
+	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM)
 		return MS_SYSTEM;
+	ms_error_clear(err);
 	return MS_OK;
 }
 
