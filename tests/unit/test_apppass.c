@@ -2,10 +2,15 @@
  * limits, and their place in the record. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "apppass.h"
+#include "appstate.h"
 #include "helpers.h"
 #include "mailbox_ops.h"
 #include "record.h"
@@ -463,6 +468,155 @@ START_TEST(passwd_revokes_and_default_mode)
 }
 END_TEST
 
+static void stored_with_apps(struct ms_record *r, unsigned n)
+{
+	struct ms_app_request req = { NULL, NULL, NULL, 0 };
+	char shown[MS_APP_SHOWN_MAX], name[16];
+
+	base_record(r);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "app %u", i);
+		req.name = name;
+		add_ok(r, &req, shown);
+	}
+}
+
+static void note(const struct ms_record *r, int which, time_t now,
+		 const char *service, const char *rhost)
+{
+	struct ms_error err = { 0 };
+
+	ck_assert_msg(ms_app_state_note(&th.store, "a@x.org", r, which, now,
+					service, rhost, &err) == MS_OK, "%s",
+		      err.msg);
+}
+
+static void load_apps(struct ms_app_state *state)
+{
+	struct ms_error err = { 0 };
+
+	ck_assert_msg(ms_app_state_load(&th.store, "a@x.org", state, &err) ==
+			      MS_OK, "%s", err.msg);
+}
+
+START_TEST(app_state_counts_and_drops_revoked)
+{
+	struct ms_record r;
+	struct ms_app_state state;
+	const struct ms_app_use *use;
+	struct ms_error err = { 0 };
+	char id0[MS_APP_ID_MAX];
+
+	stored_with_apps(&r, MS_APP_MAX);
+	load_apps(&state);
+	ck_assert_ptr_null(ms_app_state_find(&state, r.apps[0].id));
+	for (int i = 0; i < MS_APP_MAX; i++)
+		note(&r, i, T0 + i, "imap", "192.0.2.1");
+	note(&r, 0, T0 + 100, "smtp-submission-with-a-long-service-name",
+	     "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+	load_apps(&state);
+	use = ms_app_state_find(&state, r.apps[0].id);
+	ck_assert_ptr_nonnull(use);
+	ck_assert_uint_eq(use->uses, 2);
+	ck_assert_int_eq(use->last_used, T0 + 100);
+	ck_assert_uint_eq(strlen(use->service), MS_APP_USE_SERVICE_MAX - 1);
+	ck_assert_str_eq(use->rhost, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+	ck_assert_uint_eq(ms_app_state_find(&state, r.apps[19].id)->uses, 1);
+	/* Revoked, and a new one in its place: its entry goes, the new one
+	 * starts at nothing. */
+	strcpy(id0, r.apps[0].id);
+	ck_assert_int_eq(ms_app_revoke(&r, "app 0", &err), MS_OK);
+	stored_with_apps(&r, 0);
+	{
+		struct ms_record again;
+
+		stored_with_apps(&again, MS_APP_MAX);
+		memcpy(&r, &again, sizeof(r));
+	}
+	note(&r, 5, T0 + 200, "pop3", NULL);
+	load_apps(&state);
+	ck_assert_ptr_null(ms_app_state_find(&state, id0));
+	use = ms_app_state_find(&state, r.apps[5].id);
+	ck_assert_uint_eq(use->uses, 1);
+	ck_assert_str_eq(use->rhost, "-");
+	ck_assert_int_eq(ms_app_state_remove(&th.store, "a@x.org", &err), MS_OK);
+	load_apps(&state);
+	ck_assert_ptr_null(ms_app_state_find(&state, r.apps[5].id));
+}
+END_TEST
+
+static void apps_path(char path[PATH_MAX + 32])
+{
+	snprintf(path, PATH_MAX + 32, "%s/a@x.org.apps", th.state);
+}
+
+START_TEST(app_state_torn_and_unknown)
+{
+	struct ms_record r;
+	struct ms_app_state state;
+	struct ms_error err = { 0 };
+	char path[PATH_MAX + 32];
+	unsigned char byte = 0xff, slot[2048];
+	uint32_t version = 99;
+	int fd;
+
+	stored_with_apps(&r, 1);
+	note(&r, 0, T0, "imap", "192.0.2.1");
+	note(&r, 0, T0 + 1, "imap", "192.0.2.1");
+	apps_path(path);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	/* seq 2 went to slot 0: tear it, and slot 1 (seq 1) is read. */
+	ck_assert_int_eq(pwrite(fd, &byte, 1, 100), 1);
+	load_apps(&state);
+	ck_assert_uint_eq(ms_app_state_find(&state, r.apps[0].id)->uses, 1);
+	/* Both torn: refused, never a fresh state. */
+	ck_assert_int_eq(pwrite(fd, &byte, 1, 2048 + 100), 1);
+	ck_assert_int_eq(ms_app_state_load(&th.store, "a@x.org", &state, &err),
+			 MS_INVALID);
+	close(fd);
+	ck_assert_int_eq(ms_app_state_remove(&th.store, "a@x.org", &err), MS_OK);
+	note(&r, 0, T0, "imap", "-");
+	fd = open(path, O_RDWR);
+	/* A newer version, checksummed as it would be, fails closed. */
+	ck_assert_int_eq(pread(fd, slot, sizeof(slot), 2048), 2048);
+	memcpy(slot + 4, &version, 4);
+	crypto_generichash(slot + 2048 - 16, 16, slot, 2048 - 16, NULL, 0);
+	ck_assert_int_eq(pwrite(fd, slot, sizeof(slot), 2048), 2048);
+	close(fd);
+	ck_assert_int_eq(ms_app_state_load(&th.store, "a@x.org", &state, &err),
+			 MS_INVALID);
+}
+END_TEST
+
+/* The login state file is untouched: format 4 as before, read as before. */
+START_TEST(state_file_keeps_format_4)
+{
+	struct ms_record r;
+	struct ms_state st;
+	struct ms_error err = { 0 };
+	char path[PATH_MAX + 32];
+	unsigned char head[8];
+	uint32_t version;
+	int fd;
+
+	memset(&st, 0, sizeof(st));
+	st.fail_count = 2;
+	ck_assert_int_eq(ms_state_save(&th.store, "a@x.org", &st, &err), MS_OK);
+	stored_with_apps(&r, 1);
+	note(&r, 0, T0, "imap", "-");
+	snprintf(path, sizeof(path), "%s/a@x.org.state", th.state);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(pread(fd, head, sizeof(head), 512), 8);
+	close(fd);
+	memcpy(&version, head + 4, 4);
+	ck_assert_int_eq(memcmp(head, "MSST", 4), 0);
+	ck_assert_uint_eq(version, 4);
+	ck_assert_int_eq(ms_state_load(&th.store, "a@x.org", &st, &err), MS_OK);
+	ck_assert_uint_eq(st.fail_count, 2);
+}
+END_TEST
+
 Suite *apppass_suite(void)
 {
 	Suite *s = suite_create("apppass");
@@ -486,6 +640,9 @@ Suite *apppass_suite(void)
 			    sizeof(bad_apps) / sizeof(*bad_apps));
 	tcase_add_test(record, valid_hand_written_entry);
 	tcase_add_test(store, passwd_revokes_and_default_mode);
+	tcase_add_test(store, app_state_counts_and_drops_revoked);
+	tcase_add_test(store, app_state_torn_and_unknown);
+	tcase_add_test(store, state_file_keeps_format_4);
 	suite_add_tcase(s, rules);
 	suite_add_tcase(s, record);
 	suite_add_tcase(s, store);
