@@ -13,40 +13,49 @@
 #include "secure.h"
 
 /* Slot layout, native byte order (the file never leaves the host):
- * magic[4] version u32 seq u64, MS_APP_MAX x (id[8] last_used i64 uses
- * u32 service[32] rhost[46]), zero padding, and a 16-byte BLAKE2b
- * checksum of everything before it. An entry with uses 0 is free. A
- * version this code does not know fails closed, as MAILBOX.state's. */
+ * magic[4] version u32 seq u64 count u32, `count` (at most MS_APP_MAX)
+ * entries (id[8] last_used i64 uses u32 service[32] rhost[46]), zero
+ * padding, and at the slot's end a 16-byte BLAKE2b checksum of the header
+ * and the entries: only what is used is hashed, a few microseconds less
+ * a login than the whole slot. A version this code does not know fails
+ * closed, as MAILBOX.state's. */
 #define SLOT_SIZE 2048
 #define CHECKSUM_SIZE 16
 #define APPS_MAGIC "MSAP"
 #define APPS_VERSION 1u
 #define ID_BYTES ((MS_APP_ID_MAX - 1) / 2)
 #define ENTRY_SIZE (ID_BYTES + 8 + 4 + MS_APP_USE_SERVICE_MAX + MS_APP_USE_RHOST_MAX)
-_Static_assert(16 + MS_APP_MAX * ENTRY_SIZE + CHECKSUM_SIZE <= SLOT_SIZE,
+#define HEADER_SIZE 20
+_Static_assert(HEADER_SIZE + MS_APP_MAX * ENTRY_SIZE + CHECKSUM_SIZE <= SLOT_SIZE,
 	       "app state slot too small");
 
-static void checksum(const unsigned char *slot, unsigned char out[CHECKSUM_SIZE])
+/* Over the header and `count` entries; a count past MS_APP_MAX (a torn
+ * or foreign slot) hashes the most a slot can hold, and fails the check. */
+static void checksum(const unsigned char *slot, uint32_t count,
+		     unsigned char out[CHECKSUM_SIZE])
 {
-	crypto_generichash(out, CHECKSUM_SIZE, slot, SLOT_SIZE - CHECKSUM_SIZE,
-			   NULL, 0);
+	size_t len = HEADER_SIZE +
+		     (count > MS_APP_MAX ? MS_APP_MAX : count) * ENTRY_SIZE;
+
+	crypto_generichash(out, CHECKSUM_SIZE, slot, len, NULL, 0);
 }
 
 static void encode(const struct ms_app_state *state, uint64_t seq,
 		   unsigned char slot[SLOT_SIZE])
 {
-	unsigned char *at = slot + 16;
-	uint32_t version = APPS_VERSION;
+	unsigned char *at = slot + HEADER_SIZE;
+	uint32_t version = APPS_VERSION, count = 0;
 
 	memset(slot, 0, SLOT_SIZE);
 	memcpy(slot, APPS_MAGIC, 4);
 	memcpy(slot + 4, &version, 4);
 	memcpy(slot + 8, &seq, 8);
-	for (unsigned i = 0; i < MS_APP_MAX; i++, at += ENTRY_SIZE) {
+	for (unsigned i = 0; i < MS_APP_MAX; i++) {
 		const struct ms_app_use *use = &state->uses[i];
 
 		if (!use->uses)
 			continue;
+		count++;
 		sodium_hex2bin(at, ID_BYTES, use->id, 2 * ID_BYTES, NULL, NULL,
 			       NULL);
 		memcpy(at + ID_BYTES, &use->last_used, 8);
@@ -54,17 +63,21 @@ static void encode(const struct ms_app_state *state, uint64_t seq,
 		memcpy(at + ID_BYTES + 12, use->service, MS_APP_USE_SERVICE_MAX);
 		memcpy(at + ID_BYTES + 12 + MS_APP_USE_SERVICE_MAX, use->rhost,
 		       MS_APP_USE_RHOST_MAX);
+		at += ENTRY_SIZE;
 	}
-	checksum(slot, slot + SLOT_SIZE - CHECKSUM_SIZE);
+	memcpy(slot + 16, &count, 4);
+	checksum(slot, count, slot + SLOT_SIZE - CHECKSUM_SIZE);
 }
 
 static void decode(const unsigned char slot[SLOT_SIZE],
 		   struct ms_app_state *state)
 {
-	const unsigned char *at = slot + 16;
+	const unsigned char *at = slot + HEADER_SIZE;
+	uint32_t count;
 
 	memcpy(&state->seq, slot + 8, 8);
-	for (unsigned i = 0; i < MS_APP_MAX; i++, at += ENTRY_SIZE) {
+	memcpy(&count, slot + 16, 4);
+	for (unsigned i = 0; i < count; i++, at += ENTRY_SIZE) {
 		struct ms_app_use *use = &state->uses[i];
 
 		memcpy(&use->uses, at + ID_BYTES + 8, 4);
@@ -86,15 +99,18 @@ static enum slot_kind slot_check(const unsigned char slot[SLOT_SIZE],
 				 uint64_t *seq)
 {
 	unsigned char sum[CHECKSUM_SIZE];
-	uint32_t version;
+	uint32_t version, count;
 
-	checksum(slot, sum);
+	memcpy(&count, slot + 16, 4);
+	checksum(slot, count, sum);
 	if (memcmp(slot, APPS_MAGIC, 4) != 0 ||
 	    memcmp(sum, slot + SLOT_SIZE - CHECKSUM_SIZE, CHECKSUM_SIZE) != 0)
 		return SLOT_TORN;
 	memcpy(&version, slot + 4, 4);
 	memcpy(seq, slot + 8, 8);
-	return version == APPS_VERSION ? SLOT_VALID : SLOT_UNKNOWN_VERSION;
+	if (version != APPS_VERSION)
+		return SLOT_UNKNOWN_VERSION;
+	return count <= MS_APP_MAX ? SLOT_VALID : SLOT_TORN;
 }
 
 /* As MAILBOX.state's read_slots: the newest valid slot; none valid with
