@@ -695,6 +695,10 @@ test_app_passwords() {
 	done
 	expect_exit 1 "$M" app-password add "$box" "app 21"
 	check_match "the limit is said" "at most 20" "$ERR"
+	(umask 077 && printf 'x' >"$STATE_DIR/$box.apps")
+	expect_exit 5 "$M" check-config
+	check_match "check-config reads the app state" "$box.apps: corrupt app state" "$OUT"
+	expect_exit 5 "$M" app-password list "$box"
 	expect_exit 0 "$M" remove "$box"
 	check "remove takes the app state too" test ! -e "$STATE_DIR/$box.apps"
 }
