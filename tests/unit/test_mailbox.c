@@ -305,7 +305,7 @@ START_TEST(auth_kinds_round_trip)
 {
 	static const enum ms_auth_kind kinds[] = {
 		MS_AUTH_PASSWORD, MS_AUTH_SESSION, MS_AUTH_CODE,
-		MS_AUTH_RECOVERY,
+		MS_AUTH_RECOVERY, MS_AUTH_APP_PASSWORD,
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
@@ -345,6 +345,10 @@ START_TEST(trust_by_kind_and_command)
 			 MS_TRUST_OK);
 	ck_assert_int_eq(ms_auth_trusted(MS_AUTH_UNKNOWN, &off, false),
 			 MS_TRUST_UNKNOWN);
+	/* A client login never runs self's commands, even reading ones. */
+	ck_assert_int_eq(ms_auth_trusted(MS_AUTH_APP_PASSWORD, &off, false),
+			 MS_TRUST_UNKNOWN);
+	ck_assert_str_eq(ms_auth_kind_name(MS_AUTH_APP_PASSWORD), "app-password");
 }
 END_TEST
 
