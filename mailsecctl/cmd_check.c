@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appstate.h"
 #include "commands.h"
 #include "mailbox_ops.h"
 #include "output.h"
@@ -28,6 +29,7 @@ static void check_file(struct check *check, const struct ms_store *store,
 		       const char *file)
 {
 	struct ms_mailbox box;
+	struct ms_app_state apps;
 	struct ms_error err;
 	char shown[MS_SHOWN_MAX];
 
@@ -39,7 +41,8 @@ static void check_file(struct check *check, const struct ms_store *store,
 		return;
 	}
 	check->records++;
-	if (ms_mailbox_load(store, &box, &err) != MS_OK)
+	if (ms_mailbox_load(store, &box, &err) != MS_OK ||
+	    ms_app_state_load(store, box.name, &apps, &err) != MS_OK)
 		problem(check, &err);
 	ms_mailbox_wipe(&box);
 }

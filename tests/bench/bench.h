@@ -14,6 +14,8 @@
 #include "record.h"
 
 #define BENCH_PASSWORD "Bench pass 7"
+/* The app password of the mailboxes of (e), as a mail app sends it. */
+#define BENCH_APP_PASSWORD "benc hpas swor dfor appx"
 #define BENCH_PERIOD 30   /* TOTP step, seconds */
 #define BENCH_DIGITS 6
 #define BENCH_SECRET_BYTES 20
@@ -86,6 +88,8 @@ bool mailsec_stacks(const struct store *st, const struct modules *mods);
 /* Rewrites the records of mailboxes 0..k-1 with the production hash
  * (libxcrypt's default, yescrypt), through ms_record_save. */
 bool mailsec_rehash(const struct store *st, unsigned k);
+/* Gives mailboxes 0..k-1 one app password each, BENCH_APP_PASSWORD. */
+bool mailsec_add_app_passwords(const struct store *st, unsigned k);
 
 bool ga_file_write(int dir_fd, unsigned i, bool reuse);
 bool ga_stacks(const struct store *st, const struct modules *mods);
@@ -122,6 +126,7 @@ struct scenario {
 	unsigned logins;    /* at most */
 	double seconds;     /* at most, then the pass in progress is cut */
 	const char *keep_loaded; /* a module the process holds open, or NULL */
+	const char *password;    /* NULL: BENCH_PASSWORD */
 };
 
 struct result {
@@ -165,7 +170,7 @@ struct bench_opts {
 enum sc_id {
 	SC_BASE, SC_BASE_KEPT, SC_A, SC_B0, SC_B, SC_BC, SC_C2, SC_C8, SC_C32,
 	SC_GA, SC_GAR, SC_OATH, SC_PW_GA, SC_PW_GAR, SC_PW_OATH,
-	SC_PW_GA8, SC_PW_GAR8, SC_PW_OATH8, SC_D0, SC_D1, SC_COUNT
+	SC_PW_GA8, SC_PW_GAR8, SC_PW_OATH8, SC_D0, SC_D1, SC_E, SC_COUNT
 };
 
 /* Results of one store size, by scenario (`ran` false: not run). */
@@ -174,7 +179,7 @@ struct size_run {
 	struct result r[SC_COUNT];
 };
 
-#define REHASHED 16 /* mailboxes of (d) */
+#define REHASHED 16 /* mailboxes of (d) and (e) */
 
 /* ---- report.c --------------------------------------------------------- */
 

@@ -29,7 +29,7 @@
 
 /* --only: groups of scenarios. */
 static const char *const group_names[] = { "base", "a", "b", "c", "alone",
-					   "pw", "pw8", "d", "bc" };
+					   "pw", "pw8", "d", "bc", "e" };
 
 static unsigned group_of(enum sc_id id)
 {
@@ -42,6 +42,7 @@ static unsigned group_of(enum sc_id id)
 		[SC_PW_GA] = 5, [SC_PW_GAR] = 5, [SC_PW_OATH] = 5,
 		[SC_PW_GA8] = 6, [SC_PW_GAR8] = 6, [SC_PW_OATH8] = 6,
 		[SC_D0] = 7, [SC_D1] = 7,
+		[SC_E] = 9,
 	};
 	return group[id];
 }
@@ -67,7 +68,7 @@ static void usage(FILE *out)
 		"  --module        pam_mailsec.so (default $MAILSEC_MODULE, else the built one)\n"
 		"  --ga, --oath    pam_google_authenticator.so, pam_oath.so (default: libpam's dir)\n"
 		"  --dir           where the stores are made (default $TMPDIR or /tmp)\n"
-		"  --only          run only these groups: base a b bc c alone pw pw8 d\n"
+		"  --only          run only these groups: base a b bc c alone pw pw8 d e\n"
 		"  --keep          keep the stores\n"
 		"  --console       leave /dev/console alone (see the notes printed)\n"
 		"Exit status 1 when a store or a scenario could not be run; the figures\n"
@@ -323,7 +324,7 @@ static void run_mailsec(const struct store *st, struct size_run *sr)
 	unsigned n = st->n;
 	struct scenario base = { "base  libpam + pam_permit", "base", 1, 0,
 				 n, false, false, false, opt.logins, opt.seconds,
-				 NULL };
+				 NULL, NULL };
 	struct scenario a = base, b = base, bc;
 	static const unsigned procs[] = { 2, 8, 32 };
 
@@ -370,7 +371,7 @@ static void run_mailsec(const struct store *st, struct size_run *sr)
 static void run_others(const struct store *st, struct size_run *sr)
 {
 	struct scenario base = { NULL, NULL, 1, 0, st->n, true, false, false,
-				 opt.logins, opt.seconds, NULL };
+				 opt.logins, opt.seconds, NULL, NULL };
 	static const struct {
 		enum sc_id id;
 		const char *label, *service;
@@ -413,7 +414,7 @@ static void run_cache(const struct store *st, struct size_run *sr)
 	unsigned k = st->n < REHASHED ? st->n : REHASHED;
 	struct scenario d = { "(d)   imap, yescrypt, cache_ttl=0", "imap", 1, 0,
 			      k, false, false, true, opt.logins, opt.seconds,
-			      NULL };
+			      NULL, NULL };
 	static char label[48];
 
 	if (!selected(SC_D0))
@@ -428,6 +429,24 @@ static void run_cache(const struct store *st, struct size_run *sr)
 	d.label = label;
 	d.service = "imap-cache";
 	scenario_run(st, sr, SC_D1, d);
+}
+
+/* On the records of (d), whose password hash is yescrypt: an app password
+ * that matched must never pay it. */
+static void run_app_password(const struct store *st, struct size_run *sr)
+{
+	unsigned k = st->n < REHASHED ? st->n : REHASHED;
+	struct scenario e = { "(e)   imap: app password (yescrypt record)",
+			      "imap", 1, 0, k, false, false, true, opt.logins,
+			      opt.seconds, NULL, BENCH_APP_PASSWORD };
+
+	if (!selected(SC_E))
+		return;
+	if (!mailsec_rehash(st, k) || !mailsec_add_app_passwords(st, k)) {
+		print_skipped(e.label, "could not write the app passwords");
+		return;
+	}
+	scenario_run(st, sr, SC_E, e);
 }
 
 static void run_size(unsigned n, const char *fast_hash, struct size_run *sr)
@@ -449,6 +468,7 @@ static void run_size(unsigned n, const char *fast_hash, struct size_run *sr)
 	run_mailsec(&st, sr);
 	run_others(&st, sr);
 	run_cache(&st, sr);
+	run_app_password(&st, sr);
 	report_ratios(sr);
 	if (opt.keep) {
 		printf("kept %s\n", st.root);

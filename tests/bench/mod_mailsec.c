@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "apppass.h"
 #include "bench.h"
 #include "password.h"
 #include "secure.h"
@@ -114,6 +116,53 @@ bool mailsec_rehash(const struct store *st, unsigned k)
 	}
 	if (!ok)
 		fprintf(stderr, "bench: %s\n", err.msg);
+	ms_store_close(&store);
+	return ok;
+}
+
+/* ms_app_add makes the entry (its password random), then its digest is
+ * made of the bench's fixed one. */
+static bool app_password_add(struct ms_record *record, struct ms_error *err)
+{
+	struct ms_app_request req = { "bench", NULL, NULL, 0 };
+	char shown[MS_APP_SHOWN_MAX], normalised[MS_APP_LETTERS + 1];
+	bool ok = ms_app_add(record, &req, time(NULL), shown, err) == MS_OK &&
+		  ms_app_normalise(BENCH_APP_PASSWORD, normalised) &&
+		  ms_app_digest(normalised, record->apps[record->n_apps - 1].digest,
+				err) == MS_OK;
+
+	ms_wipe(shown, sizeof(shown));
+	ms_wipe(normalised, sizeof(normalised));
+	return ok;
+}
+
+bool mailsec_add_app_passwords(const struct store *st, unsigned k)
+{
+	struct ms_settings settings;
+	struct ms_store store = { .users_fd = -1, .state_fd = -1 };
+	struct ms_error err = { 0 };
+	bool ok = ms_settings_load(st->conf, MS_CONF_NAMED, &settings,
+				   &err) == MS_OK &&
+		  ms_store_open(&settings, MS_STORE_READ, &store, &err) == MS_OK;
+
+	for (unsigned i = 0; ok && i < k; i++) {
+		char name[BENCH_NAME_MAX];
+		struct ms_record record;
+		int lock_fd = -1;
+
+		user_name(i, name);
+		ok = ms_store_lock(&store, name, &lock_fd, &err) == MS_OK;
+		if (!ok)
+			break;
+		ok = ms_record_load(&store, name, &record, &err) == MS_OK &&
+		     (record.n_apps > 0 || app_password_add(&record, &err)) &&
+		     ms_record_save(&store, name, &record, &err) == MS_OK;
+		ms_store_unlock(lock_fd);
+		ms_record_wipe(&record);
+	}
+	if (!ok)
+		fprintf(stderr, "bench: %s\n", err.msg[0] ? err.msg
+							 : "app password");
 	ms_store_close(&store);
 	return ok;
 }

@@ -61,7 +61,7 @@ static void attempt(const struct ctx *c, unsigned j, unsigned base,
 	struct shared *sh = c->sh;
 	unsigned mailbox = sc->first + j, unit = base + j, at;
 	char name[BENCH_NAME_MAX], code[BENCH_DIGITS + 1] = "";
-	struct ts_talk talk = { .password = BENCH_PASSWORD,
+	struct ts_talk talk = { .password = sc->password ? sc->password : BENCH_PASSWORD,
 				.code = sc->code ? code : NULL,
 				.code_prompt_start = OATH_PROMPT_START };
 	uint64_t t0;
@@ -235,7 +235,7 @@ static void scenario_process(const struct ctx *c)
 	}
 	for (unsigned j = 0; sc->warmup && j < sc->mailboxes; j++) {
 		char name[BENCH_NAME_MAX];
-		struct ts_talk talk = { .password = BENCH_PASSWORD,
+		struct ts_talk talk = { .password = sc->password ? sc->password : BENCH_PASSWORD,
 					.code_prompt_start = OATH_PROMPT_START };
 
 		user_name(sc->first + j, name);

@@ -255,5 +255,41 @@ expect refused "valid code while locked" "${webmail[@]}" -- imap "$WEBMAIL" alic
 check "$MAILSECCTL" unlock alice@example.com
 expect ok "valid code after unlock" "${webmail[@]}" -- imap "$WEBMAIL" alice@example.com "alice-secret$fresh" 203.0.113.25
 
+echo "# app passwords: app-passwords mode, scope, range, expiry, last use"
+carol=carol@example.com
+printf 'carol-secret\n' | "$MAILSECCTL" add "$carol" >/dev/null
+app_pw() { "$MAILSECCTL" --json app-password add "$carol" "$@" | jq -r .password; }
+all_pw=$(app_pw "Mail app")
+smtp_pw=$(app_pw "Sender" --services smtp)
+range_pw=$(app_pw "Office" --from 127.0.9.0/24)
+old_pw=$(app_pw "Old phone" --expires 1)
+check "$MAILSECCTL" non-webmail app-passwords "$carol"
+client_protocols refused "$carol" carol-secret
+client_protocols ok "$carol" "$all_pw"
+expect ok "IMAP, the app password without its spaces" -- imap "$IMAP" "$carol" "${all_pw// /}"
+expect ok "SMTP AUTH, an smtp-only app password" -- smtp "$SUBMISSION" "$carol" "$smtp_pw"
+expect refused "IMAP, an smtp-only app password cannot read mail" -- imap "$IMAP" "$carol" "$smtp_pw"
+expect refused "POP3, an smtp-only app password cannot read mail" -- pop3 "$POP3" "$carol" "$smtp_pw"
+expect ok "IMAP from inside its range" from=127.0.9.5 -- imap "$IMAP" "$carol" "$range_pw"
+expect ok "SMTP AUTH from inside its range" from=127.0.9.6 -- smtp "$SUBMISSION" "$carol" "$range_pw"
+expect refused "IMAP from outside its range" from=127.0.8.5 -- imap "$IMAP" "$carol" "$range_pw"
+expect refused "SMTP AUTH from outside its range" from=127.0.8.6 -- smtp "$SUBMISSION" "$carol" "$range_pw"
+expect ok "IMAP before its expiry" -- imap "$IMAP" "$carol" "$old_pw"
+# Its expiry moved into the past, as an edit of the record would.
+sed -i 's/^\( *expires = \)[0-9]*L\{0,1\};$/\11700000000;/' "$T/users/$carol.conf"
+check grep -q '^ *expires = 1700000000;$' "$T/users/$carol.conf"
+expect refused "IMAP after its expiry" -- imap "$IMAP" "$carol" "$old_pw"
+expect refused "SMTP AUTH after its expiry" -- smtp "$SUBMISSION" "$carol" "$old_pw"
+check test "$("$MAILSECCTL" --json app-password list "$carol" |
+	jq -r '.[] | select(.name == "Sender") | "\(.uses) \(.last_service)"')" = "1 smtp"
+check test "$("$MAILSECCTL" --json app-password list "$carol" |
+	jq -r '.[] | select(.name == "Office") | .last_rhost')" = 127.0.9.6
+expect ok "webmail keeps the mailbox password" "${webmail[@]}" -- imap "$WEBMAIL" "$carol" carol-secret
+expect refused "webmail never takes an app password" "${webmail[@]}" -- imap "$WEBMAIL" "$carol" "$all_pw"
+check "$MAILSECCTL" app-password revoke "$carol" "Mail app"
+expect refused "IMAP, a revoked app password" -- imap "$IMAP" "$carol" "$all_pw"
+check "$MAILSECCTL" non-webmail disable "$carol"
+expect refused "non-webmail disabled: app passwords refused too" -- smtp "$SUBMISSION" "$carol" "$smtp_pw"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
