@@ -332,7 +332,7 @@ rm -rf "$SHOTS" && mkdir -p "$SHOTS"
 NODE_PATH=$PLAYWRIGHT_DIR URL="http://127.0.0.1:$RC_PORT/" SHOTS=$SHOTS \
 MAILBOX=alice@example.com PASSWORD=alice-secret IMAP_PORT=$IMAP WEBMAIL_PORT=$WEBMAIL \
 CLIENT="$top_srcdir/tests/e2e/client.py" DOVECOT_LOG="$T/dovecot.log" \
-WEBMAIL_HOST=$WEBMAIL_HOST TLS_DIR="$tls" \
+WEBMAIL_HOST=$WEBMAIL_HOST TLS_DIR="$tls" RC_LOG_DIR="$W/logs" \
 	node "$top_srcdir/tests/e2e/browser.mjs"
 status=$?
 
