@@ -295,6 +295,9 @@ CONF
 		echo '// Test-only: the wrapper of this run.'
 		echo "\$config['mailsec_ctl'] = ['/usr/bin/sudo', '-n', '$T/mailsecctl'];"
 	fi
+	echo '// Test-only: the servers a new app password names (its screenshot).'
+	echo "\$config['mailsec_app_imap_host'] = 'mail.example.com';"
+	echo "\$config['mailsec_app_smtp_host'] = 'mail.example.com';"
 } >"$CONFIG"
 settings=$(grep -v '^ *//' "$CONFIG")
 if ! grep -q "imap_host" <<<"$settings" ||

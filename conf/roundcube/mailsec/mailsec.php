@@ -329,6 +329,7 @@ class mailsec extends rcube_plugin
             return $args;
         }
 
+        $this->include_stylesheet('settings.css');
         if (!empty($_SESSION['mailsec_relogin'])) {
             $status = null;
         }
@@ -517,8 +518,8 @@ class mailsec extends rcube_plugin
                 . html::label("mailsec-service-$service", rcube::Q(strtoupper($service))) . ' ';
         }
         $rows[] = html::tag('h4', null, rcube::Q($this->gettext('newapppassword')))
-            . html::p(null, html::label('mailsec-appname', rcube::Q($this->gettext('appname'))) . ' ' . $name->show())
-            . html::p(null, rcube::Q($this->gettext('appservices')) . ' ' . $services)
+            . html::p(null, html::label('mailsec-appname', rcube::Q($this->gettext('appnamelabel'))) . ' ' . $name->show())
+            . html::p(null, rcube::Q($this->gettext('appserviceslabel')) . ' ' . $services)
             . ($twofa ? $this->code_field('freshcode', '_mailsec_appcode', 'mailsec-appcode') : '')
             . $this->button('appadd', 'create');
         return $this->block('apppasswords', $rows);
@@ -545,7 +546,7 @@ class mailsec extends rcube_plugin
             }
             $body .= html::tag('tr', ['class' => 'mailsec-app'], $row . html::tag('td', null, $revoke));
         }
-        return html::tag('table', ['id' => 'mailsec-app-passwords', 'class' => 'propform'],
+        return html::tag('table', ['id' => 'mailsec-app-passwords'],
             html::tag('thead', null, html::tag('tr', null, $head . html::tag('th', null, '')))
             . html::tag('tbody', null, $body));
     }
