@@ -9,9 +9,9 @@
 #include "mailbox_ops.h"
 
 static enum ms_status set_access(struct ctl *ctl, const struct ms_store *store,
-				 struct ms_mailbox *box, void *allow)
+				 struct ms_mailbox *box, void *mode)
 {
-	ms_mailbox_set_access(box, *(const bool *)allow);
+	ms_mailbox_set_non_webmail(box, *(const enum ms_non_webmail *)mode);
 	return MS_OK;
 }
 
@@ -33,16 +33,23 @@ static enum ms_status end_sessions(struct ctl *ctl,
 
 enum ms_status cmd_non_webmail_enable(struct ctl *ctl)
 {
-	bool allow = true;
+	enum ms_non_webmail mode = MS_NON_WEBMAIL_ENABLED;
 
-	return ctl_edit_and_show(ctl, set_access, &allow);
+	return ctl_edit_and_show(ctl, set_access, &mode);
+}
+
+enum ms_status cmd_non_webmail_app_passwords(struct ctl *ctl)
+{
+	enum ms_non_webmail mode = MS_NON_WEBMAIL_APP_PASSWORDS;
+
+	return ctl_edit_and_show(ctl, set_access, &mode);
 }
 
 enum ms_status cmd_non_webmail_disable(struct ctl *ctl)
 {
-	bool allow = false;
+	enum ms_non_webmail mode = MS_NON_WEBMAIL_DISABLED;
 
-	return ctl_edit_and_show(ctl, set_access, &allow);
+	return ctl_edit_and_show(ctl, set_access, &mode);
 }
 
 enum ms_status cmd_unlock(struct ctl *ctl)

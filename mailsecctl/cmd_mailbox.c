@@ -178,7 +178,7 @@ enum ms_status cmd_list(struct ctl *ctl)
 static enum ms_status set_password(struct ctl *ctl, const struct ms_store *store,
 				   struct ms_mailbox *box, void *hash)
 {
-	ms_mailbox_set_password(box, hash);
+	ms_mailbox_set_password(box, hash, ctl->keep_app_passwords);
 	return MS_OK;
 }
 

@@ -17,7 +17,11 @@ enum ms_status cmd_2fa_confirm(struct ctl *ctl);
 enum ms_status cmd_2fa_disable(struct ctl *ctl);
 enum ms_status cmd_2fa_recovery(struct ctl *ctl);
 enum ms_status cmd_non_webmail_enable(struct ctl *ctl);
+enum ms_status cmd_non_webmail_app_passwords(struct ctl *ctl);
 enum ms_status cmd_non_webmail_disable(struct ctl *ctl);
+enum ms_status cmd_app_add(struct ctl *ctl);
+enum ms_status cmd_app_list(struct ctl *ctl);
+enum ms_status cmd_app_revoke(struct ctl *ctl);
 enum ms_status cmd_unlock(struct ctl *ctl);
 enum ms_status cmd_logout(struct ctl *ctl);
 enum ms_status cmd_check_config(struct ctl *ctl);
@@ -34,7 +38,14 @@ enum verb_flag {
 	/* In self: it loosens the mailbox's protection or hands out a
 	 * credential, so a resumed webmail session is not enough. */
 	VERB_NEEDS_FRESH_CODE = 1u << 5,
+	/* In self: it loosens the protection when non-webmail access is
+	 * disabled (app passwords start working), and tightens it else. */
+	VERB_FRESH_WHEN_DISABLED = 1u << 6,
+	VERB_TAKES_APP_OPTIONS = 1u << 7, /* --services --from --expires */
+	VERB_TAKES_ALL = 1u << 8,         /* --all */
+	VERB_TAKES_KEEP = 1u << 9,        /* --keep-app-passwords */
 };
+
 
 struct verb {
 	const char *group; /* "2fa", "non-webmail", or NULL */
@@ -50,6 +61,10 @@ struct verb {
 	 * argument: when that is "-"); NULL: none. */
 	const char *self_secret;
 };
+
+/* Whether the options set in `ctl` are ones `verb` takes: MS_OK, or
+ * MS_USAGE with the reason in ctl->err. */
+enum ms_status verb_check_options(const struct verb *verb, struct ctl *ctl);
 
 /* The verb whose words begin argv (exact names, no abbreviations), with
  * how many words it took; in self, only a SELF_ALLOWED one by its self

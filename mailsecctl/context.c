@@ -174,7 +174,8 @@ void ctl_audit(const struct ctl *ctl, const char *command)
 		return;
 	ctl_invoker(invoker);
 	openlog("mailsecctl", LOG_PID, LOG_AUTHPRIV);
-	syslog(LOG_NOTICE, "changed: mailbox=%s command=%s %s", name, command,
+	syslog(LOG_NOTICE, "changed: mailbox=%s command=%s%s%s %s", name,
+	       command, ctl->audit_detail[0] ? " " : "", ctl->audit_detail,
 	       invoker);
 	closelog();
 }

@@ -26,6 +26,14 @@ struct ctl {
 	const char *qr_spec;      /* 2fa enroll --qr */
 	bool qr_inline;           /* 2fa enroll: the SVG in the object (self) */
 	const char *rhost;        /* self --rhost */
+	bool keep_app_passwords;  /* passwd --keep-app-passwords */
+	const char *app_services; /* app-password add --services */
+	const char *app_from;     /* app-password add --from */
+	const char *app_expires;  /* app-password add --expires */
+	bool app_all;             /* app-password revoke --all */
+	/* What the audit line adds after the command (app-password NAME):
+	 * never a secret; "" for nothing. */
+	char audit_detail[96];
 	/* passwd's new password, 2fa confirm -'s code: read already (self);
 	 * NULL: read from stdin. */
 	const char *stdin_secret;
@@ -84,7 +92,8 @@ bool ctl_no_users_dir(const struct ctl *ctl);
 void ctl_invoker(char out[CTL_INVOKER_MAX]);
 
 /* The one syslog line (authpriv, LOG_NOTICE) of a change done to the
- * mailbox args[0]: "changed: mailbox=M command=C user=U sudo_user=S". */
+ * mailbox args[0]: "changed: mailbox=M command=C user=U sudo_user=S",
+ * with ctl->audit_detail after the command when set. */
 void ctl_audit(const struct ctl *ctl, const char *command);
 
 #endif

@@ -22,10 +22,11 @@ static const struct verb verbs[] = {
 	  0, NULL, NULL },
 	{ NULL, "show", 1, 1, cmd_show, "MAILBOX", "settings of one mailbox (never secrets)",
 	  VERB_SELF_ALLOWED, "status", NULL },
-	{ NULL, "passwd", 1, 1, cmd_passwd, "MAILBOX",
-	  "new password, from stdin or the terminal",
-	  VERB_CHANGES | VERB_SELF_ALLOWED |
-	  VERB_NEEDS_FRESH_CODE, NULL, "new password" },
+	{ NULL, "passwd", 1, 1, cmd_passwd, "MAILBOX [--keep-app-passwords]",
+	  "new password, from stdin or the terminal; revokes every app\n"
+	  "                                password unless --keep-app-passwords",
+	  VERB_CHANGES | VERB_SELF_ALLOWED | VERB_NEEDS_FRESH_CODE |
+	  VERB_TAKES_KEEP, NULL, "new password" },
 	{ "2fa", "enroll", 1, 1, cmd_2fa_enroll, "MAILBOX [--qr SPEC]",
 	  "new secret, pending until confirmed; prints it, its URI and a QR\n"
 	  "                                code (SPEC: utf8 ansi none png:FILE svg:FILE)",
@@ -41,12 +42,28 @@ static const struct verb verbs[] = {
 	  VERB_CHANGES | VERB_SELF_ALLOWED |
 	  VERB_NEEDS_FRESH_CODE, NULL, NULL },
 	{ "non-webmail", "enable", 1, 1, cmd_non_webmail_enable, "MAILBOX",
-	  "allow IMAP, POP3 and SMTP logins",
+	  "allow IMAP, POP3 and SMTP logins (password or app password)",
 	  VERB_CHANGES | VERB_SELF_ALLOWED |
 	  VERB_NEEDS_FRESH_CODE, NULL, NULL },
+	{ "non-webmail", "app-passwords", 1, 1, cmd_non_webmail_app_passwords,
+	  "MAILBOX", "IMAP, POP3 and SMTP take app passwords only",
+	  VERB_CHANGES | VERB_SELF_ALLOWED | VERB_FRESH_WHEN_DISABLED, NULL,
+	  NULL },
 	{ "non-webmail", "disable", 1, 1, cmd_non_webmail_disable, "MAILBOX",
 	  "refuse IMAP, POP3 and SMTP logins (webmail keeps working)",
 	  VERB_CHANGES | VERB_SELF_ALLOWED, NULL, NULL },
+	{ "app-password", "add", 2, 2, cmd_app_add,
+	  "MAILBOX NAME [--services LIST] [--from CIDR,...] [--expires DATE|DAYS]",
+	  "\n                                new app password for one mail app; "
+	  "prints it once",
+	  VERB_CHANGES | VERB_SELF_ALLOWED | VERB_NEEDS_FRESH_CODE |
+	  VERB_TAKES_APP_OPTIONS, NULL, NULL },
+	{ "app-password", "list", 1, 1, cmd_app_list, "MAILBOX",
+	  "app passwords with their last use (never the passwords)",
+	  VERB_SELF_ALLOWED, NULL, NULL },
+	{ "app-password", "revoke", 1, 2, cmd_app_revoke, "MAILBOX NAME|--all",
+	  "revoke one app password, or every one",
+	  VERB_CHANGES | VERB_SELF_ALLOWED | VERB_TAKES_ALL, NULL, NULL },
 	{ NULL, "unlock", 1, 1, cmd_unlock, "MAILBOX", "clear a code lockout",
 	  VERB_CHANGES, NULL, NULL },
 	{ NULL, "logout", 1, 1, cmd_logout, "MAILBOX",
@@ -165,7 +182,8 @@ struct options {
 	const char *config;
 	const char *qr;
 	const char *rhost;
-	bool json, help, version;
+	const char *services, *from, *expires;
+	bool json, help, version, all, keep_app_passwords;
 };
 
 static bool parse_options(int argc, char **argv, struct options *opt)
@@ -175,6 +193,11 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 		{ "json", no_argument, NULL, 'j' },
 		{ "qr", required_argument, NULL, 'q' },
 		{ "rhost", required_argument, NULL, 'r' },
+		{ "services", required_argument, NULL, 's' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "keep-app-passwords", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -190,6 +213,11 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 		case 'j': opt->json = true; break;
 		case 'q': opt->qr = optarg; break;
 		case 'r': opt->rhost = optarg; break;
+		case 's': opt->services = optarg; break;
+		case 'f': opt->from = optarg; break;
+		case 'e': opt->expires = optarg; break;
+		case 'a': opt->all = true; break;
+		case 'k': opt->keep_app_passwords = true; break;
 		case 'h': opt->help = true; break;
 		case 'V': opt->version = true; break;
 		default: return false; /* getopt said why */
@@ -265,8 +293,27 @@ static int check_self_options(const struct verb *verb,
 	return MS_USAGE;
 }
 
+enum ms_status verb_check_options(const struct verb *verb, struct ctl *ctl)
+{
+	char words[64];
+	const char *option = NULL;
+
+	if ((ctl->app_services || ctl->app_from || ctl->app_expires) &&
+	    !(verb->flags & VERB_TAKES_APP_OPTIONS))
+		option = ctl->app_services ? "--services"
+			: ctl->app_from ? "--from" : "--expires";
+	else if (ctl->app_all && !(verb->flags & VERB_TAKES_ALL))
+		option = "--all";
+	else if (ctl->keep_app_passwords && !(verb->flags & VERB_TAKES_KEEP))
+		option = "--keep-app-passwords";
+	if (!option)
+		return MS_OK;
+	return ms_fail(&ctl->err, MS_USAGE, "%s is not an option of %s", option,
+		       verb_words(verb, false, words, sizeof(words)));
+}
+
 static int check_arguments(const struct verb *verb, int n_args,
-			   const struct options *opt)
+			   const struct options *opt, struct ctl *ctl)
 {
 	if (check_self_options(verb, opt) != MS_OK)
 		return MS_USAGE;
@@ -279,6 +326,12 @@ static int check_arguments(const struct verb *verb, int n_args,
 	}
 	if (opt->qr && !(verb->flags & VERB_TAKES_QR)) {
 		fprintf(stderr, "mailsecctl: --qr is only for 2fa enroll\n");
+		return MS_USAGE;
+	}
+	/* self checks them against the command it runs. */
+	if (!(verb->flags & VERB_SELF_DOOR) &&
+	    verb_check_options(verb, ctl) != MS_OK) {
+		fprintf(stderr, "mailsecctl: %s\n", ctl->err.msg);
 		return MS_USAGE;
 	}
 	return MS_OK;
@@ -354,7 +407,12 @@ int main(int argc, char **argv)
 		return exit_code;
 	ctl.args = argv + optind + words;
 	ctl.n_args = argc - optind - words;
-	exit_code = check_arguments(verb, ctl.n_args, &opt);
+	ctl.app_services = opt.services;
+	ctl.app_from = opt.from;
+	ctl.app_expires = opt.expires;
+	ctl.app_all = opt.all;
+	ctl.keep_app_passwords = opt.keep_app_passwords;
+	exit_code = check_arguments(verb, ctl.n_args, &opt, &ctl);
 	if (exit_code != MS_OK)
 		return exit_code;
 	out_set_json(opt.json);

@@ -196,6 +196,27 @@ void out_array_end(void)
 		printf("%s: none\n", array_label);
 }
 
+void out_string_list(const char *key, const char *label,
+		     const char *const items[], unsigned n,
+		     const char *empty_text)
+{
+	char text[512];
+	size_t len = 0;
+
+	if (json) {
+		out_array_begin(key, label);
+		for (unsigned i = 0; i < n; i++)
+			out_array_string(items[i]);
+		out_array_end();
+		return;
+	}
+	text[0] = '\0';
+	for (unsigned i = 0; i < n && len < sizeof(text); i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s",
+					i ? ", " : "", items[i]);
+	text_field(label, n ? text : empty_text);
+}
+
 void out_mailbox(const struct ms_mailbox *box, bool inline_text)
 {
 	char until[MS_ISO_TIME_MAX];
@@ -203,14 +224,19 @@ void out_mailbox(const struct ms_mailbox *box, bool inline_text)
 
 	out_object_begin(inline_text);
 	out_string("mailbox", inline_text ? NULL : "mailbox", box->name);
-	out_bool("non_webmail_access", "non-webmail", box->record.non_webmail_access,
-		 "enabled", "disabled");
+	if (json)
+		out_bool("non_webmail_access", NULL,
+			 box->record.non_webmail_access, "", "");
+	out_string("non_webmail", "non-webmail",
+		   ms_non_webmail_name(ms_record_non_webmail(&box->record)));
 	out_string("2fa", "2fa", ms_totp_status_name(box->record.totp.status));
 	out_uint("recovery_codes_left", "recovery-codes",
 		 ms_mailbox_recovery_left(box));
 	out_string_or_null("locked_until", "locked-until",
 			   locked_until ? ms_iso_time(locked_until, until) : NULL,
 			   "-");
+	if (!inline_text)
+		out_uint("app_passwords", "app-passwords", box->record.n_apps);
 	out_object_end();
 }
 

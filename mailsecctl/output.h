@@ -32,13 +32,19 @@ void out_bool(const char *key, const char *label, bool value,
 void out_array_begin(const char *key, const char *label);
 void out_array_string(const char *value);
 void out_array_end(void);
+/* A whole array: JSON array; text "label: a, b", or "label: EMPTY". */
+void out_string_list(const char *key, const char *label,
+		     const char *const items[], unsigned n,
+		     const char *empty_text);
 
 /* The objects of mailsecctl's commands, each printed in one place. */
 struct ms_error;
 struct ms_mailbox;
 
-/* show/list's object: mailbox, non_webmail_access, 2fa,
- * recovery_codes_left, locked_until. Never a secret or hash. */
+/* show/list's object: mailbox, non_webmail_access (true unless
+ * disabled), non_webmail (enabled, app-passwords, disabled), 2fa,
+ * recovery_codes_left, locked_until, and in show app_passwords (how
+ * many). Never a secret or hash. */
 void out_mailbox(const struct ms_mailbox *box, bool inline_text);
 
 /* remove's: the mailbox and "removed". */

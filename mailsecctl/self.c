@@ -69,6 +69,9 @@ static enum ms_status parse(struct ctl *ctl, struct request *req)
 	if (!req->command)
 		return not_allowed(ctl);
 	verb_words(req->command, true, req->words, sizeof(req->words));
+	status = verb_check_options(req->command, ctl);
+	if (status != MS_OK)
+		return status;
 	/* The mailbox is self's own first argument. */
 	n_args = ctl->n_args - 1 - used;
 	if (n_args < req->command->min_args - 1 ||
@@ -134,7 +137,10 @@ static enum ms_status authenticate(struct ctl *ctl, struct request *req)
 static enum ms_status check_trust(struct ctl *ctl, const struct request *req,
 				  const struct ms_record *record)
 {
-	bool needs_fresh = req->command->flags & VERB_NEEDS_FRESH_CODE;
+	unsigned flags = req->command->flags;
+	bool needs_fresh = (flags & VERB_NEEDS_FRESH_CODE) ||
+			   ((flags & VERB_FRESH_WHEN_DISABLED) &&
+			    !record->non_webmail_access);
 
 	switch (ms_auth_trusted(req->how, record, needs_fresh)) {
 	case MS_TRUST_OK:
@@ -204,8 +210,9 @@ static void report(const struct ctl *ctl, const struct request *req,
 	ctl_invoker(invoker);
 	if (status == MS_OK)
 		syslog(req->command->flags & VERB_CHANGES ? LOG_NOTICE : LOG_INFO,
-		       "self: mailbox=%s rhost=%s command=%s %s: done",
-		       mailbox, rhost, command, invoker);
+		       "self: mailbox=%s rhost=%s command=%s%s%s %s: done",
+		       mailbox, rhost, command, ctl->audit_detail[0] ? " " : "",
+		       ctl->audit_detail, invoker);
 	else
 		syslog(LOG_NOTICE,
 		       "self: refused: mailbox=%s rhost=%s command=%s %s: %s",

@@ -1,5 +1,5 @@
-/* pam_mailsec: mailbox password, TOTP on webmail, and the non-webmail
- * switch (pam_mailsec.8). Each entry point fails closed: options → user →
+/* pam_mailsec: mailbox password, TOTP on webmail, the non-webmail switch
+ * and app passwords (pam_mailsec.8). Each entry point fails closed: options → user →
  * record → policy → decision. */
 #include "config.h"
 
@@ -10,6 +10,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "apppass.h"
+#include "appstate.h"
 #include "authkind.h"
 #include "cache.h"
 #include "codecheck.h"
@@ -29,6 +31,7 @@ struct attempt {
 	unsigned char session_tag[MS_SESSION_TAG_BYTES];
 	enum ms_auth_kind how; /* told in MS_AUTH_ENV once accepted */
 	const char *passed; /* for the log line: how it was accepted */
+	char passed_app[MS_APP_NAME_MAX + 16]; /* "app password NAME" */
 	unsigned hashes; /* password verifications spent (even_out_refusal) */
 };
 
@@ -181,9 +184,71 @@ static void prompt_code_anyway(struct login *login, struct attempt *attempt)
 		(void)credential_prompt_code(login, &attempt->cred);
 }
 
-/* Password, access policy, then the code. */
+/* Last use is for the owner to see; a state in trouble must not refuse
+ * the mail app, but an admin has to know. */
+static void note_app_use(struct login *login, int which)
+{
+	if (ms_app_state_note(&login->store, login->name, &login->record, which,
+			      time(NULL), login->service, login->rhost,
+			      &login->err) != MS_OK)
+		ms_log(login->pamh, LOG_ERR, "app password last use: %s",
+		       login->err.msg);
+}
+
+/* In app-passwords mode the mailbox password is refused; it still costs
+ * one hash, as a wrong one does, so that timing does not tell the mode. */
+static int password_refused(struct login *login, struct attempt *attempt)
+{
+	if (!login->args.no_password &&
+	    ms_password_usable(attempt->cred.password)) {
+		ms_password_dummy_verify(attempt->cred.password);
+		attempt->hashes++;
+	}
+	login_refused(login, "mailbox password refused: app passwords only");
+	return PAM_AUTH_ERR;
+}
+
+/* App passwords before the slow hash: a login that matches one never pays
+ * it. `*decided`: the result is the login's, the password is not tried. */
+static int check_app_password(struct login *login, struct attempt *attempt,
+			      bool *decided)
+{
+	const struct ms_app_password *app;
+	enum ms_app_result result = MS_APP_NONE;
+	char reason[MS_APP_NAME_MAX + 64];
+	int which = -1;
+
+	*decided = false;
+	if (!login->known ||
+	    !ms_policy_app_passwords_apply(&login->record, login->role))
+		return PAM_SUCCESS;
+	if (!login->args.no_password)
+		result = ms_app_check(&login->record, attempt->cred.password,
+				      login->service, login->rhost_item,
+				      time(NULL), &which);
+	*decided = result != MS_APP_NONE ||
+		   !ms_policy_password_allowed(&login->record, login->role);
+	if (result == MS_APP_NONE)
+		return *decided ? password_refused(login, attempt) : PAM_SUCCESS;
+	app = &login->record.apps[which];
+	if (result != MS_APP_OK) {
+		snprintf(reason, sizeof(reason), "app password %s refused: %s",
+			 app->name, ms_app_result_reason(result));
+		login_refused(login, reason);
+		return PAM_AUTH_ERR;
+	}
+	note_app_use(login, which);
+	snprintf(attempt->passed_app, sizeof(attempt->passed_app),
+		 "app password %s", app->name);
+	attempt->passed = attempt->passed_app;
+	attempt->how = MS_AUTH_APP_PASSWORD;
+	return PAM_SUCCESS;
+}
+
+/* App passwords, password, access policy, then the code. */
 static int check_steps(struct login *login, struct attempt *attempt)
 {
+	bool decided;
 	int rc;
 
 	if (!login->known && login->args.no_password) {
@@ -191,6 +256,9 @@ static int check_steps(struct login *login, struct attempt *attempt)
 		prompt_code_anyway(login, attempt);
 		return PAM_USER_UNKNOWN;
 	}
+	rc = check_app_password(login, attempt, &decided);
+	if (decided)
+		return rc;
 	rc = check_password(login, attempt);
 	if (rc != PAM_SUCCESS) {
 		prompt_code_anyway(login, attempt);

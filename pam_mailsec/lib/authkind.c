@@ -11,6 +11,7 @@ static const char *const env_pairs[] = {
 	[MS_AUTH_SESSION] = MS_AUTH_ENV "=session",
 	[MS_AUTH_CODE] = MS_AUTH_ENV "=code",
 	[MS_AUTH_RECOVERY] = MS_AUTH_ENV "=recovery",
+	[MS_AUTH_APP_PASSWORD] = MS_AUTH_ENV "=app-password",
 };
 
 #define N_KINDS (sizeof(env_pairs) / sizeof(*env_pairs))
@@ -45,7 +46,7 @@ enum ms_auth_trust ms_auth_trusted(enum ms_auth_kind kind,
 	bool fresh = kind == MS_AUTH_CODE || kind == MS_AUTH_RECOVERY ||
 		     (kind == MS_AUTH_PASSWORD && !needs_code);
 
-	if (kind == MS_AUTH_UNKNOWN)
+	if (kind == MS_AUTH_UNKNOWN || kind == MS_AUTH_APP_PASSWORD)
 		return MS_TRUST_UNKNOWN;
 	if (kind == MS_AUTH_PASSWORD && needs_code)
 		return MS_TRUST_PASSWORD_ALONE;

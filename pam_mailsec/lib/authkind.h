@@ -16,9 +16,13 @@ enum ms_auth_kind {
 	MS_AUTH_SESSION,  /* a webmail session resumed: no code this time */
 	MS_AUTH_CODE,
 	MS_AUTH_RECOVERY,
+	/* A client login with an app password: never a webmail's, and so
+	 * never trusted by mailsecctl self. */
+	MS_AUTH_APP_PASSWORD,
 };
 
-/* "password", "session", "code", "recovery"; NULL for MS_AUTH_UNKNOWN. */
+/* "password", "session", "code", "recovery", "app-password"; NULL for
+ * MS_AUTH_UNKNOWN. */
 const char *ms_auth_kind_name(enum ms_auth_kind kind);
 
 /* "MAILSEC_AUTH=code", for pam_putenv; NULL for MS_AUTH_UNKNOWN. */

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "apppass.h"
+#include "appstate.h"
 #include "cache.h"
 #include "mailbox_ops.h"
 #include "secure.h"
@@ -50,9 +52,12 @@ enum ms_status ms_mailbox_create(const struct ms_store *store,
 		return ms_fail(err, MS_EXISTS, "%s: already exists", box->name);
 	if (status != MS_NOT_FOUND)
 		return status;
-	if (ms_state_remove(store, box->name, err) == MS_SYSTEM)
+	if (ms_state_remove(store, box->name, err) == MS_SYSTEM ||
+	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM)
 		return MS_SYSTEM;
 	ms_record_defaults(&box->record);
+	ms_record_set_non_webmail(&box->record,
+				  store->settings->non_webmail_default);
 	strcpy(box->record.password, password_hash);
 	return ms_record_save(store, box->name, &box->record, err);
 }
@@ -65,8 +70,10 @@ enum ms_status ms_mailbox_remove(const struct ms_store *store,
 
 	if (status != MS_OK)
 		return status;
-	if (ms_state_remove(store, box->name, err) == MS_SYSTEM)
+	if (ms_state_remove(store, box->name, err) == MS_SYSTEM ||
+	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM)
 		return MS_SYSTEM;
+	ms_error_clear(err);
 	return MS_OK;
 }
 
@@ -159,20 +166,57 @@ enum ms_status ms_mailbox_recovery_replace(struct ms_mailbox *box,
 	return MS_OK;
 }
 
-void ms_mailbox_set_access(struct ms_mailbox *box, bool non_webmail_access)
+void ms_mailbox_set_non_webmail(struct ms_mailbox *box,
+				enum ms_non_webmail mode)
 {
-	box->record.non_webmail_access = non_webmail_access;
+	ms_record_set_non_webmail(&box->record, mode);
 	box->save_record = true;
 }
 
 /* Sessions and the cached password already end by construction (their
- * tags cover the hash: session.h, cache.h); cleared all the same. */
-void ms_mailbox_set_password(struct ms_mailbox *box, const char *hash)
+ * tags cover the hash: session.h, cache.h); cleared all the same. A new
+ * password usually means a leaked one, and so may be the app passwords
+ * handed out under the old one. */
+unsigned ms_mailbox_set_password(struct ms_mailbox *box, const char *hash,
+				 bool keep_app_passwords)
 {
+	unsigned revoked = keep_app_passwords ? 0
+					      : ms_app_revoke_all(&box->record);
+
 	strcpy(box->record.password, hash);
 	ms_session_clear(&box->state);
 	ms_cache_clear(&box->state);
 	box->save_record = box->save_state = true;
+	return revoked;
+}
+
+enum ms_status ms_mailbox_app_add(struct ms_mailbox *box,
+				  const struct ms_app_request *request,
+				  time_t now, char shown[MS_APP_SHOWN_MAX],
+				  struct ms_error *err)
+{
+	enum ms_status status = ms_app_add(&box->record, request, now, shown,
+					   err);
+
+	if (status == MS_OK)
+		box->save_record = true;
+	return status;
+}
+
+enum ms_status ms_mailbox_app_revoke(struct ms_mailbox *box, const char *name,
+				     unsigned *revoked, struct ms_error *err)
+{
+	enum ms_status status = MS_OK;
+
+	if (name) {
+		status = ms_app_revoke(&box->record, name, err);
+		*revoked = status == MS_OK;
+	} else {
+		*revoked = ms_app_revoke_all(&box->record);
+	}
+	if (*revoked)
+		box->save_record = true;
+	return status;
 }
 
 void ms_mailbox_unlock(struct ms_mailbox *box,

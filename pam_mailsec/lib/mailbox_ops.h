@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "apppass.h"
 #include "codecheck.h"
 #include "error.h"
 #include "name.h"
@@ -33,7 +34,8 @@ enum ms_status ms_mailbox_load(const struct ms_store *store,
 enum ms_status ms_mailbox_save(const struct ms_store *store,
 			       struct ms_mailbox *box, struct ms_error *err);
 
-/* A new mailbox box->name with the record defaults and `password_hash`,
+/* A new mailbox box->name with the record defaults, non-webmail access
+ * as mailsec.conf's non_webmail_default says, and `password_hash`,
  * written at once: MS_EXISTS when it has a record already. A state left
  * by an earlier mailbox of that name (its lockout, its used codes) is
  * removed first, before the record exists. */
@@ -80,10 +82,24 @@ enum ms_status ms_mailbox_recovery_replace(struct ms_mailbox *box,
 					   const struct ms_record *fresh,
 					   struct ms_error *err);
 
-void ms_mailbox_set_access(struct ms_mailbox *box, bool non_webmail_access);
+void ms_mailbox_set_non_webmail(struct ms_mailbox *box,
+				enum ms_non_webmail mode);
 
-/* A new password hash; webmail sessions and the cached password end. */
-void ms_mailbox_set_password(struct ms_mailbox *box, const char *hash);
+/* A new password hash; webmail sessions and the cached password end, and
+ * every app password is revoked unless `keep_app_passwords`: how many. */
+unsigned ms_mailbox_set_password(struct ms_mailbox *box, const char *hash,
+				 bool keep_app_passwords);
+
+/* A new app password (ms_app_add), its password into `shown`. */
+enum ms_status ms_mailbox_app_add(struct ms_mailbox *box,
+				  const struct ms_app_request *request,
+				  time_t now, char shown[MS_APP_SHOWN_MAX],
+				  struct ms_error *err);
+
+/* Revokes the app password `name`, or every one when `name` is NULL;
+ * how many into `*revoked`. MS_NOT_FOUND when `name` names none. */
+enum ms_status ms_mailbox_app_revoke(struct ms_mailbox *box, const char *name,
+				     unsigned *revoked, struct ms_error *err);
 
 /* The lockout cleared (ms_code_unlock). */
 void ms_mailbox_unlock(struct ms_mailbox *box,

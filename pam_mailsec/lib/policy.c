@@ -23,6 +23,18 @@ bool ms_policy_client_allowed(const struct ms_record *record,
 	return role == MS_ROLE_WEBMAIL || record->non_webmail_access;
 }
 
+bool ms_policy_app_passwords_apply(const struct ms_record *record,
+				   enum ms_role role)
+{
+	return role == MS_ROLE_CLIENT && record->non_webmail_access;
+}
+
+bool ms_policy_password_allowed(const struct ms_record *record,
+				enum ms_role role)
+{
+	return role == MS_ROLE_WEBMAIL || !record->app_passwords_only;
+}
+
 bool ms_policy_needs_code(const struct ms_record *record, enum ms_role role)
 {
 	return role == MS_ROLE_WEBMAIL &&

@@ -21,6 +21,16 @@ const char *ms_role_name(enum ms_role role);
 bool ms_policy_client_allowed(const struct ms_record *record,
 			      enum ms_role role);
 
+/* App passwords are tried on client stacks whose non-webmail access is
+ * on (enabled or app passwords only), never on webmail. */
+bool ms_policy_app_passwords_apply(const struct ms_record *record,
+				   enum ms_role role);
+
+/* The mailbox password is refused on client stacks in app-passwords
+ * mode. */
+bool ms_policy_password_allowed(const struct ms_record *record,
+				enum ms_role role);
+
 /* A code is required on webmail once enrolment is confirmed; a pending
  * enrolment does not lock anyone out. */
 bool ms_policy_needs_code(const struct ms_record *record, enum ms_role role);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "apppass.h"
 #include "cfgparse.h"
 #include "name.h"
 #include "record.h"
@@ -29,6 +31,21 @@ static const char *const status_names[] = {
 const char *ms_totp_status_name(enum ms_totp_status status)
 {
 	return status_names[status];
+}
+
+enum ms_non_webmail ms_record_non_webmail(const struct ms_record *record)
+{
+	if (!record->non_webmail_access)
+		return MS_NON_WEBMAIL_DISABLED;
+	return record->app_passwords_only ? MS_NON_WEBMAIL_APP_PASSWORDS
+					  : MS_NON_WEBMAIL_ENABLED;
+}
+
+void ms_record_set_non_webmail(struct ms_record *record,
+			       enum ms_non_webmail mode)
+{
+	record->non_webmail_access = mode != MS_NON_WEBMAIL_DISABLED;
+	record->app_passwords_only = mode == MS_NON_WEBMAIL_APP_PASSWORDS;
 }
 
 static bool status_parse(const char *text, enum ms_totp_status *out)
@@ -138,11 +155,150 @@ void ms_record_defaults(struct ms_record *record)
 	ms_record_totp_off(record);
 }
 
+/* A time: an integer of either libconfig width, not negative. */
+static enum ms_status parse_time(struct ms_cfg *cfg,
+				 const config_setting_t *group, const char *key,
+				 bool required, int64_t *out)
+{
+	config_setting_t *at = config_setting_get_member(group, key);
+	int type = at ? config_setting_type(at) : CONFIG_TYPE_NONE;
+
+	if (!at)
+		return required ? ms_cfg_fail(cfg, group, "missing '%s'", key)
+				: MS_OK;
+	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+		return ms_cfg_fail(cfg, at, "'%s' must be an integer", key);
+	*out = (int64_t)config_setting_get_int64(at);
+	if (*out < 0 || (!required && *out == 0))
+		return ms_cfg_fail(cfg, at, "'%s' must be a time after 1970", key);
+	return MS_OK;
+}
+
+static enum ms_status check_list(struct ms_cfg *cfg,
+				 const config_setting_t *entry, const char *key,
+				 const char *items, size_t size, unsigned n,
+				 bool (*valid)(const char *), const char *what)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!valid(items + i * size))
+			return ms_cfg_fail(cfg, config_setting_get_member(entry, key),
+					   "'%s' holds an invalid %s", key, what);
+	return MS_OK;
+}
+
+static enum ms_status parse_app_values(struct ms_cfg *cfg,
+				       const config_setting_t *entry,
+				       struct ms_app_password *app)
+{
+	enum ms_status status;
+
+	status = ms_cfg_string(cfg, entry, "id", true, app->id, sizeof(app->id));
+	if (status == MS_OK)
+		status = ms_cfg_string(cfg, entry, "name", true, app->name,
+				       sizeof(app->name));
+	if (status == MS_OK)
+		status = ms_cfg_string(cfg, entry, "digest", true, app->digest,
+				       sizeof(app->digest));
+	if (status == MS_OK)
+		status = ms_cfg_string_list(cfg, entry, "services",
+					    MS_APP_SERVICES_MAX,
+					    MS_APP_SERVICE_MAX, app->services[0],
+					    &app->n_services);
+	if (status == MS_OK)
+		status = ms_cfg_string_list(cfg, entry, "from", MS_APP_FROM_MAX,
+					    MS_APP_CIDR_MAX, app->from[0],
+					    &app->n_from);
+	if (status == MS_OK)
+		status = parse_time(cfg, entry, "created", true, &app->created);
+	if (status == MS_OK)
+		status = parse_time(cfg, entry, "expires", false, &app->expires);
+	return status;
+}
+
+static enum ms_status check_app(struct ms_cfg *cfg,
+				const config_setting_t *entry,
+				const struct ms_app_password *app)
+{
+	enum ms_status status;
+
+	if (!ms_app_id_valid(app->id))
+		return ms_cfg_fail(cfg, entry, "'id' must be 16 hex digits");
+	if (!ms_app_name_valid(app->name))
+		return ms_cfg_fail(cfg, entry, "'name' must be 1-%d bytes of "
+				   "UTF-8 without control characters",
+				   MS_APP_NAME_MAX - 1);
+	if (!ms_app_digest_valid(app->digest))
+		return ms_cfg_fail(cfg, entry, "'digest' is not an app password digest");
+	if (app->n_services == 0)
+		return ms_cfg_fail(cfg, entry, "'services' must name a service");
+	status = check_list(cfg, entry, "services", app->services[0],
+			    MS_APP_SERVICE_MAX, app->n_services,
+			    ms_app_service_valid, "service name");
+	if (status != MS_OK)
+		return status;
+	return check_list(cfg, entry, "from", app->from[0], MS_APP_CIDR_MAX,
+			  app->n_from, ms_app_cidr_valid, "address range");
+}
+
+static enum ms_status parse_app(struct ms_cfg *cfg,
+				const config_setting_t *entry,
+				struct ms_record *record)
+{
+	static const char *const known[] = { "id", "name", "digest",
+					      "services", "from", "created",
+					      "expires", NULL };
+	struct ms_app_password *app = &record->apps[record->n_apps];
+	enum ms_status status;
+
+	if (!config_setting_is_group(entry))
+		return ms_cfg_fail(cfg, entry, "'app_passwords' entries must be groups");
+	status = ms_cfg_known_keys(cfg, entry, known);
+	if (status == MS_OK)
+		status = parse_app_values(cfg, entry, app);
+	if (status == MS_OK)
+		status = check_app(cfg, entry, app);
+	if (status != MS_OK)
+		return status;
+	for (unsigned i = 0; i < record->n_apps; i++)
+		if (strcmp(record->apps[i].name, app->name) == 0 ||
+		    strcmp(record->apps[i].id, app->id) == 0)
+			return ms_cfg_fail(cfg, entry, "app password '%s' or its "
+					   "id is given twice", app->name);
+	record->n_apps++;
+	return MS_OK;
+}
+
+static enum ms_status parse_apps(struct ms_cfg *cfg,
+				 const config_setting_t *root,
+				 struct ms_record *record)
+{
+	config_setting_t *list = config_setting_get_member(root, "app_passwords");
+	unsigned length;
+
+	if (!list)
+		return MS_OK;
+	if (!config_setting_is_list(list))
+		return ms_cfg_fail(cfg, list, "'app_passwords' must be a list");
+	length = (unsigned)config_setting_length(list);
+	if (length > MS_APP_MAX)
+		return ms_cfg_fail(cfg, list, "'app_passwords' has more than %d "
+				   "entries", MS_APP_MAX);
+	for (unsigned i = 0; i < length; i++) {
+		enum ms_status status =
+			parse_app(cfg, config_setting_get_elem(list, i), record);
+
+		if (status != MS_OK)
+			return status;
+	}
+	return MS_OK;
+}
+
 static enum ms_status parse_root(struct ms_cfg *cfg, struct ms_record *record)
 {
 	static const char *const known[] = { "version", "password",
-					      "non_webmail_access", "totp",
-					      NULL };
+					      "non_webmail_access",
+					      "app_passwords_only", "totp",
+					      "app_passwords", NULL };
 	config_setting_t *root = config_root_setting(&cfg->config);
 	unsigned version = 0;
 	enum ms_status status = ms_cfg_known_keys(cfg, root, known);
@@ -163,7 +319,18 @@ static enum ms_status parse_root(struct ms_cfg *cfg, struct ms_record *record)
 			     &record->non_webmail_access);
 	if (status != MS_OK)
 		return status;
+	status = ms_cfg_bool(cfg, root, "app_passwords_only",
+			     &record->app_passwords_only);
+	if (status != MS_OK)
+		return status;
+	if (record->app_passwords_only && !record->non_webmail_access)
+		return ms_cfg_fail(cfg,
+				   config_setting_get_member(root, "app_passwords_only"),
+				   "'app_passwords_only' needs non_webmail_access = true");
 	status = parse_totp(cfg, root, record);
+	if (status != MS_OK)
+		return status;
+	status = parse_apps(cfg, root, record);
 	if (status != MS_OK)
 		return status;
 	if (!record->password[0])
@@ -231,19 +398,85 @@ static bool build_totp(config_setting_t *root, const struct ms_record *record)
 	return true;
 }
 
+static bool add_bool(config_setting_t *group, const char *key, bool value)
+{
+	config_setting_t *s = config_setting_add(group, key, CONFIG_TYPE_BOOL);
+
+	return s && config_setting_set_bool(s, value) == CONFIG_TRUE;
+}
+
+static bool add_time(config_setting_t *group, const char *key, int64_t value)
+{
+	config_setting_t *s;
+
+	if (value <= INT32_MAX)
+		return add_int(group, key, (int)value);
+	s = config_setting_add(group, key, CONFIG_TYPE_INT64);
+	return s && config_setting_set_int64(s, (long long)value) == CONFIG_TRUE;
+}
+
+static bool add_strings(config_setting_t *group, const char *key,
+			const char *items, size_t size, unsigned n)
+{
+	config_setting_t *list = config_setting_add(group, key, CONFIG_TYPE_ARRAY);
+
+	if (!list)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (!config_setting_set_string_elem(list, -1, items + i * size))
+			return false;
+	return true;
+}
+
+static bool build_app(config_setting_t *list, const struct ms_app_password *app)
+{
+	config_setting_t *entry = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+
+	return entry && add_string(entry, "id", app->id) &&
+	       add_string(entry, "name", app->name) &&
+	       add_string(entry, "digest", app->digest) &&
+	       add_strings(entry, "services", app->services[0],
+			   MS_APP_SERVICE_MAX, app->n_services) &&
+	       (!app->n_from || add_strings(entry, "from", app->from[0],
+					    MS_APP_CIDR_MAX, app->n_from)) &&
+	       add_time(entry, "created", app->created) &&
+	       (!app->expires || add_time(entry, "expires", app->expires));
+}
+
+/* Both written only when set: a record without them is byte for byte
+ * as before. */
+static bool build_apps_only(config_setting_t *root,
+			    const struct ms_record *record)
+{
+	return !record->app_passwords_only ||
+	       add_bool(root, "app_passwords_only", true);
+}
+
+static bool build_app_list(config_setting_t *root,
+			   const struct ms_record *record)
+{
+	config_setting_t *list;
+
+	if (!record->n_apps)
+		return true;
+	list = config_setting_add(root, "app_passwords", CONFIG_TYPE_LIST);
+	if (!list)
+		return false;
+	for (unsigned i = 0; i < record->n_apps; i++)
+		if (!build_app(list, &record->apps[i]))
+			return false;
+	return true;
+}
+
 static bool build(config_t *config, const struct ms_record *record)
 {
 	config_setting_t *root = config_root_setting(config);
-	config_setting_t *access;
 
-	if (!add_int(root, "version", RECORD_VERSION) ||
-	    !add_string(root, "password", record->password))
-		return false;
-	access = config_setting_add(root, "non_webmail_access", CONFIG_TYPE_BOOL);
-	return access &&
-	       config_setting_set_bool(access, record->non_webmail_access) ==
-		       CONFIG_TRUE &&
-	       build_totp(root, record);
+	return add_int(root, "version", RECORD_VERSION) &&
+	       add_string(root, "password", record->password) &&
+	       add_bool(root, "non_webmail_access", record->non_webmail_access) &&
+	       build_apps_only(root, record) && build_totp(root, record) &&
+	       build_app_list(root, record);
 }
 
 static bool same_totp(const struct ms_record *a, const struct ms_record *b)
@@ -264,6 +497,33 @@ static bool same_totp(const struct ms_record *a, const struct ms_record *b)
 	return true;
 }
 
+static bool same_app(const struct ms_app_password *a,
+		     const struct ms_app_password *b)
+{
+	if (strcmp(a->id, b->id) || strcmp(a->name, b->name) ||
+	    strcmp(a->digest, b->digest) || a->n_services != b->n_services ||
+	    a->n_from != b->n_from || a->created != b->created ||
+	    a->expires != b->expires)
+		return false;
+	for (unsigned i = 0; i < a->n_services; i++)
+		if (strcmp(a->services[i], b->services[i]) != 0)
+			return false;
+	for (unsigned i = 0; i < a->n_from; i++)
+		if (strcmp(a->from[i], b->from[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool same_apps(const struct ms_record *a, const struct ms_record *b)
+{
+	if (a->n_apps != b->n_apps)
+		return false;
+	for (unsigned i = 0; i < a->n_apps; i++)
+		if (!same_app(&a->apps[i], &b->apps[i]))
+			return false;
+	return true;
+}
+
 /* libconfig 1.5 does not check its allocations: one that fails leaves a
  * key or a value out of what config_write prints, and a record written so
  * locks its mailbox out. Only text that reads back as `record` will do. */
@@ -275,7 +535,8 @@ static enum ms_status check_format(const char *text,
 	bool same = ms_record_parse(text, "record", &back, err) == MS_OK &&
 		    strcmp(back.password, record->password) == 0 &&
 		    back.non_webmail_access == record->non_webmail_access &&
-		    same_totp(&back, record);
+		    back.app_passwords_only == record->app_passwords_only &&
+		    same_totp(&back, record) && same_apps(&back, record);
 
 	ms_record_wipe(&back);
 	if (!same)

@@ -1,11 +1,14 @@
 /* A mailbox record, users_dir/MAILBOX.conf: libconfig text holding
- * version, password (a crypt(3) hash), non_webmail_access and a totp group
- * (status, secret, algorithm, digits, period, recovery hashes). */
+ * version, password (a crypt(3) hash), non_webmail_access,
+ * app_passwords_only (written only when true), a totp group (status,
+ * secret, algorithm, digits, period, recovery hashes) and an app_passwords
+ * list (written only when not empty; apppass.h). */
 #ifndef MAILSEC_RECORD_H
 #define MAILSEC_RECORD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "store.h"
@@ -16,6 +19,15 @@
 #define MS_RECOVERY_MAX 16       /* stored recovery hashes at most */
 #define MS_RECORD_DIGEST_BYTES 32 /* crypto_generichash_BYTES */
 
+#define MS_APP_MAX 20              /* app passwords per mailbox */
+#define MS_APP_ID_MAX 17           /* 16 hex digits, NUL included */
+#define MS_APP_NAME_MAX 65         /* 1..64 bytes, NUL included */
+#define MS_APP_DIGEST_MAX 112      /* "blake2b$SALT$DIGEST" in hex */
+#define MS_APP_SERVICES_MAX 8
+#define MS_APP_SERVICE_MAX 32      /* a PAM service name, NUL included */
+#define MS_APP_FROM_MAX 8
+#define MS_APP_CIDR_MAX 48         /* "ffff:...:ffff/128", NUL included */
+
 enum ms_totp_status { MS_TOTP_OFF, MS_TOTP_PENDING, MS_TOTP_ENABLED };
 
 /* A record file's bytes as ms_record_load read them, hashed: two loads
@@ -24,9 +36,24 @@ struct ms_record_digest {
 	unsigned char bytes[MS_RECORD_DIGEST_BYTES];
 };
 
+/* An app password as stored: never the password itself (apppass.h). */
+struct ms_app_password {
+	char id[MS_APP_ID_MAX];
+	char name[MS_APP_NAME_MAX];
+	char digest[MS_APP_DIGEST_MAX];
+	char services[MS_APP_SERVICES_MAX][MS_APP_SERVICE_MAX];
+	unsigned n_services;
+	char from[MS_APP_FROM_MAX][MS_APP_CIDR_MAX]; /* none: any address */
+	unsigned n_from;
+	int64_t created;
+	int64_t expires; /* 0: never */
+};
+
 struct ms_record {
 	char password[MS_HASH_MAX];
 	bool non_webmail_access;
+	/* Only with non_webmail_access: the password is refused there. */
+	bool app_passwords_only;
 	struct {
 		enum ms_totp_status status;
 		char secret[MS_SECRET_B32_MAX]; /* base32; "" when off */
@@ -36,12 +63,19 @@ struct ms_record {
 		char recovery[MS_RECOVERY_MAX][MS_HASH_MAX];
 		unsigned n_recovery;
 	} totp;
+	struct ms_app_password apps[MS_APP_MAX];
+	unsigned n_apps;
 	/* Of the file it was loaded from; all zero when it was not loaded
 	 * (parsed from text, or built in memory). */
 	struct ms_record_digest digest;
 };
 
 const char *ms_totp_status_name(enum ms_totp_status status);
+
+/* Which of the three settings the record holds, and sets it. */
+enum ms_non_webmail ms_record_non_webmail(const struct ms_record *record);
+void ms_record_set_non_webmail(struct ms_record *record,
+			       enum ms_non_webmail mode);
 
 /* What a record holds unless it says otherwise: non-webmail access on,
  * 2FA off. A missing key of a record file reads as this, and a new

@@ -25,6 +25,7 @@ void ms_settings_defaults(struct ms_settings *settings)
 	settings->lockout.within = 300;
 	settings->lockout.lock_for = 900;
 	settings->cache_ttl = 0;
+	settings->non_webmail_default = MS_NON_WEBMAIL_ENABLED;
 }
 
 static enum ms_status load_dir(struct ms_cfg *cfg, const config_setting_t *root,
@@ -119,12 +120,54 @@ static enum ms_status load_lockout(struct ms_cfg *cfg,
 			    sizeof(numbers) / sizeof(*numbers));
 }
 
+static const char *const non_webmail_names[] = {
+	[MS_NON_WEBMAIL_ENABLED] = "enabled",
+	[MS_NON_WEBMAIL_APP_PASSWORDS] = "app-passwords",
+	[MS_NON_WEBMAIL_DISABLED] = "disabled",
+};
+
+const char *ms_non_webmail_name(enum ms_non_webmail mode)
+{
+	return non_webmail_names[mode];
+}
+
+bool ms_non_webmail_parse(const char *text, enum ms_non_webmail *mode)
+{
+	for (size_t i = 0; i < sizeof(non_webmail_names) /
+				       sizeof(*non_webmail_names); i++) {
+		if (strcmp(text, non_webmail_names[i]) == 0) {
+			*mode = (enum ms_non_webmail)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum ms_status load_non_webmail_default(struct ms_cfg *cfg,
+					       const config_setting_t *root,
+					       struct ms_settings *settings)
+{
+	char text[16] = "";
+	enum ms_status status = ms_cfg_string(cfg, root, "non_webmail_default",
+					      false, text, sizeof(text));
+
+	if (status != MS_OK || !text[0])
+		return status;
+	if (!ms_non_webmail_parse(text, &settings->non_webmail_default))
+		return ms_cfg_fail(cfg,
+				   config_setting_get_member(root, "non_webmail_default"),
+				   "'non_webmail_default' must be enabled, "
+				   "app-passwords or disabled");
+	return MS_OK;
+}
+
 static enum ms_status load_root(struct ms_cfg *cfg,
 				struct ms_settings *settings)
 {
 	static const char *const known[] = { "users_dir", "state_dir",
 					      "webmail_services", "totp",
-					      "lockout", "cache_ttl", NULL };
+					      "lockout", "cache_ttl",
+					      "non_webmail_default", NULL };
 	config_setting_t *root = config_root_setting(&cfg->config);
 	enum ms_status status = ms_cfg_known_keys(cfg, root, known);
 
@@ -148,8 +191,11 @@ static enum ms_status load_root(struct ms_cfg *cfg,
 	status = load_lockout(cfg, root, settings);
 	if (status != MS_OK)
 		return status;
-	return ms_cfg_uint(cfg, root, "cache_ttl", 0, MS_CACHE_TTL_MAX,
-			   &settings->cache_ttl);
+	status = ms_cfg_uint(cfg, root, "cache_ttl", 0, MS_CACHE_TTL_MAX,
+			     &settings->cache_ttl);
+	if (status != MS_OK)
+		return status;
+	return load_non_webmail_default(cfg, root, settings);
 }
 
 static enum ms_status parse_settings(const char *text, const char *path,

@@ -23,6 +23,17 @@
 #define MS_LOCK_FOR_MAX 604800        /* a week */
 #define MS_CACHE_TTL_MAX 86400        /* cache_ttl, seconds; 0 is off */
 
+/* The three settings of non-webmail access (mailsecctl non-webmail). */
+enum ms_non_webmail {
+	MS_NON_WEBMAIL_ENABLED,       /* the password and app passwords */
+	MS_NON_WEBMAIL_APP_PASSWORDS, /* app passwords only */
+	MS_NON_WEBMAIL_DISABLED,      /* nothing */
+};
+
+/* "enabled", "app-passwords", "disabled"; and back: false for other text. */
+const char *ms_non_webmail_name(enum ms_non_webmail mode);
+bool ms_non_webmail_parse(const char *text, enum ms_non_webmail *mode);
+
 struct ms_settings {
 	char path[PATH_MAX];      /* the file these came from */
 	char users_dir[PATH_MAX];
@@ -42,6 +53,7 @@ struct ms_settings {
 		unsigned lock_for;
 	} lockout;
 	unsigned cache_ttl;
+	enum ms_non_webmail non_webmail_default; /* of a new mailbox */
 };
 
 void ms_settings_defaults(struct ms_settings *settings);

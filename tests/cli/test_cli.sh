@@ -16,7 +16,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 M=$MAILSECCTL
-SHOW_KEYS='["mailbox","non_webmail_access","2fa","recovery_codes_left","locked_until"]'
+SHOW_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until","app_passwords"]'
+LIST_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until"]'
 RECOVERY_RE='^[a-z2-7]{5}-[a-z2-7]{5}$'
 
 test_usage() {
@@ -290,8 +291,8 @@ test_show_list() {
 	check_eq "list --json sorted by name" \
 		'["a@example.com","b@example.com","b@example.org","carol@example.com"]' \
 		"$(jq -c '[.[].mailbox]' <<<"$OUT")"
-	check_json "each element has exactly the show keys" \
-		"all(.[]; keys_unsorted == $SHOW_KEYS)" "$OUT"
+	check_json "each element has exactly the list keys" \
+		"all(.[]; keys_unsorted == $LIST_KEYS)" "$OUT"
 	check_json "list reflects non-webmail access" \
 		'[.[] | select(.mailbox == "b@example.org")][0].non_webmail_access == false' \
 		"$OUT"
@@ -310,12 +311,13 @@ test_show_list() {
 non-webmail: enabled
 2fa: off
 recovery-codes: 0
-locked-until: -" "$OUT"
+locked-until: -
+app-passwords: 0" "$OUT"
 	expect_exit 0 "$M" --config "$conf" --json show carol@example.com
 	check_json "show --json: exactly the documented keys, in order" \
 		"keys_unsorted == $SHOW_KEYS" "$OUT"
 	check_json "show --json: types" \
-		'(.mailbox|type) == "string" and (.non_webmail_access|type) == "boolean" and (."2fa"|type) == "string" and (.recovery_codes_left|type) == "number" and .locked_until == null' \
+		'(.mailbox|type) == "string" and (.non_webmail_access|type) == "boolean" and (."2fa"|type) == "string" and (.recovery_codes_left|type) == "number" and .locked_until == null and .non_webmail == "enabled" and .app_passwords == 0' \
 		"$OUT"
 	# Options may appear anywhere on the line.
 	expect_exit 0 "$M" show --json carol@example.com --config "$conf"
@@ -585,6 +587,116 @@ test_non_webmail() {
 	expect_exit 3 "$M" non-webmail disable nobody@example.com
 	expect_exit 3 "$M" non-webmail enable nobody@example.com
 	expect_exit 5 "$M" non-webmail enable ".x"
+}
+
+test_app_passwords() {
+	group "app passwords"
+	local box=app@example.com record=$USERS_DIR/app@example.com.conf
+	local pw pw2 keys
+	add_mailbox "$box"
+	expect_exit 0 "$M" --json app-password add "$box" "Thunderbird at home" \
+		--services imap,smtp --from 192.0.2.0/24,2001:db8::/32 --expires 30
+	check_json "add --json: the documented keys, in order" \
+		'keys_unsorted == ["mailbox","name","services","from","created","expires","password"]' "$OUT"
+	check_json "add --json: values" \
+		'.mailbox == "app@example.com" and .name == "Thunderbird at home" and .services == ["imap","smtp"] and .from == ["192.0.2.0/24","2001:db8::/32"] and (.expires|type) == "string"' "$OUT"
+	pw=$(jq -r .password <<<"$OUT")
+	check_match "the password: five groups of four letters" \
+		'^[a-z]{4} [a-z]{4} [a-z]{4} [a-z]{4} [a-z]{4}$' "$pw"
+	check_absent "the record never holds the password" "$pw" "$(cat "$record")"
+	check_absent "nor without its spaces" "${pw// /}" "$(cat "$record")"
+	check_match "the record holds its digest" 'digest = "blake2b\$' "$(cat "$record")"
+	expect_exit 0 "$M" app-password add "$box" phone --expires 2099-12-31
+	check_match "add text: the password once" \
+		'^password \(shown only now\): [a-z]{4}( [a-z]{4}){4}$' "$OUT"
+	check_match "add text: a date is through its end, UTC" \
+		'^expires: 2100-01-01T00:00:00Z$' "$OUT"
+	check_match "add text: the default services" '^services: imap, pop3, smtp$' "$OUT"
+	check_match "add text: any address" '^from: any address$' "$OUT"
+	pw2=$(sed -n 's/^password (shown only now): //p' <<<"$OUT")
+	check "two passwords differ" test "$pw" != "$pw2"
+	expect_exit 4 "$M" app-password add "$box" phone
+	check_match "a taken name is said" "exists already" "$ERR"
+	expect_exit 3 "$M" app-password add nobody@example.com phone
+	expect_exit 5 "$M" app-password add "$box" ""
+	expect_exit 5 "$M" app-password add "$box" "$(printf 'tab\there')"
+	expect_exit 5 "$M" app-password add "$box" "$(printf '%065d' 0)"
+	expect_exit 5 "$M" app-password add "$box" x --services IMAP
+	expect_exit 5 "$M" app-password add "$box" x --services imap,
+	expect_exit 5 "$M" app-password add "$box" x --from 192.0.2.0/33
+	expect_exit 5 "$M" app-password add "$box" x --from example.com
+	expect_exit 5 "$M" app-password add "$box" x --expires 2001-01-01
+	expect_exit 5 "$M" app-password add "$box" x --expires 0
+	expect_exit 5 "$M" app-password add "$box" x --expires soon
+	expect_exit 2 "$M" app-password add "$box"
+	expect_exit 2 "$M" show "$box" --services imap
+	expect_exit 2 "$M" app-password list "$box" --all
+	expect_exit 2 "$M" add "$box" --keep-app-passwords
+
+	expect_exit 0 "$M" --json app-password list "$box"
+	keys='["name","services","from","created","expires","last_used","last_service","last_rhost","uses"]'
+	check_json "list --json: an array of 2 with the documented keys" \
+		"type == \"array\" and length == 2 and all(.[]; keys_unsorted == $keys)" "$OUT"
+	check_json "list --json: never used" \
+		'all(.[]; .last_used == null and .last_service == null and .last_rhost == null and .uses == 0)' "$OUT"
+	check_absent "list never shows the password" "$pw" "$OUT"
+	check_absent "list never shows the digest" "blake2b" "$OUT"
+	expect_exit 0 "$M" app-password list "$box"
+	check_match "list text: last use" '^last used: never$' "$OUT"
+	expect_exit 3 "$M" app-password list nobody@example.com
+	expect_exit 0 "$M" --json show "$box"
+	check_json "show: how many" '.app_passwords == 2' "$OUT"
+
+	expect_exit 0 "$M" --json non-webmail app-passwords "$box"
+	check_json "app-passwords: the show object" \
+		".non_webmail == \"app-passwords\" and .non_webmail_access == true and keys_unsorted == $SHOW_KEYS" "$OUT"
+	check_match "record: app_passwords_only" '^app_passwords_only = true;' "$(cat "$record")"
+	expect_exit 0 "$M" show "$box"
+	check_match "show text: app-passwords" '^non-webmail: app-passwords$' "$OUT"
+	expect_exit 0 "$M" list
+	check_match "list text: app-passwords" "^$box +non-webmail=app-passwords " "$OUT"
+	expect_exit 0 "$M" --json non-webmail disable "$box"
+	check_json "disable: disabled, access false" \
+		'.non_webmail == "disabled" and .non_webmail_access == false' "$OUT"
+	check_absent "disable drops app_passwords_only" "app_passwords_only" "$(cat "$record")"
+	expect_exit 0 "$M" non-webmail enable "$box"
+
+	expect_exit 3 "$M" app-password revoke "$box" nothing
+	expect_exit 2 "$M" app-password revoke "$box"
+	expect_exit 2 "$M" app-password revoke "$box" phone --all
+	expect_exit 0 "$M" --json app-password revoke "$box" phone
+	check_json "revoke --json" '. == {"mailbox":"app@example.com","revoked":1}' "$OUT"
+	expect_exit 0 "$M" --json app-password revoke "$box" --all
+	check_json "revoke --all" '.revoked == 1' "$OUT"
+	expect_exit 0 "$M" app-password list "$box"
+	check_eq "none left" "no app passwords" "$OUT"
+	check_absent "an empty list is not written" "app_passwords" "$(cat "$record")"
+
+	# passwd revokes them, unless told to keep them.
+	expect_exit 0 "$M" app-password add "$box" one
+	expect_exit_input $'new pw\n' 0 "$M" --json passwd "$box" --keep-app-passwords
+	check_json "passwd --keep-app-passwords keeps them" '.app_passwords == 1' "$OUT"
+	expect_exit_input $'newer pw\n' 0 "$M" --json passwd "$box"
+	check_json "passwd revokes them" '.app_passwords == 0' "$OUT"
+
+	# A provider's default for new mailboxes.
+	local conf
+	conf=$(make_config "$TEST_ROOT/nwdefault" 'non_webmail_default = "app-passwords";')
+	expect_exit_input $'pw\n' 0 "$M" --config "$conf" --json add new@example.com
+	check_json "non_webmail_default: a new mailbox takes it" \
+		'.non_webmail == "app-passwords"' "$OUT"
+	conf=$(make_config "$TEST_ROOT/nwbad" 'non_webmail_default = "sometimes";')
+	expect_exit 5 "$M" --config "$conf" check-config
+
+	# 20 at most.
+	local i
+	for i in $(seq 1 20); do
+		mailsecctl app-password add "$box" "app $i" >/dev/null
+	done
+	expect_exit 1 "$M" app-password add "$box" "app 21"
+	check_match "the limit is said" "at most 20" "$ERR"
+	expect_exit 0 "$M" remove "$box"
+	check "remove takes the app state too" test ! -e "$STATE_DIR/$box.apps"
 }
 
 test_unlock_logout() {
@@ -1026,6 +1138,18 @@ test_audit() {
 	one_change "non-webmail disable" "non-webmail disable"
 	audited "" 0 "$M" non-webmail enable "$box"
 	one_change "non-webmail enable" "non-webmail enable"
+	audited "" 0 "$M" non-webmail app-passwords "$box"
+	one_change "non-webmail app-passwords" "non-webmail app-passwords"
+	audited "" 0 "$M" --json app-password add "$box" "Mail app"
+	one_change "app-password add" 'app-password add app_password="Mail app"'
+	check_absent "app-password add: no password logged" \
+		"$(jq -r .password <<<"$OUT")" "$LOGGED"
+	audited "" 0 "$M" app-password revoke "$box" "Mail app"
+	one_change "app-password revoke" 'app-password revoke app_password="Mail app"'
+	audited "" 0 "$M" app-password revoke "$box" --all
+	one_change "app-password revoke --all" 'app-password revoke app_passwords=all'
+	audited "" 0 "$M" app-password list "$box"
+	check_eq "app-password list logs nothing" "" "$LOGGED"
 	audited "" 0 "$M" logout "$box"
 	one_change "logout" logout
 	audited "" 0 "$M" 2fa disable "$box"
@@ -1061,6 +1185,7 @@ test_passwd
 test_2fa
 test_qr_files
 test_non_webmail
+test_app_passwords
 test_unlock_logout
 test_reenrol_other_period
 test_confirm_lockout

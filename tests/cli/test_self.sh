@@ -49,7 +49,7 @@ D_PW='dave pw 4'
 HOST=192.0.2.10
 OTHER_HOST=198.51.100.7
 TRANSCRIPT=$TEST_ROOT/transcript
-SHOW_KEYS='["mailbox","non_webmail_access","2fa","recovery_codes_left","locked_until"]'
+SHOW_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until","app_passwords"]'
 SECRET=""
 NEXT_STEP=1
 CODE=""
@@ -381,6 +381,52 @@ test_fresh_code() {
 	sx "$SESSION"$'\n' 1 "$A" status --rhost "$HOST"
 }
 
+# On a mailbox of its own, with its own secret: the other groups' codes
+# stay within the window.
+test_app_passwords() {
+	group "app passwords: add needs a fresh code, list and revoke do not"
+	local e=erin@example.com e_pw='erin pw 5' pw session
+	local saved_secret=$SECRET saved_step=$NEXT_STEP
+	add_mailbox "$e" "$e_pw"
+	SECRET=$("$M" --json 2fa enroll "$e" --qr none | jq -r .secret)
+	"$M" 2fa confirm "$e" "$(totp "$SECRET")" >/dev/null
+	NEXT_STEP=1
+	next_code
+	session=$e_pw$CODE
+	sx "$session"$'\n' 0 "$e" status --rhost "$HOST"
+	sx "$session"$'\n' 1 "$e" app-password add Phone --rhost "$HOST"
+	check_match "add from a session: a fresh code is asked for" \
+		'needs a fresh code' "$ERR"
+	next_code
+	sx "$e_pw$CODE"$'\n' 0 "$e" app-password add Phone --services imap,smtp \
+		--expires 30 --rhost "$HOST"
+	check_json "add: the documented object" \
+		'keys_unsorted == ["mailbox","name","services","from","created","expires","password"] and .services == ["imap","smtp"]' "$OUT"
+	pw=$(jq -r .password <<<"$OUT")
+	sx "$session"$'\n' 0 "$e" app-password list --rhost "$HOST"
+	check_json "list from a session" 'length == 1 and .[0].name == "Phone"' "$OUT"
+	check_absent "list: no password" "$pw" "$OUT"
+	sx "$session"$'\n' 0 "$e" non-webmail app-passwords --rhost "$HOST"
+	check_json "app-passwords from a session: a tightening" \
+		'.non_webmail == "app-passwords" and .app_passwords == 1' "$OUT"
+	sx "$session"$'\n' 0 "$e" non-webmail disable --rhost "$HOST"
+	sx "$session"$'\n' 1 "$e" non-webmail app-passwords --rhost "$HOST"
+	check_match "app-passwords from disabled loosens: a fresh code" \
+		'needs a fresh code' "$ERR"
+	next_code
+	sx "$e_pw$CODE"$'\n' 0 "$e" non-webmail app-passwords --rhost "$HOST"
+	check_json "with a fresh code it may" '.non_webmail == "app-passwords"' "$OUT"
+	sx "$session"$'\n' 2 "$e" status --services imap --rhost "$HOST"
+	sx "$session"$'\n' 2 "$e" app-password revoke --rhost "$HOST"
+	sx "$session"$'\n' 3 "$e" app-password revoke Nothing --rhost "$HOST"
+	sx "$session"$'\n' 0 "$e" app-password revoke Phone --rhost "$HOST"
+	check_json "revoke from a session" '.revoked == 1' "$OUT"
+	sx "$session"$'\n' 0 "$e" app-password revoke --all --rhost "$HOST"
+	check_json "revoke --all" '.revoked == 0' "$OUT"
+	SECRET=$saved_secret
+	NEXT_STEP=$saved_step
+}
+
 test_client_role() {
 	group "webmail service of the client role: a password alone is not 2FA"
 	local conf=$TEST_ROOT/client-role.conf dir=$TEST_ROOT/pam.d-client
@@ -472,6 +518,7 @@ test_changed_during_check
 test_enrol
 test_codes
 test_fresh_code
+test_app_passwords
 test_client_role
 test_passwd
 test_disable

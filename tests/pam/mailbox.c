@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "appstate.h"
 #include "mailbox.h"
 #include "mailbox_ops.h"
 #include "password.h"
@@ -193,6 +194,33 @@ void mb_state_save(const char *name, struct ms_state *state)
 	lib_open(&lib, name);
 	ck_assert_msg(ms_state_save(&lib.store, name, state, &lib.err) == MS_OK,
 		      "%s", lib.err.msg);
+	lib_close(&lib);
+}
+
+void mb_app_add(const char *name, const struct ms_app_request *request,
+		char shown[32])
+{
+	struct ms_mailbox box;
+	struct lib lib;
+
+	memset(&box, 0, sizeof(box));
+	strcpy(box.name, name);
+	lib_open(&lib, name);
+	ck_assert(ms_mailbox_load(&lib.store, &box, &lib.err) == MS_OK);
+	ck_assert_msg(ms_mailbox_app_add(&box, request, time(NULL), shown,
+					 &lib.err) == MS_OK, "%s", lib.err.msg);
+	ck_assert(ms_mailbox_save(&lib.store, &box, &lib.err) == MS_OK);
+	ms_mailbox_wipe(&box);
+	lib_close(&lib);
+}
+
+void mb_app_state(const char *name, struct ms_app_state *state)
+{
+	struct lib lib;
+
+	lib_open(&lib, name);
+	ck_assert_msg(ms_app_state_load(&lib.store, name, state, &lib.err) ==
+			      MS_OK, "%s", lib.err.msg);
 	lib_close(&lib);
 }
 

@@ -57,6 +57,16 @@ void mb_state_save(const char *name, struct ms_state *state);
 void mb_record_load(const char *name, struct ms_record *record);
 void mb_record_save(const char *name, const struct ms_record *record);
 
+/* A new app password NAME (ms_app_add under the lock, as mailsecctl
+ * app-password add), its password as shown into `shown`. */
+struct ms_app_request;
+void mb_app_add(const char *name, const struct ms_app_request *request,
+		char shown[32]);
+
+/* The app passwords' last use (appstate.h). */
+struct ms_app_state;
+void mb_app_state(const char *name, struct ms_app_state *state);
+
 /* What mailsecctl unlock does (ms_mailbox_unlock), under the lock. */
 void mb_unlock(const char *name);
 

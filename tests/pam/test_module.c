@@ -30,6 +30,7 @@ static Suite *module_suite(void)
 	suite_add_tcase(s, tcase_handoff());
 	suite_add_tcase(s, tcase_conf());
 	suite_add_tcase(s, tcase_audit());
+	suite_add_tcase(s, tcase_apppass());
 	if (!skip || strcmp(skip, "1") != 0)
 		suite_add_tcase(s, tcase_parallel());
 	return s;

@@ -264,7 +264,7 @@ START_TEST(password_and_logout_end_sessions_and_the_cache)
 	created(&box);
 	box.state.sessions[0].created = T0;
 	box.state.cache.verified = T0;
-	ms_mailbox_set_password(&box, "$5$other");
+	ms_mailbox_set_password(&box, "$5$other", false);
 	ck_assert_str_eq(box.record.password, "$5$other");
 	ck_assert_int_eq(box.state.sessions[0].created, 0);
 	ck_assert_int_eq(box.state.cache.verified, 0);
@@ -285,7 +285,7 @@ START_TEST(save_then_load_round_trips)
 	struct ms_error err = { 0 };
 
 	created(&box);
-	ms_mailbox_set_access(&box, false);
+	ms_mailbox_set_non_webmail(&box, MS_NON_WEBMAIL_DISABLED);
 	box.state.locked_until = T0 + 900;
 	box.save_state = true;
 	ck_assert_msg(ms_mailbox_save(&th.store, &box, &err) == MS_OK, "%s",

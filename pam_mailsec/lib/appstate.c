@@ -1,0 +1,292 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "appstate.h"
+#include "name.h"
+#include "secure.h"
+
+/* Slot layout, native byte order (the file never leaves the host):
+ * magic[4] version u32 seq u64, MS_APP_MAX x (id[8] last_used i64 uses
+ * u32 service[32] rhost[46]), zero padding, and a 16-byte BLAKE2b
+ * checksum of everything before it. An entry with uses 0 is free. A
+ * version this code does not know fails closed, as MAILBOX.state's. */
+#define SLOT_SIZE 2048
+#define CHECKSUM_SIZE 16
+#define APPS_MAGIC "MSAP"
+#define APPS_VERSION 1u
+#define ID_BYTES ((MS_APP_ID_MAX - 1) / 2)
+#define ENTRY_SIZE (ID_BYTES + 8 + 4 + MS_APP_USE_SERVICE_MAX + MS_APP_USE_RHOST_MAX)
+_Static_assert(16 + MS_APP_MAX * ENTRY_SIZE + CHECKSUM_SIZE <= SLOT_SIZE,
+	       "app state slot too small");
+
+static void checksum(const unsigned char *slot, unsigned char out[CHECKSUM_SIZE])
+{
+	crypto_generichash(out, CHECKSUM_SIZE, slot, SLOT_SIZE - CHECKSUM_SIZE,
+			   NULL, 0);
+}
+
+static void encode(const struct ms_app_state *state, uint64_t seq,
+		   unsigned char slot[SLOT_SIZE])
+{
+	unsigned char *at = slot + 16;
+	uint32_t version = APPS_VERSION;
+
+	memset(slot, 0, SLOT_SIZE);
+	memcpy(slot, APPS_MAGIC, 4);
+	memcpy(slot + 4, &version, 4);
+	memcpy(slot + 8, &seq, 8);
+	for (unsigned i = 0; i < MS_APP_MAX; i++, at += ENTRY_SIZE) {
+		const struct ms_app_use *use = &state->uses[i];
+
+		if (!use->uses)
+			continue;
+		sodium_hex2bin(at, ID_BYTES, use->id, 2 * ID_BYTES, NULL, NULL,
+			       NULL);
+		memcpy(at + ID_BYTES, &use->last_used, 8);
+		memcpy(at + ID_BYTES + 8, &use->uses, 4);
+		memcpy(at + ID_BYTES + 12, use->service, MS_APP_USE_SERVICE_MAX);
+		memcpy(at + ID_BYTES + 12 + MS_APP_USE_SERVICE_MAX, use->rhost,
+		       MS_APP_USE_RHOST_MAX);
+	}
+	checksum(slot, slot + SLOT_SIZE - CHECKSUM_SIZE);
+}
+
+static void decode(const unsigned char slot[SLOT_SIZE],
+		   struct ms_app_state *state)
+{
+	const unsigned char *at = slot + 16;
+
+	memcpy(&state->seq, slot + 8, 8);
+	for (unsigned i = 0; i < MS_APP_MAX; i++, at += ENTRY_SIZE) {
+		struct ms_app_use *use = &state->uses[i];
+
+		memcpy(&use->uses, at + ID_BYTES + 8, 4);
+		if (!use->uses)
+			continue;
+		sodium_bin2hex(use->id, sizeof(use->id), at, ID_BYTES);
+		memcpy(&use->last_used, at + ID_BYTES, 8);
+		memcpy(use->service, at + ID_BYTES + 12, MS_APP_USE_SERVICE_MAX);
+		memcpy(use->rhost, at + ID_BYTES + 12 + MS_APP_USE_SERVICE_MAX,
+		       MS_APP_USE_RHOST_MAX);
+		use->service[MS_APP_USE_SERVICE_MAX - 1] = '\0';
+		use->rhost[MS_APP_USE_RHOST_MAX - 1] = '\0';
+	}
+}
+
+enum slot_kind { SLOT_TORN, SLOT_VALID, SLOT_UNKNOWN_VERSION };
+
+static enum slot_kind slot_check(const unsigned char slot[SLOT_SIZE],
+				 uint64_t *seq)
+{
+	unsigned char sum[CHECKSUM_SIZE];
+	uint32_t version;
+
+	checksum(slot, sum);
+	if (memcmp(slot, APPS_MAGIC, 4) != 0 ||
+	    memcmp(sum, slot + SLOT_SIZE - CHECKSUM_SIZE, CHECKSUM_SIZE) != 0)
+		return SLOT_TORN;
+	memcpy(&version, slot + 4, 4);
+	memcpy(seq, slot + 8, 8);
+	return version == APPS_VERSION ? SLOT_VALID : SLOT_UNKNOWN_VERSION;
+}
+
+/* As MAILBOX.state's read_slots: the newest valid slot; none valid with
+ * slot 0 never written is the fresh state, anything else corrupt. */
+static enum ms_status read_slots(int fd, const char *shown,
+				 struct ms_app_state *state,
+				 struct ms_error *err)
+{
+	static unsigned char zero[SLOT_SIZE];
+	unsigned char slots[2][SLOT_SIZE];
+	uint64_t seq[2] = { 0, 0 };
+	bool valid[2];
+	ssize_t got = pread(fd, slots, sizeof(slots), 0);
+	enum ms_status status = MS_OK;
+
+	memset(state, 0, sizeof(*state));
+	if (got < 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "read %s", shown);
+	memset((unsigned char *)slots + got, 0, sizeof(slots) - (size_t)got);
+	for (int i = 0; i < 2; i++) {
+		enum slot_kind kind = slot_check(slots[i], &seq[i]);
+
+		if (kind == SLOT_UNKNOWN_VERSION)
+			return ms_fail(err, MS_INVALID, "%s: app state format is "
+				       "not known to this version", shown);
+		valid[i] = kind == SLOT_VALID;
+	}
+	if (valid[0] || valid[1])
+		decode(slots[valid[0] && valid[1] ? seq[1] > seq[0] : valid[1]],
+		       state);
+	else if (memcmp(slots[0], zero, SLOT_SIZE) != 0)
+		status = ms_fail(err, MS_INVALID, "%s: corrupt app state", shown);
+	ms_wipe(slots, sizeof(slots));
+	return status;
+}
+
+static void apps_file(const char *name, char *file, size_t size,
+		      const struct ms_store *store, char shown[MS_SHOWN_MAX])
+{
+	ms_file_name(name, "apps", file, size);
+	ms_path_shown(shown, store->settings->state_dir, file);
+}
+
+enum ms_status ms_app_state_load(const struct ms_store *store,
+				 const char *name, struct ms_app_state *state,
+				 struct ms_error *err)
+{
+	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
+	enum ms_status status;
+	int fd = -1;
+
+	memset(state, 0, sizeof(*state));
+	apps_file(name, file, sizeof(file), store, shown);
+	status = ms_file_open(store->state_fd, store->settings->state_dir, file,
+			      &fd, err);
+	if (status == MS_NOT_FOUND) {
+		ms_error_clear(err);
+		return MS_OK;
+	}
+	if (status != MS_OK)
+		return status;
+	status = read_slots(fd, shown, state, err);
+	close(fd);
+	return status;
+}
+
+const struct ms_app_use *ms_app_state_find(const struct ms_app_state *state,
+					   const char *id)
+{
+	for (unsigned i = 0; i < MS_APP_MAX; i++)
+		if (state->uses[i].uses && strcmp(state->uses[i].id, id) == 0)
+			return &state->uses[i];
+	return NULL;
+}
+
+/* Keeps only entries of ids the record holds; then the entry of `id`,
+ * made in a free place when it has none (there is one: at most
+ * MS_APP_MAX ids are kept, and `id` is one of the record's). */
+static struct ms_app_use *entry_for(struct ms_app_state *state,
+				    const struct ms_record *record,
+				    const char *id)
+{
+	struct ms_app_use *found = NULL, *free_one = NULL;
+
+	for (unsigned i = 0; i < MS_APP_MAX; i++) {
+		struct ms_app_use *use = &state->uses[i];
+		bool kept = false;
+
+		for (unsigned j = 0; use->uses && j < record->n_apps; j++)
+			kept |= strcmp(record->apps[j].id, use->id) == 0;
+		if (!kept)
+			memset(use, 0, sizeof(*use));
+		if (kept && strcmp(use->id, id) == 0)
+			found = use;
+		if (!use->uses && !free_one)
+			free_one = use;
+	}
+	if (!found && free_one)
+		strcpy(free_one->id, id);
+	return found ? found : free_one;
+}
+
+static void copy_cut(char *out, size_t size, const char *text)
+{
+	snprintf(out, size, "%s", text && text[0] ? text : "-");
+}
+
+static enum ms_status open_rw(const struct ms_store *store, const char *name,
+			      char shown[MS_SHOWN_MAX], int *fd,
+			      struct ms_error *err)
+{
+	char file[MS_FILE_NAME_MAX];
+	enum ms_status status;
+
+	apps_file(name, file, sizeof(file), store, shown);
+	*fd = openat(store->state_fd, file,
+		     O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+			     O_NONBLOCK, 0600);
+	if (*fd < 0)
+		return errno == ELOOP
+			? ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", shown)
+			: ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
+	status = ms_fd_check(*fd, shown, err);
+	if (status != MS_OK) {
+		close(*fd);
+		*fd = -1;
+	}
+	return status;
+}
+
+/* No fsync, as MAILBOX.state: a power cut can lose the last few seconds
+ * of last-use times, which decide nothing. */
+static enum ms_status note_open(int fd, const char *shown,
+				const struct ms_record *record, int which,
+				time_t now, const char *service,
+				const char *rhost, struct ms_error *err)
+{
+	struct ms_app_state state;
+	struct ms_app_use *use;
+	unsigned char slot[SLOT_SIZE];
+	enum ms_status status = read_slots(fd, shown, &state, err);
+	ssize_t written;
+
+	if (status != MS_OK)
+		return status;
+	use = entry_for(&state, record, record->apps[which].id);
+	use->last_used = (int64_t)now;
+	use->uses++;
+	copy_cut(use->service, sizeof(use->service), service);
+	copy_cut(use->rhost, sizeof(use->rhost), rhost);
+	encode(&state, state.seq + 1, slot);
+	written = pwrite(fd, slot, SLOT_SIZE, (off_t)((state.seq + 1) % 2) * SLOT_SIZE);
+	if (written < 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "write %s", shown);
+	if (written != SLOT_SIZE)
+		return ms_fail(err, MS_SYSTEM, "write %s: short write", shown);
+	return MS_OK;
+}
+
+enum ms_status ms_app_state_note(const struct ms_store *store,
+				 const char *name,
+				 const struct ms_record *record, int which,
+				 time_t now, const char *service,
+				 const char *rhost, struct ms_error *err)
+{
+	char shown[MS_SHOWN_MAX];
+	enum ms_status status;
+	int lock_fd = -1, fd = -1;
+
+	if (which < 0 || (unsigned)which >= record->n_apps)
+		return ms_fail(err, MS_SYSTEM, "no such app password entry");
+	status = ms_store_lock(store, name, &lock_fd, err);
+	if (status != MS_OK)
+		return status;
+	status = open_rw(store, name, shown, &fd, err);
+	if (status == MS_OK) {
+		status = note_open(fd, shown, record, which, now, service, rhost,
+				   err);
+		if (close(fd) != 0 && status == MS_OK)
+			status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",
+					       shown);
+	}
+	ms_store_unlock(lock_fd);
+	return status;
+}
+
+enum ms_status ms_app_state_remove(const struct ms_store *store,
+				   const char *name, struct ms_error *err)
+{
+	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
+
+	apps_file(name, file, sizeof(file), store, shown);
+	return ms_file_remove(store->state_fd, store->settings->state_dir, file,
+			      err);
+}
