@@ -328,6 +328,8 @@ async function appPasswords() {
     !(await frame.locator('body').innerText()).includes(password.slice(0, 9)));
   check(`the password is in no log (${logsWith(password)})`, logsWith(password).length === 0);
   await shot('settings-app-passwords');
+  // Create's "Successfully saved." would cover part of the list.
+  await page.locator('#messagestack > div').first().waitFor({ state: 'detached', timeout: 15000 }).catch(() => {});
   await helpShot('settings-app-passwords', frame.locator('fieldset').nth(1));
 
   // Revoke asks first: Cancel keeps it.
@@ -664,6 +666,21 @@ async function inLanguage(lang, locale, mailbox) {
   await shows(`${lang}: the warning`, frame.locator('.mailsec-warning'), own.accesswarning);
   await allTranslated(`${lang}: access on`, frame, own);
   await learnMore(`${lang}: access`, frame, 'Non-Webmail Access Control');
+  // An app password with 2FA on: refused without a fresh code, made with one.
+  await frame.locator('#mailsec-appname').fill('Phone');
+  await frame.locator('#mailsec-appadd').click();
+  await toastSays(`${lang}: an app password without a code`, own.refused);
+  await frame.locator('#mailsec-appname').fill('Phone');
+  await frame.locator('#mailsec-appcode').fill(await freshCode(key));
+  await frame.locator('#mailsec-appadd').click();
+  await frame.locator('#mailsec-app-password').waitFor();
+  await shows(`${lang}: a new app password, with a fresh code`, frame.locator('fieldset').first(),
+    own.appshown.split('$')[0].trim());
+  await allTranslated(`${lang}: a new app password`, frame, own);
+  await shot(`${lang}-settings-app-password-new`);
+  await frame.locator('#mailsec-app-done').click();
+  await frame.locator('#mailsec-app-passwords').waitFor();
+  await allTranslated(`${lang}: the app passwords`, frame, own);
   await chooseAccess(frame, 'disable');
   await frame.locator('.mailsec-state', { hasText: own.accessoff }).waitFor();
   await shows(`${lang}: access off`, frame.locator('.mailsec-state'), own.accessoff);

@@ -434,8 +434,10 @@ class mailsec extends rcube_plugin
         return $mode;
     }
 
-    /** The setting chosen: turning access fully on loosens it, so with 2FA
-     *  on it takes the password and a fresh code, not the stored string. */
+    /** The setting chosen. With 2FA on, "On" loosens it: the password and
+     *  a fresh code, not the stored string. So does "App passwords only"
+     *  from "Off" (its app passwords work again): with a code typed, that
+     *  one goes with the password; from "On" the stored string will do. */
     private function save_access($stored, $fresh_line)
     {
         $mode = rcube_utils::get_input_string('_mailsec_mode', rcube_utils::INPUT_POST);
@@ -443,7 +445,9 @@ class mailsec extends rcube_plugin
             $this->refusal = 5;
             return null;
         }
-        $line = $mode == 'enable' && $_SESSION['mailsec_code_len'] ? $fresh_line : $stored;
+        $typed = $this->typed_code('_mailsec_code') !== '';
+        $fresh = $mode == 'enable' || ($mode == 'app-passwords' && $typed);
+        $line = $fresh && $_SESSION['mailsec_code_len'] ? $fresh_line : $stored;
         return $this->ctl($this->self_command('access', $mode), [$line]);
     }
 
@@ -538,7 +542,7 @@ class mailsec extends rcube_plugin
                 'onclick' => 'return confirm(' . json_encode($this->gettext(['name' => 'revokeconfirm',
                     'vars' => ['name' => $name]])) . ')']);
             $cells = [$name, strtoupper(implode(', ', $this->services_of($entry))),
-                $this->when($entry['created'] ?? null), $this->last_use($entry['last_used'] ?? null),
+                $this->when($entry['created'] ?? null), $this->last_use($entry),
                 $this->when($entry['expires'] ?? null)];
             $row = '';
             foreach ($cells as $cell) {
@@ -563,13 +567,15 @@ class mailsec extends rcube_plugin
         return $time ? rcmail::get_instance()->format_date($time, 'Y-m-d H:i') : $this->gettext('never');
     }
 
-    private function last_use($used)
+    /** "TIME from ADDRESS (SERVICE)" of a list entry, or "never". */
+    private function last_use(array $entry)
     {
-        if (empty($used['time'])) {
+        if (empty($entry['last_used'])) {
             return $this->gettext('never');
         }
-        return $this->gettext(['name' => 'lastusedat', 'vars' => ['time' => $this->when($used['time']),
-            'address' => (string) ($used['address'] ?? ''), 'service' => strtoupper((string) ($used['service'] ?? ''))]]);
+        return $this->gettext(['name' => 'lastusedat', 'vars' => ['time' => $this->when($entry['last_used']),
+            'address' => (string) ($entry['last_rhost'] ?? ''),
+            'service' => strtoupper((string) ($entry['last_service'] ?? ''))]]);
     }
 
     /** The new app password, this once: it is in this response only (not
