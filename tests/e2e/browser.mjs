@@ -4,14 +4,14 @@
 // each step goes to SHOTS. Exit 1 if any check failed.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core'); // from NODE_PATH
 const { URL, SHOTS, MAILBOX, PASSWORD, IMAP_PORT, WEBMAIL_PORT, CLIENT,
-  MAILSECCTL, MAILSEC_CONFIG, DOVECOT_LOG, WEBMAIL_HOST, TLS_DIR } = process.env;
+  MAILSECCTL, MAILSEC_CONFIG, DOVECOT_LOG, WEBMAIL_HOST, TLS_DIR, RC_LOG_DIR } = process.env;
 
 let failed = 0;
 let step = 0;
@@ -59,11 +59,12 @@ async function freshCode(key = secret, { use = true } = {}) {
   }
 }
 
-// An IMAP client (not the webmail) logging in with the password: 0 ok, 1 refused.
-function imapClient() {
+// An IMAP client (not the webmail; STARTTLS on the clients' port) logging
+// in with the mailbox password or the one given: 0 ok, 1 refused.
+function imapClient(password = PASSWORD) {
   try {
     execFileSync('python3', [CLIENT, 'imap', '127.0.0.9', IMAP_PORT, MAILBOX],
-      { input: PASSWORD + '\n', stdio: ['pipe', 'ignore', 'ignore'] });
+      { input: password + '\n', stdio: ['pipe', 'ignore', 'ignore'] });
     return 0;
   } catch (e) {
     return e.status;
@@ -122,6 +123,14 @@ async function section(id, name = SECTIONS[id]) {
   const frame = page.frameLocator('#preferences-frame');
   await frame.locator('.mailsec-state, .mailsec-error').first().waitFor();
   return frame;
+}
+
+// Non-Webmail Access: choose MODE (enable, app-passwords, disable) and
+// apply it; the page then says STATE.
+async function chooseAccess(frame, mode, state) {
+  await frame.locator(`#mailsec-mode-${mode}`).check();
+  await frame.locator('#mailsec-access').click();
+  if (state) await frame.locator('.mailsec-state', { hasText: state }).waitFor();
 }
 
 async function inbox() {
@@ -200,8 +209,9 @@ try {
   frame = await section('mailsecaccess');
   await shot('settings-non-webmail-on');
   await helpShot('settings-non-webmail');
-  await frame.locator('#mailsec-disable').click();
-  await frame.locator('#mailsec-enable').waitFor();
+  check('three settings, "on" chosen',
+    await frame.locator('#mailsec-mode-enable').isChecked() && (await frame.locator('.mailsec-mode').count()) === 3);
+  await chooseAccess(frame, 'disable', 'is off');
   check('section says access off', (await frame.locator('.mailsec-state').innerText()).includes('off'));
   await shot('settings-non-webmail-off');
   await helpShot('settings-non-webmail-off', frame.locator('fieldset').first());
@@ -223,15 +233,14 @@ try {
   // 7. The actions that need a fresh code (the stored string is not
   //    enough), each with a newer step than the login's.
   frame = await section('mailsecaccess');
-  await frame.locator('#mailsec-enable').click();
+  await chooseAccess(frame, 'enable');
   await page.getByText('Refused: check the code').waitFor();
   await shot('settings-non-webmail-refused');
-  await frame.locator('#mailsec-enable').waitFor();
+  await frame.locator('#mailsec-access').waitFor();
   check('access on again: refused without a fresh code',
     (await frame.locator('.mailsec-state').innerText()).includes('off'));
   await frame.locator('#mailsec-code').fill(await freshCode());
-  await frame.locator('#mailsec-enable').click();
-  await frame.locator('#mailsec-disable').waitFor();
+  await chooseAccess(frame, 'enable', 'is on');
   check('access on again with a fresh code', imapClient() === 0);
   check('the webmail session held', await inbox());
 
@@ -260,7 +269,94 @@ try {
   await shot('failure').catch(() => {});
 }
 
-// 8. A webmail session that IMAP stops accepting (here `mailsecctl logout`;
+// 8. App passwords (alice, 2FA off by now, access on): "app passwords
+//    only" refuses the mailbox password on IMAP; a new app password,
+//    shown once with the settings a mail app needs, logs a real IMAP
+//    client in; its last use is listed; revoked, it is refused.
+const APP = 'Thunderbird at home';
+
+// Files of the servers' and Roundcube's logs that hold SECRET (with or
+// without its spaces).
+function logsWith(secret) {
+  const forms = [secret, secret.replace(/ /g, '')];
+  const files = [DOVECOT_LOG].concat(readdirSync(RC_LOG_DIR).map((name) => `${RC_LOG_DIR}/${name}`));
+  return files.filter((file) => forms.some((form) => readFileSync(file, 'utf8').includes(form)));
+}
+
+async function appPasswords() {
+  let frame = await section('mailsecaccess');
+  await chooseAccess(frame, 'app-passwords', 'app passwords only');
+  check('access: app passwords only, and chosen', await frame.locator('#mailsec-mode-app-passwords').isChecked());
+  check('no app password yet', (await frame.locator('#mailsec-app-none').count()) === 1);
+  check('app passwords only: IMAP refuses the mailbox password', imapClient() === 1);
+  check('app passwords only: the webmail works', await inbox());
+
+  frame = await section('mailsecaccess');
+  await frame.locator('#mailsec-appname').fill(APP);
+  check('all three services ticked by default',
+    (await frame.locator('input[name="_mailsec_services[]"]:checked').count()) === 3);
+  await shot('settings-app-password-create');
+  await frame.locator('#mailsec-appadd').click();
+  await frame.locator('#mailsec-app-password').waitFor();
+  const password = (await frame.locator('#mailsec-app-password').innerText()).trim();
+  check(`the new app password is shown, in groups of four (${password.length} characters)`,
+    /^[a-z]{4}( [a-z]{4}){4}$/.test(password));
+  const settings = await frame.locator('#mailsec-app-settings').innerText();
+  check(`the settings a mail app needs (${JSON.stringify(settings)})`,
+    settings.includes(MAILBOX) && settings.includes('993') && settings.includes('465') && settings.includes('587'));
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new globalThis.URL(URL).origin });
+  await frame.locator('#mailsec-copy').click();
+  await frame.locator('#mailsec-copy', { hasText: 'Copied' }).waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText()).catch((e) => `(${e.message})`);
+  check('Copy puts the password on the clipboard', copied.trim() === password);
+  await shot('settings-app-password-new');
+  await helpShot('settings-app-password-new', frame.locator('fieldset').first());
+
+  check('a real IMAP client logs in with the app password', imapClient(password) === 0);
+  check('... and with it typed without the spaces', imapClient(password.replace(/ /g, '')) === 0);
+  check('the mailbox password is still refused on IMAP', imapClient() === 1);
+
+  await frame.locator('#mailsec-app-done').click();
+  await frame.locator('#mailsec-app-passwords').waitFor();
+  const row = frame.locator('#mailsec-app-passwords tbody tr');
+  const cells = await row.first().locator('td').allInnerTexts();
+  check(`listed: ${JSON.stringify(cells)}`, (await row.count()) === 1 && cells[0] === APP
+    && cells[1] === 'IMAP, POP3, SMTP' && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(cells[2]) && cells[4] === 'never');
+  check(`last use: time, address, service (${cells[3]})`,
+    /^\d{4}-\d\d-\d\d \d\d:\d\d from 127\.0\.0\.9 \(IMAP\)$/.test(cells[3]));
+  check('the password is gone from the page once left',
+    !(await frame.locator('body').innerText()).includes(password.slice(0, 9)));
+  check(`the password is in no log (${logsWith(password)})`, logsWith(password).length === 0);
+  await shot('settings-app-passwords');
+  // Create's "Successfully saved." would cover part of the list.
+  await page.locator('#messagestack > div').first().waitFor({ state: 'detached', timeout: 15000 }).catch(() => {});
+  await helpShot('settings-app-passwords', frame.locator('fieldset').nth(1));
+
+  // Revoke asks first: Cancel keeps it.
+  let asked = '';
+  page.once('dialog', (dialog) => { asked = dialog.message(); dialog.dismiss(); });
+  await frame.locator('#mailsec-revoke-0').click();
+  await page.waitForTimeout(1000);
+  check(`Revoke asks (${JSON.stringify(asked)}); Cancel keeps it`,
+    asked.includes(APP) && (await row.count()) === 1 && imapClient(password) === 0);
+  page.once('dialog', (dialog) => dialog.accept());
+  await frame.locator('#mailsec-revoke-0').click();
+  await frame.locator('#mailsec-app-none').waitFor();
+  check('revoked: the IMAP client is refused with it', imapClient(password) === 1);
+
+  frame = await section('mailsecaccess');
+  await chooseAccess(frame, 'enable', 'is on');
+  check('access on again: IMAP takes the mailbox password', imapClient() === 0);
+}
+
+try {
+  await appPasswords();
+} catch (e) {
+  check(`app-password scenario: ${e.message.split('\n')[0]}`, false);
+  await shot('failure-app-passwords').catch(() => {});
+}
+
+// 9. A webmail session that IMAP stops accepting (here `mailsecctl logout`;
 //    idle time or another address alike) ends on the login page with one
 //    message, for a page load, an AJAX request and a frame; and the refused
 //    logins of the stored string cost the owner no lockout. A mailbox of
@@ -463,7 +559,7 @@ try {
   await shot('failure-session-end').catch(() => {});
 }
 
-// 9. The plugin in other languages: Roundcube takes the browser's
+// 10. The plugin in other languages: Roundcube takes the browser's
 //    (Accept-Language) for a new user. Every text of the login field, of
 //    both sections and of their messages is the language's own, none
 //    English and none missing ("[name]"), and "Learn more" opens an article.
@@ -570,8 +666,23 @@ async function inLanguage(lang, locale, mailbox) {
   await shows(`${lang}: the warning`, frame.locator('.mailsec-warning'), own.accesswarning);
   await allTranslated(`${lang}: access on`, frame, own);
   await learnMore(`${lang}: access`, frame, 'Non-Webmail Access Control');
-  await frame.locator('#mailsec-disable').click();
-  await frame.locator('#mailsec-enable').waitFor();
+  // An app password with 2FA on: refused without a fresh code, made with one.
+  await frame.locator('#mailsec-appname').fill('Phone');
+  await frame.locator('#mailsec-appadd').click();
+  await toastSays(`${lang}: an app password without a code`, own.refused);
+  await frame.locator('#mailsec-appname').fill('Phone');
+  await frame.locator('#mailsec-appcode').fill(await freshCode(key));
+  await frame.locator('#mailsec-appadd').click();
+  await frame.locator('#mailsec-app-password').waitFor();
+  await shows(`${lang}: a new app password, with a fresh code`, frame.locator('fieldset').first(),
+    own.appshown.split('$')[0].trim());
+  await allTranslated(`${lang}: a new app password`, frame, own);
+  await shot(`${lang}-settings-app-password-new`);
+  await frame.locator('#mailsec-app-done').click();
+  await frame.locator('#mailsec-app-passwords').waitFor();
+  await allTranslated(`${lang}: the app passwords`, frame, own);
+  await chooseAccess(frame, 'disable');
+  await frame.locator('.mailsec-state', { hasText: own.accessoff }).waitFor();
   await shows(`${lang}: access off`, frame.locator('.mailsec-state'), own.accessoff);
   await allTranslated(`${lang}: access off`, frame, own);
   await shot(`${lang}-settings-non-webmail-off`);

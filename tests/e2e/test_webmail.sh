@@ -295,6 +295,9 @@ CONF
 		echo '// Test-only: the wrapper of this run.'
 		echo "\$config['mailsec_ctl'] = ['/usr/bin/sudo', '-n', '$T/mailsecctl'];"
 	fi
+	echo '// Test-only: the servers a new app password names (its screenshot).'
+	echo "\$config['mailsec_app_imap_host'] = 'mail.example.com';"
+	echo "\$config['mailsec_app_smtp_host'] = 'mail.example.com';"
 } >"$CONFIG"
 settings=$(grep -v '^ *//' "$CONFIG")
 if ! grep -q "imap_host" <<<"$settings" ||
@@ -332,7 +335,7 @@ rm -rf "$SHOTS" && mkdir -p "$SHOTS"
 NODE_PATH=$PLAYWRIGHT_DIR URL="http://127.0.0.1:$RC_PORT/" SHOTS=$SHOTS \
 MAILBOX=alice@example.com PASSWORD=alice-secret IMAP_PORT=$IMAP WEBMAIL_PORT=$WEBMAIL \
 CLIENT="$top_srcdir/tests/e2e/client.py" DOVECOT_LOG="$T/dovecot.log" \
-WEBMAIL_HOST=$WEBMAIL_HOST TLS_DIR="$tls" \
+WEBMAIL_HOST=$WEBMAIL_HOST TLS_DIR="$tls" RC_LOG_DIR="$W/logs" \
 	node "$top_srcdir/tests/e2e/browser.mjs"
 status=$?
 

@@ -6,7 +6,8 @@
  * - Login: a "Verification code" field, appended to the password (the
  *   webmail PAM stack's code=append), and the browser's address sent to
  *   Dovecot before LOGIN (IMAP ID x-originating-ip: PAM_RHOST).
- * - Settings > Two-factor Authentication and Non-Webmail Access.
+ * - Settings > Two-factor Authentication and Non-Webmail Access (its three
+ *   settings, and the app passwords: list, create, revoke).
  * - A webmail session that IMAP no longer accepts (mailsecctl logout, idle
  *   time, another address) ends at once, on the login page with a message,
  *   instead of going on with failing requests; `mailsecctl self` confirms
@@ -18,14 +19,23 @@
  *
  * Config: $config['mailsec_ctl'] = ['/usr/bin/sudo', '-n', '/usr/sbin/mailsecctl'];
  * $config['mailsec_help_url']: where "Learn more" leads (conf/roundcube/README.md).
+ * $config['mailsec_app_imap_host'], ['mailsec_app_smtp_host'] and their
+ * ports: the servers a mail app is told to use with a new app password.
  * Every text the owner sees is in localization/LANG.inc.
  */
 class mailsec extends rcube_plugin
 {
     /** @var array|null JSON of this request's action, shown on the page */
     private $result;
-    /** @var string|null what the result is: enroll, codes */
+    /** @var string|null what the result is: enroll, codes, apppassword */
     private $shown;
+    /** @var int|null exit status of the last refused `mailsecctl self` */
+    private $refusal;
+
+    /** Non-webmail access: the command's word for each of status's. */
+    const MODES = ['enabled' => 'enable', 'app-passwords' => 'app-passwords', 'disabled' => 'disable'];
+    /** The services an app password may be made for, as `--services` names them. */
+    const APP_SERVICES = ['imap', 'pop3', 'smtp'];
 
     /** RFC 5530 codes of a refused LOGIN (Dovecot: AUTHENTICATIONFAILED);
      *  others, such as UNAVAILABLE, are the server's trouble, not a refusal. */
@@ -231,6 +241,11 @@ class mailsec extends rcube_plugin
         }
         $this->add_texts('localization/');
         $do = rcube_utils::get_input_string('_mailsec_do', rcube_utils::INPUT_POST);
+        if (strpos((string) $do, 'apprevoke:') === 0) {
+            // One Revoke button per app password: its value names it.
+            $_POST['_mailsec_name'] = substr($do, strlen('apprevoke:'));
+            $do = 'apprevoke';
+        }
         $fresh = $this->typed_code('_mailsec_code');
         $stored = rcmail::get_instance()->get_user_password();
         $password = substr($stored, 0, strlen($stored) - (int) ($_SESSION['mailsec_code_len'] ?? 0));
@@ -270,11 +285,15 @@ class mailsec extends rcube_plugin
                 $relogin = true;
             }
             break;
-        case 'mailsecaccess/enable':
-            $out = $this->ctl(['non-webmail', 'enable'], [$_SESSION['mailsec_code_len'] ? $password . $fresh : $stored]);
+        case 'mailsecaccess/access':
+            $out = $this->save_access($stored, $password . $fresh);
             break;
-        case 'mailsecaccess/disable':
-            $out = $this->ctl(['non-webmail', 'disable'], [$stored]);
+        case 'mailsecaccess/appadd':
+            $out = $this->add_app_password($stored, $password . $this->typed_code('_mailsec_appcode'));
+            break;
+        case 'mailsecaccess/apprevoke':
+            $name = (string) rcube_utils::get_input_string('_mailsec_name', rcube_utils::INPUT_POST);
+            $out = $this->ctl($this->self_command('app-revoke', $name), [$stored]);
             break;
         default:
             // The section's own Save button: nothing to save.
@@ -293,7 +312,8 @@ class mailsec extends rcube_plugin
         }
         $args['abort'] = true;
         $args['result'] = (bool) $out;
-        $args['message'] = 'mailsec.refused';  // shown only when refused
+        // shown only when refused
+        $args['message'] = [4 => 'mailsec.nametaken', 5 => 'mailsec.invalid'][$this->refusal] ?? 'mailsec.refused';
         return $args;
     }
 
@@ -309,6 +329,7 @@ class mailsec extends rcube_plugin
             return $args;
         }
 
+        $this->include_stylesheet('settings.css');
         if (!empty($_SESSION['mailsec_relogin'])) {
             $status = null;
         }
@@ -330,6 +351,10 @@ class mailsec extends rcube_plugin
                             rcube::Q($this->gettext('signinagain')))),
             ]);
             $args['blocks'] = $blocks;
+            return $args;
+        }
+        if ($this->shown == 'apppassword') {
+            $args['blocks'] = ['main' => $this->new_app_password_block($this->result)];
             return $args;
         }
         if (!$status) {
@@ -372,22 +397,237 @@ class mailsec extends rcube_plugin
             }
         }
         else {
-            $on = !empty($status['non_webmail_access']);
-            $rows = [
-                html::p('mailsec-state', rcube::Q($this->gettext($on ? 'accesson' : 'accessoff'))),
-                html::p('mailsec-warning', rcube::Q($this->gettext('accesswarning'))),
-            ];
-            if ($on) {
-                $rows[] = $this->button('disable', 'disable');
-            }
-            else {
-                $rows[] = ($twofa ? $this->code_field('freshcode') : '') . $this->button('enable', 'enable', true);
-            }
-            $blocks['main'] = $this->block('nonwebmail', $rows);
+            $mode = $this->access_mode($status);
+            $blocks['main'] = $this->access_block($mode, $twofa);
+            $blocks['apps'] = $this->app_passwords_block($mode, $twofa);
         }
         $blocks['main']['options']['help'] = ['content' => $this->help_link($args['section'])];
         $args['blocks'] = $blocks;
         return $args;
+    }
+
+    /** The `mailsecctl self` words of each request this section makes
+     *  (mailsecctl(8) SELF-SERVICE); MAILBOX and --rhost are run_self's. */
+    private function self_command($action, ...$args)
+    {
+        switch ($action) {
+        case 'access':
+            return ['non-webmail', $args[0]];
+        case 'app-add':
+            return ['app-password', 'add', $args[0], '--services', $args[1]];
+        case 'app-list':
+            return ['app-password', 'list'];
+        case 'app-revoke':
+            return ['app-password', 'revoke', $args[0]];
+        }
+        throw new InvalidArgumentException("mailsec: no command $action");
+    }
+
+    /** enabled, app-passwords or disabled; a mailsecctl without the
+     *  third setting says only whether access is on. */
+    private function access_mode(array $status)
+    {
+        $mode = $status['non_webmail'] ?? null;
+        if (!isset(self::MODES[$mode])) {
+            $mode = empty($status['non_webmail_access']) ? 'disabled' : 'enabled';
+        }
+        return $mode;
+    }
+
+    /** The setting chosen. With 2FA on, "On" loosens it: the password and
+     *  a fresh code, not the stored string. So does "App passwords only"
+     *  from "Off" (its app passwords work again): with a code typed, that
+     *  one goes with the password; from "On" the stored string will do. */
+    private function save_access($stored, $fresh_line)
+    {
+        $mode = rcube_utils::get_input_string('_mailsec_mode', rcube_utils::INPUT_POST);
+        if (!in_array($mode, self::MODES, true)) {
+            $this->refusal = 5;
+            return null;
+        }
+        $typed = $this->typed_code('_mailsec_code') !== '';
+        $fresh = $mode == 'enable' || ($mode == 'app-passwords' && $typed);
+        $line = $fresh && $_SESSION['mailsec_code_len'] ? $fresh_line : $stored;
+        return $this->ctl($this->self_command('access', $mode), [$line]);
+    }
+
+    /** A new app password hands out lasting access: with 2FA on, the
+     *  password and a fresh code. Its JSON is shown on this page only. */
+    private function add_app_password($stored, $fresh_line)
+    {
+        $name = trim((string) rcube_utils::get_input_string('_mailsec_appname', rcube_utils::INPUT_POST));
+        $services = array_values(array_intersect(self::APP_SERVICES,
+            (array) rcube_utils::get_input_value('_mailsec_services', rcube_utils::INPUT_POST)));
+        // A name that starts with "-" would be read as an option.
+        if ($name === '' || $name[0] == '-' || !$services) {
+            $this->refusal = 5;
+            return null;
+        }
+        $line = $_SESSION['mailsec_code_len'] ? $fresh_line : $stored;
+        $out = $this->ctl($this->self_command('app-add', $name, implode(',', $services)), [$line]);
+        if ($out) {
+            $this->shown = 'apppassword';
+        }
+        return $out;
+    }
+
+    /** The three settings, each with what a mail app can do in it. */
+    private function access_block($mode, $twofa)
+    {
+        $states = ['enabled' => 'accesson', 'app-passwords' => 'accessapp', 'disabled' => 'accessoff'];
+        $notes = ['enabled' => 'modeenable', 'app-passwords' => 'modeapp', 'disabled' => 'modedisable'];
+        $choices = '';
+        foreach (self::MODES as $state => $word) {
+            $radio = new html_radiobutton(['name' => '_mailsec_mode', 'value' => $word,
+                'id' => "mailsec-mode-$word"]);
+            $choices .= html::div('mailsec-mode', $radio->show(self::MODES[$mode]) . ' '
+                . html::label("mailsec-mode-$word", html::tag('strong', null,
+                    rcube::Q($this->gettext($notes[$state] . 'title'))) . ' '
+                    . rcube::Q($this->gettext($notes[$state]))));
+        }
+        return $this->block('nonwebmail', [
+                // Enter in the name or code fields below must not change a setting.
+                $this->no_enter() . html::p('mailsec-state', rcube::Q($this->gettext($states[$mode]))),
+                $choices,
+                html::p('mailsec-warning', rcube::Q($this->gettext('accesswarning'))),
+                ($twofa ? $this->code_field('enablecode') : '') . $this->button('access', 'apply', true),
+        ]);
+    }
+
+    /** The app passwords (never a password: the list has none), and the
+     *  form that makes one. */
+    private function app_passwords_block($mode, $twofa)
+    {
+        $list = $this->ctl($this->self_command('app-list'), [rcmail::get_instance()->get_user_password()]);
+        $rows = [html::p('mailsec-appnote', rcube::Q($this->gettext('appnote')))];
+        if ($mode == 'disabled') {
+            $rows[] = html::p('mailsec-warning', rcube::Q($this->gettext('appsoff')));
+        }
+        if ($list === null) {
+            $rows[] = html::p('mailsec-error', rcube::Q($this->gettext('unavailable')));
+        }
+        else if (!$list) {
+            $rows[] = html::p(['id' => 'mailsec-app-none'], rcube::Q($this->gettext('appnone')));
+        }
+        else {
+            $rows[] = $this->app_password_table($list);
+        }
+        $name = new html_inputfield(['name' => '_mailsec_appname', 'id' => 'mailsec-appname',
+            'class' => 'form-control', 'size' => 30, 'maxlength' => 64, 'autocomplete' => 'off']);
+        $services = '';
+        foreach (self::APP_SERVICES as $service) {
+            $box = new html_checkbox(['name' => '_mailsec_services[]', 'value' => $service,
+                'id' => "mailsec-service-$service"]);
+            $services .= $box->show($service) . ' '
+                . html::label("mailsec-service-$service", rcube::Q(strtoupper($service))) . ' ';
+        }
+        $rows[] = html::tag('h4', null, rcube::Q($this->gettext('newapppassword')))
+            . html::p(null, html::label('mailsec-appname', rcube::Q($this->gettext('appnamelabel'))) . ' ' . $name->show())
+            . html::p(null, rcube::Q($this->gettext('appserviceslabel')) . ' ' . $services)
+            . ($twofa ? $this->code_field('freshcode', '_mailsec_appcode', 'mailsec-appcode') : '')
+            . $this->button('appadd', 'create');
+        return $this->block('apppasswords', $rows);
+    }
+
+    private function app_password_table(array $list)
+    {
+        $head = '';
+        foreach (['appname', 'appservices', 'appcreated', 'applastused', 'appexpires'] as $label) {
+            $head .= html::tag('th', null, rcube::Q($this->gettext($label)));
+        }
+        $body = '';
+        foreach ($list as $i => $entry) {
+            $name = (string) $entry['name'];
+            $revoke = $this->button("apprevoke:$name", 'revoke', false, ['id' => "mailsec-revoke-$i",
+                'onclick' => 'return confirm(' . json_encode($this->gettext(['name' => 'revokeconfirm',
+                    'vars' => ['name' => $name]])) . ')']);
+            $cells = [$name, strtoupper(implode(', ', $this->services_of($entry))),
+                $this->when($entry['created'] ?? null), $this->last_use($entry),
+                $this->when($entry['expires'] ?? null)];
+            $row = '';
+            foreach ($cells as $cell) {
+                $row .= html::tag('td', null, rcube::Q($cell));
+            }
+            $body .= html::tag('tr', ['class' => 'mailsec-app'], $row . html::tag('td', null, $revoke));
+        }
+        return html::tag('table', ['id' => 'mailsec-app-passwords'],
+            html::tag('thead', null, html::tag('tr', null, $head . html::tag('th', null, '')))
+            . html::tag('tbody', null, $body));
+    }
+
+    private function services_of(array $entry)
+    {
+        $services = $entry['services'] ?? [];
+        return is_array($services) ? $services : explode(',', (string) $services);
+    }
+
+    /** A time of mailsecctl's JSON in the user's time zone, or "never". */
+    private function when($time)
+    {
+        return $time ? rcmail::get_instance()->format_date($time, 'Y-m-d H:i') : $this->gettext('never');
+    }
+
+    /** "TIME from ADDRESS (SERVICE)" of a list entry, or "never". */
+    private function last_use(array $entry)
+    {
+        if (empty($entry['last_used'])) {
+            return $this->gettext('never');
+        }
+        return $this->gettext(['name' => 'lastusedat', 'vars' => ['time' => $this->when($entry['last_used']),
+            'address' => (string) ($entry['last_rhost'] ?? ''),
+            'service' => strtoupper((string) ($entry['last_service'] ?? ''))]]);
+    }
+
+    /** The new app password, this once: it is in this response only (not
+     *  in the session), so it is gone once the owner leaves the page. */
+    private function new_app_password_block(array $out)
+    {
+        $copy = html::tag('button', ['type' => 'button', 'id' => 'mailsec-copy', 'class' => 'button',
+            'data-done' => $this->gettext('copied'), 'onclick' => self::COPY_SCRIPT],
+            rcube::Q($this->gettext('copy')));
+        $done = html::a(['href' => './?_task=settings&_action=edit-prefs&_section=mailsecaccess&_framed=1',
+            'id' => 'mailsec-app-done', 'class' => 'button mainaction'], rcube::Q($this->gettext('done')));
+        return $this->block('newapppassword', [
+                html::p(null, rcube::Q($this->gettext(['name' => 'appshown', 'vars' => ['name' => $out['name']]]))),
+                html::p(null, html::tag('code', ['id' => 'mailsec-app-password'], rcube::Q($out['password']))
+                    . ' ' . $copy),
+                html::p(null, html::tag('strong', null, rcube::Q($this->gettext('appsettings'))))
+                    . $this->app_settings($this->services_of($out)),
+                html::p(null, rcube::Q($this->gettext('appshownonce'))) . $done,
+        ]);
+    }
+
+    /** Selects the password (for copying by hand too) and copies it. */
+    const COPY_SCRIPT = "var b=this,t=document.getElementById('mailsec-app-password'),r=document.createRange();"
+        . "r.selectNodeContents(t);getSelection().removeAllRanges();getSelection().addRange(r);"
+        . "(navigator.clipboard?navigator.clipboard.writeText(t.textContent):Promise.resolve(document.execCommand('copy')))"
+        . ".then(function(){b.textContent=b.dataset.done})";
+
+    /** What a mail app asks for: the user, and each server the password
+     *  may be used on (mailsec_app_* options; port 0 leaves one out). */
+    private function app_settings(array $services)
+    {
+        $config = rcmail::get_instance()->config;
+        $host = rcube_utils::server_name();
+        $imap = $config->get('mailsec_app_imap_host') ?: $host;
+        $smtp = $config->get('mailsec_app_smtp_host') ?: $host;
+        $servers = [
+            ['imap', 'incoming', $imap, $config->get('mailsec_app_imap_port', 993), 'SSL/TLS'],
+            ['pop3', 'incomingpop', $config->get('mailsec_app_pop3_host') ?: $imap,
+                $config->get('mailsec_app_pop3_port', 995), 'SSL/TLS'],
+            ['smtp', 'outgoing', $smtp, $config->get('mailsec_app_smtp_port', 465), 'SSL/TLS'],
+            ['smtp', 'outgoing', $smtp, $config->get('mailsec_app_submission_port', 587), 'STARTTLS'],
+        ];
+        $items = html::tag('li', null, rcube::Q($this->gettext(['name' => 'appuser',
+            'vars' => ['user' => (string) $_SESSION['username']]])));
+        foreach ($servers as [$service, $label, $server, $port, $security]) {
+            if (in_array($service, $services) && $port) {
+                $items .= html::tag('li', null, html::tag('strong', null, rcube::Q($this->gettext($label)))
+                    . ' ' . rcube::Q($this->gettext(['name' => 'appserver',
+                        'vars' => ['host' => $server, 'port' => (int) $port, 'security' => $security]])));
+            }
+        }
+        return html::tag('ul', ['id' => 'mailsec-app-settings'], $items);
     }
 
     /** The article of each section: help/LANG/PAGE.html in this plugin. */
@@ -426,6 +666,7 @@ class mailsec extends rcube_plugin
         $run = $this->run_self($command, $lines);
         $json = $run['status'] === 0 ? json_decode($run['out'], true) : null;
         if (!is_array($json)) {
+            $this->refusal = $run['status'];
             // mailsecctl never prints a credential (mailsecctl(8))
             rcube::write_log('errors', 'mailsec: ' . implode(' ', $command)
                 . ': exit ' . ($run['status'] ?? 'none') . ': ' . trim($run['err']));
@@ -512,11 +753,11 @@ class mailsec extends rcube_plugin
         return ['name' => rcube::Q($this->gettext($title)), 'options' => $options];
     }
 
-    private function code_field($label)
+    private function code_field($label, $name = '_mailsec_code', $id = 'mailsec-code')
     {
-        $input = new html_inputfield(['name' => '_mailsec_code', 'id' => 'mailsec-code',
+        $input = new html_inputfield(['name' => $name, 'id' => $id,
             'class' => 'form-control', 'autocomplete' => 'one-time-code', 'size' => 12, 'maxlength' => 16]);
-        return html::label('mailsec-code', rcube::Q($this->gettext($label))) . ' ' . $input->show() . ' ';
+        return html::label($id, rcube::Q($this->gettext($label))) . ' ' . $input->show() . ' ';
     }
 
     /** Enter in a form submits with its first submit button: where a code
@@ -528,9 +769,9 @@ class mailsec extends rcube_plugin
             'style' => 'display: none', 'aria-hidden' => 'true', 'id' => 'mailsec-no-enter'], '');
     }
 
-    private function button($do, $label, $main = false)
+    private function button($do, $label, $main = false, array $attrs = [])
     {
-        return html::tag('button', ['type' => 'submit', 'name' => '_mailsec_do', 'value' => $do,
+        return html::tag('button', $attrs + ['type' => 'submit', 'name' => '_mailsec_do', 'value' => $do,
             'id' => "mailsec-$do", 'class' => 'button' . ($main ? ' mainaction' : '')],
             rcube::Q($this->gettext($label))) . ' ';
     }
