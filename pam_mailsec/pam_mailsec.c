@@ -195,15 +195,21 @@ static void note_app_use(struct login *login, int which)
 		       login->err.msg);
 }
 
-/* In app-passwords mode the mailbox password is refused; it still costs
- * one hash, as a wrong one does, so that timing does not tell the mode. */
-static int password_refused(struct login *login, struct attempt *attempt)
+/* The hash a wrong password costs, on a refusal that needed none. */
+static void spend_a_hash(struct login *login, struct attempt *attempt)
 {
 	if (!login->args.no_password &&
 	    ms_password_usable(attempt->cred.password)) {
 		ms_password_dummy_verify(attempt->cred.password);
 		attempt->hashes++;
 	}
+}
+
+/* In app-passwords mode the mailbox password is refused; it still costs
+ * one hash, as a wrong one does, so that timing does not tell the mode. */
+static int password_refused(struct login *login, struct attempt *attempt)
+{
+	spend_a_hash(login, attempt);
 	login_refused(login, "mailbox password refused: app passwords only");
 	return PAM_AUTH_ERR;
 }
@@ -232,6 +238,9 @@ static int check_app_password(struct login *login, struct attempt *attempt,
 		return *decided ? password_refused(login, attempt) : PAM_SUCCESS;
 	app = &login->record.apps[which];
 	if (result != MS_APP_OK) {
+		/* Refused as fast as it matched, it would tell whoever holds
+		 * it that it is real, only not here, not now. */
+		spend_a_hash(login, attempt);
 		snprintf(reason, sizeof(reason), "app password %s refused: %s",
 			 app->name, ms_app_result_reason(result));
 		login_refused(login, reason);

@@ -8,6 +8,7 @@
 #include "apppass.h"
 #include "appstate.h"
 #include "fixture.h"
+#include "hashes.h"
 #include "logs.h"
 #include "mailbox.h"
 #include "pamrun.h"
@@ -182,6 +183,45 @@ START_TEST(last_use_recorded)
 }
 END_TEST
 
+static unsigned hashes_of(const char *service, const char *password,
+			  const char *rhost, int rc)
+{
+	hs_reset();
+	ck_pam(login_from(service, password, rhost), rc);
+	return hs_count();
+}
+
+/* A right app password refused for its scope, range or expiry costs the
+ * hash a wrong password costs: timing must not confirm to a thief that a
+ * stolen app password is real where it is not allowed. */
+START_TEST(refused_app_password_costs_a_hash)
+{
+	static const char *const smtp_only[] = { "smtp", NULL };
+	static const char *const lan[] = { "192.0.2.0/24", NULL };
+	struct ms_app_request req = { "phone", smtp_only, lan, 0 };
+	enum ms_non_webmail modes[] = { MS_NON_WEBMAIL_ENABLED,
+					MS_NON_WEBMAIL_APP_PASSWORDS };
+	struct mailbox mb;
+	char shown[32];
+
+	with_app(&mb, MS_NON_WEBMAIL_ENABLED, &req, shown);
+	for (unsigned i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
+		set_mode(ALICE, modes[i]);
+		ck_assert_uint_eq(hashes_of("imap", "wrong password", HOST,
+					    PAM_AUTH_ERR), 1);
+		ck_assert_uint_eq(hashes_of("imap", shown, HOST, PAM_AUTH_ERR),
+				  1);
+		ck_assert_uint_eq(hashes_of("smtp", shown, "198.51.100.7",
+					    PAM_AUTH_ERR), 1);
+		ck_assert_uint_eq(hashes_of("smtp", shown, NULL, PAM_AUTH_ERR),
+				  1);
+		/* The one it is for spares the hash, as it should. */
+		ck_assert_uint_eq(hashes_of("smtp", shown, HOST, PAM_SUCCESS),
+				  0);
+	}
+}
+END_TEST
+
 TCase *tcase_apppass(void)
 {
 	TCase *tc = tcase_with_fixture("apppass");
@@ -192,5 +232,6 @@ TCase *tcase_apppass(void)
 	tcase_add_test(tc, webmail_never_takes_one);
 	tcase_add_test(tc, out_of_scope_range_or_expiry_refused);
 	tcase_add_test(tc, last_use_recorded);
+	tcase_add_test(tc, refused_app_password_costs_a_hash);
 	return tc;
 }
