@@ -400,6 +400,14 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 	return PAM_SUCCESS;
 }
 
+/* Whether this handle's auth stage, ours, took an app password: it
+ * clears MAILSEC_AUTH before it starts and sets it only on success. */
+static bool by_app_password(pam_handle_t *pamh)
+{
+	return ms_auth_kind_parse(pam_getenv(pamh, MS_AUTH_ENV)) ==
+	       MS_AUTH_APP_PASSWORD;
+}
+
 PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 				const char **argv)
 {
@@ -415,6 +423,11 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	}
 	if (!ms_policy_client_allowed(&login.record, login.role)) {
 		login_refused(&login, "non-webmail access off");
+		rc = PAM_PERM_DENIED;
+	} else if (!ms_policy_account_allowed(&login.record, login.role,
+					      by_app_password(pamh))) {
+		login_refused(&login, "app passwords only, and the auth stage "
+				      "took none");
 		rc = PAM_PERM_DENIED;
 	}
 done:

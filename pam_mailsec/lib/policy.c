@@ -23,6 +23,13 @@ bool ms_policy_client_allowed(const struct ms_record *record,
 	return role == MS_ROLE_WEBMAIL || record->non_webmail_access;
 }
 
+bool ms_policy_account_allowed(const struct ms_record *record,
+			       enum ms_role role, bool by_app_password)
+{
+	return ms_policy_client_allowed(record, role) &&
+	       (ms_policy_password_allowed(record, role) || by_app_password);
+}
+
 bool ms_policy_app_passwords_apply(const struct ms_record *record,
 				   enum ms_role role)
 {

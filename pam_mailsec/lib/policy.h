@@ -17,6 +17,12 @@ enum ms_role ms_policy_role(const struct ms_settings *settings,
 
 const char *ms_role_name(enum ms_role role);
 
+/* The account stage of a client stack in app-passwords mode cannot tell
+ * how another module authenticated: it allows only a login whose auth
+ * stage, pam_mailsec's on the same handle, took an app password. */
+bool ms_policy_account_allowed(const struct ms_record *record,
+			       enum ms_role role, bool by_app_password);
+
 /* Client stacks are refused when non-webmail access is off. */
 bool ms_policy_client_allowed(const struct ms_record *record,
 			      enum ms_role role);

@@ -222,6 +222,48 @@ START_TEST(refused_app_password_costs_a_hash)
 }
 END_TEST
 
+/* pam_authenticate then pam_acct_mgmt on one handle, as Dovecot and
+ * saslauthd call them. */
+static int auth_then_acct(const char *service, const char *password)
+{
+	struct ts_talk talk = { .password = password };
+	pam_handle_t *pamh = pr_start(service, ALICE, &talk);
+	int rc = pam_set_item(pamh, PAM_RHOST, HOST);
+
+	if (rc == PAM_SUCCESS)
+		rc = pam_authenticate(pamh, 0);
+	if (rc == PAM_SUCCESS)
+		rc = pam_acct_mgmt(pamh, 0);
+	pam_end(pamh, rc);
+	return rc;
+}
+
+/* A server whose auth stage is another module's (the mailbox password,
+ * say, through pam_unix or LDAP) with pam_mailsec in account alone: in
+ * app-passwords mode that stage cannot know the password was no app
+ * password, and refuses unless pam_mailsec's auth stage on this handle
+ * took an app password. */
+START_TEST(account_alone_refused_in_app_passwords_mode)
+{
+	struct ms_app_request req = { "laptop", NULL, NULL, 0 };
+	struct mailbox mb;
+	char shown[32];
+
+	with_app(&mb, MS_NON_WEBMAIL_APP_PASSWORDS, &req, shown);
+	fx_stack("pop3", "auth required pam_permit.so\n"
+			 "account required @MODULE@ config=@CONF@\n");
+	ck_pam(pr_acct("imap", ALICE), PAM_PERM_DENIED);
+	ck_pam(auth_then_acct("pop3", MB_PASSWORD), PAM_PERM_DENIED);
+	ck_pam(auth_then_acct("imap", shown), PAM_SUCCESS);
+	ck_pam(auth_then_acct("imap", MB_PASSWORD), PAM_AUTH_ERR);
+	/* Webmail takes the mailbox password, as ever. */
+	ck_pam(pr_acct("webmail", ALICE), PAM_SUCCESS);
+	set_mode(ALICE, MS_NON_WEBMAIL_ENABLED);
+	ck_pam(pr_acct("imap", ALICE), PAM_SUCCESS);
+	ck_pam(auth_then_acct("pop3", MB_PASSWORD), PAM_SUCCESS);
+}
+END_TEST
+
 TCase *tcase_apppass(void)
 {
 	TCase *tc = tcase_with_fixture("apppass");
@@ -233,5 +275,6 @@ TCase *tcase_apppass(void)
 	tcase_add_test(tc, out_of_scope_range_or_expiry_refused);
 	tcase_add_test(tc, last_use_recorded);
 	tcase_add_test(tc, refused_app_password_costs_a_hash);
+	tcase_add_test(tc, account_alone_refused_in_app_passwords_mode);
 	return tc;
 }

@@ -47,6 +47,26 @@ START_TEST(non_webmail_access)
 }
 END_TEST
 
+/* In app-passwords mode a client account stage needs the auth stage's
+ * word that an app password was taken. */
+START_TEST(account_stage)
+{
+	struct ms_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.non_webmail_access = true;
+	ck_assert(ms_policy_account_allowed(&r, MS_ROLE_CLIENT, false));
+	r.app_passwords_only = true;
+	ck_assert(!ms_policy_account_allowed(&r, MS_ROLE_CLIENT, false));
+	ck_assert(ms_policy_account_allowed(&r, MS_ROLE_CLIENT, true));
+	ck_assert(ms_policy_account_allowed(&r, MS_ROLE_WEBMAIL, false));
+	r.non_webmail_access = false;
+	r.app_passwords_only = false;
+	ck_assert(!ms_policy_account_allowed(&r, MS_ROLE_CLIENT, true));
+	ck_assert(ms_policy_account_allowed(&r, MS_ROLE_WEBMAIL, false));
+}
+END_TEST
+
 START_TEST(code_needed)
 {
 	struct ms_record r;
@@ -71,6 +91,7 @@ Suite *policy_suite(void)
 
 	tcase_add_test(tc, role_of_service);
 	tcase_add_test(tc, non_webmail_access);
+	tcase_add_test(tc, account_stage);
 	tcase_add_test(tc, code_needed);
 	suite_add_tcase(s, tc);
 	return s;
