@@ -186,9 +186,20 @@ const struct ms_app_use *ms_app_state_find(const struct ms_app_state *state,
 	return NULL;
 }
 
-/* Keeps only entries of ids the record holds; then the entry of `id`,
- * made in a free place when it has none (there is one: at most
- * MS_APP_MAX ids are kept, and `id` is one of the record's). */
+/* Whether an entry before uses[at] holds the same id. */
+static bool seen_before(const struct ms_app_state *state, unsigned at)
+{
+	for (unsigned i = 0; i < at; i++)
+		if (state->uses[i].uses &&
+		    strcmp(state->uses[i].id, state->uses[at].id) == 0)
+			return true;
+	return false;
+}
+
+/* Keeps only the first entry of each id the record holds; then the entry
+ * of `id`, made in a free place when it has none (there is one: at most
+ * MS_APP_MAX distinct ids are kept, and `id` is one of the record's). A
+ * slot holding copies of one id passes its checksum when written so. */
 static struct ms_app_use *entry_for(struct ms_app_state *state,
 				    const struct ms_record *record,
 				    const char *id)
@@ -201,6 +212,7 @@ static struct ms_app_use *entry_for(struct ms_app_state *state,
 
 		for (unsigned j = 0; use->uses && j < record->n_apps; j++)
 			kept |= strcmp(record->apps[j].id, use->id) == 0;
+		kept = kept && !seen_before(state, i);
 		if (!kept)
 			memset(use, 0, sizeof(*use));
 		if (kept && strcmp(use->id, id) == 0)

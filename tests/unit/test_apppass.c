@@ -590,6 +590,45 @@ START_TEST(app_state_torn_and_unknown)
 }
 END_TEST
 
+/* A checksummed slot that names one id in every entry (written by hand,
+ * or by a bug) leaves no free entry for another id: counting a login with
+ * that one must neither crash the module nor refuse, and the copies go. */
+START_TEST(app_state_duplicate_ids)
+{
+	struct ms_record r;
+	struct ms_app_state state;
+	char path[PATH_MAX + 32];
+	unsigned char slot[2048];
+	int fd;
+
+	stored_with_apps(&r, MS_APP_MAX);
+	for (int i = 0; i < MS_APP_MAX; i++)
+		note(&r, i, T0 + i, "imap", "192.0.2.1");
+	apps_path(path);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, slot, sizeof(slot), 0), 2048);
+	/* header 20 bytes, entries of 98 starting with the 8-byte id */
+	for (int i = 1; i < MS_APP_MAX; i++)
+		memcpy(slot + 20 + i * 98, slot + 20, 8);
+	crypto_generichash(slot + 2048 - 16, 16, slot, 20 + MS_APP_MAX * 98,
+			   NULL, 0);
+	ck_assert_int_eq(pwrite(fd, slot, sizeof(slot), 0), 2048);
+	ck_assert_int_eq(pwrite(fd, slot, sizeof(slot), 2048), 2048);
+	close(fd);
+	note(&r, 1, T0 + 100, "smtp", "192.0.2.2");
+	load_apps(&state);
+	ck_assert_uint_eq(ms_app_state_find(&state, r.apps[1].id)->uses, 1);
+	ck_assert_str_eq(ms_app_state_find(&state, r.apps[1].id)->service,
+			 "smtp");
+	for (int i = 0, copies = 0; i < MS_APP_MAX; i++) {
+		copies += state.uses[i].uses &&
+			  strcmp(state.uses[i].id, state.uses[0].id) == 0;
+		ck_assert_int_le(copies, 1);
+	}
+}
+END_TEST
+
 /* The login state file is untouched: format 4 as before, read as before. */
 START_TEST(state_file_keeps_format_4)
 {
@@ -643,6 +682,7 @@ Suite *apppass_suite(void)
 	tcase_add_test(store, passwd_revokes_and_default_mode);
 	tcase_add_test(store, app_state_counts_and_drops_revoked);
 	tcase_add_test(store, app_state_torn_and_unknown);
+	tcase_add_test(store, app_state_duplicate_ids);
 	tcase_add_test(store, state_file_keeps_format_4);
 	suite_add_tcase(s, rules);
 	suite_add_tcase(s, record);
