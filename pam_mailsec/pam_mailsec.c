@@ -19,6 +19,7 @@
 #include "handoff.h"
 #include "log.h"
 #include "login.h"
+#include "passed.h"
 #include "password.h"
 #include "secure.h"
 #include "session.h"
@@ -326,9 +327,12 @@ static int resume_session(struct login *login, struct attempt *attempt,
 static int accept_login(struct login *login, const struct attempt *attempt,
 			bool resumed)
 {
-	int rc = pam_putenv(login->pamh, ms_auth_kind_env(resumed ? MS_AUTH_SESSION
-								 : attempt->how));
+	enum ms_auth_kind how = resumed ? MS_AUTH_SESSION : attempt->how;
+	int rc = pam_putenv(login->pamh, ms_auth_kind_env(how));
 
+	if (rc != PAM_SUCCESS)
+		return rc;
+	rc = passed_keep(login, how);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (attempt->cred.password && attempt->cred.code) {
@@ -383,6 +387,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	 * an error for deleting an absent one). */
 	if (pam_getenv(pamh, MS_AUTH_ENV))
 		pam_putenv(pamh, MS_AUTH_ENV);
+	passed_forget(pamh);
 	rc = login_begin(pamh, argc, argv, &login);
 	handoff_save(&login, rc);
 	login.disallow_null = (flags & PAM_DISALLOW_NULL_AUTHTOK) != 0;
@@ -398,14 +403,6 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 			      const char **argv)
 {
 	return PAM_SUCCESS;
-}
-
-/* Whether this handle's auth stage, ours, took an app password: it
- * clears MAILSEC_AUTH before it starts and sets it only on success. */
-static bool by_app_password(pam_handle_t *pamh)
-{
-	return ms_auth_kind_parse(pam_getenv(pamh, MS_AUTH_ENV)) ==
-	       MS_AUTH_APP_PASSWORD;
 }
 
 PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
@@ -424,8 +421,9 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	if (!ms_policy_client_allowed(&login.record, login.role)) {
 		login_refused(&login, "non-webmail access off");
 		rc = PAM_PERM_DENIED;
-	} else if (!ms_policy_account_allowed(&login.record, login.role,
-					      by_app_password(pamh))) {
+	} else if (!ms_policy_account_allowed(
+			   &login.record, login.role,
+			   passed_with(&login, MS_AUTH_APP_PASSWORD))) {
 		login_refused(&login, "app passwords only, and the auth stage "
 				      "took none");
 		rc = PAM_PERM_DENIED;

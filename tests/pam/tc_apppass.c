@@ -7,6 +7,7 @@
 
 #include "apppass.h"
 #include "appstate.h"
+#include "authkind.h"
 #include "fixture.h"
 #include "hashes.h"
 #include "logs.h"
@@ -264,6 +265,32 @@ START_TEST(account_alone_refused_in_app_passwords_mode)
 }
 END_TEST
 
+/* MAILSEC_AUTH tells the application; it proves nothing to the account
+ * stage: a module before pam_mailsec (pam_env with user_readenv=1) or the
+ * application can put any value there. */
+START_TEST(account_stage_ignores_a_claimed_app_password)
+{
+	struct ms_app_request req = { "laptop", NULL, NULL, 0 };
+	struct mailbox mb;
+	char shown[32];
+	struct ts_talk talk = { .password = MB_PASSWORD };
+	pam_handle_t *pamh;
+	int rc;
+
+	with_app(&mb, MS_NON_WEBMAIL_APP_PASSWORDS, &req, shown);
+	fx_stack("pop3", "auth required pam_permit.so\n"
+			 "account required @MODULE@ config=@CONF@\n");
+	pamh = pr_start("pop3", ALICE, &talk);
+	rc = pam_putenv(pamh, MS_AUTH_ENV "=app-password");
+	if (rc == PAM_SUCCESS)
+		rc = pam_authenticate(pamh, 0);
+	if (rc == PAM_SUCCESS)
+		rc = pam_acct_mgmt(pamh, 0);
+	pam_end(pamh, rc);
+	ck_pam(rc, PAM_PERM_DENIED);
+}
+END_TEST
+
 TCase *tcase_apppass(void)
 {
 	TCase *tc = tcase_with_fixture("apppass");
@@ -276,5 +303,6 @@ TCase *tcase_apppass(void)
 	tcase_add_test(tc, last_use_recorded);
 	tcase_add_test(tc, refused_app_password_costs_a_hash);
 	tcase_add_test(tc, account_alone_refused_in_app_passwords_mode);
+	tcase_add_test(tc, account_stage_ignores_a_claimed_app_password);
 	return tc;
 }
