@@ -157,6 +157,9 @@ bool ms_app_name_valid(const char *name)
 
 	if (total == 0 || total >= MS_APP_NAME_MAX)
 		return false;
+	/* mailsecctl (and so the webmail's revoke) would read it as an option. */
+	if (name[0] == '-')
+		return false;
 	while (*at) {
 		unsigned code = 0;
 		size_t len = utf8_char(at, &code);

@@ -43,7 +43,8 @@ enum ms_status ms_app_digest(const char *normalised,
 bool ms_app_digest_matches(const char *normalised, const char *stored);
 
 /* What is accepted in a record and on the command line. */
-bool ms_app_name_valid(const char *name);   /* 1..64 bytes UTF-8, no controls */
+/* 1..64 bytes of UTF-8, no controls, not starting with "-". */
+bool ms_app_name_valid(const char *name);
 bool ms_app_id_valid(const char *id);       /* 16 lower-case hex digits */
 bool ms_app_digest_valid(const char *digest);
 bool ms_app_service_valid(const char *service); /* [a-z0-9._-], 1..31 */

@@ -621,6 +621,7 @@ test_app_passwords() {
 	expect_exit 5 "$M" app-password add "$box" ""
 	expect_exit 5 "$M" app-password add "$box" "$(printf 'tab\there')"
 	expect_exit 5 "$M" app-password add "$box" "$(printf '%065d' 0)"
+	expect_exit 5 "$M" app-password add "$box" -- -x
 	expect_exit 5 "$M" app-password add "$box" x --services IMAP
 	expect_exit 5 "$M" app-password add "$box" x --services imap,
 	expect_exit 5 "$M" app-password add "$box" x --from 192.0.2.0/33

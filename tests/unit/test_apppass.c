@@ -136,6 +136,8 @@ START_TEST(names_services_and_ranges_checked)
 	long_name[65] = '\0';
 	ck_assert(!ms_app_name_valid(long_name));
 	ck_assert(!ms_app_name_valid(""));
+	ck_assert(!ms_app_name_valid("--all"));
+	ck_assert(!ms_app_name_valid("-x"));
 	ck_assert(!ms_app_name_valid("tab\there"));
 	ck_assert(!ms_app_name_valid("del\x7f"));
 	ck_assert(!ms_app_name_valid("c1 \xc2\x85"));

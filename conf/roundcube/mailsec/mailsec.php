@@ -293,7 +293,14 @@ class mailsec extends rcube_plugin
             break;
         case 'mailsecaccess/apprevoke':
             $name = (string) rcube_utils::get_input_string('_mailsec_name', rcube_utils::INPUT_POST);
-            $out = $this->ctl($this->self_command('app-revoke', $name), [$stored]);
+            // No app password's name starts with "-": mailsecctl would read
+            // it as an option (--all).
+            if ($name === '' || $name[0] == '-') {
+                $this->refusal = 5;
+                $out = null;
+            } else {
+                $out = $this->ctl($this->self_command('app-revoke', $name), [$stored]);
+            }
             break;
         default:
             // The section's own Save button: nothing to save.
