@@ -1,7 +1,7 @@
 /* bench: pam_mailsec beside pam_google_authenticator and pam_oath, by
  * store size. `make bench` builds and runs it; README.md ("Benchmark")
  * says how to read what it prints. Not a test: nothing is asserted, the
- * issue's targets are printed beside what was measured. */
+ * performance targets are printed beside what was measured. */
 #include "config.h"
 
 #include <dlfcn.h>

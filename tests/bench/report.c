@@ -1,5 +1,5 @@
 /* What the bench prints besides the table rows (stats.c): the setting and
- * legend, ratios after each store size, the issue's targets at the end. */
+ * legend, ratios after each store size, the performance targets at the end. */
 #include "config.h"
 
 #include <stdio.h>
