@@ -11,6 +11,7 @@
 #include "appstate.h"
 #include "name.h"
 #include "secure.h"
+#include "slots.h"
 
 /* Slot layout, native byte order (the file never leaves the host):
  * magic[4] version u32 seq u64 count u32, `count` (at most MS_APP_MAX)
@@ -93,56 +94,38 @@ static void decode(const unsigned char slot[SLOT_SIZE],
 	}
 }
 
-enum slot_kind { SLOT_TORN, SLOT_VALID, SLOT_UNKNOWN_VERSION };
-
-static enum slot_kind slot_check(const unsigned char slot[SLOT_SIZE],
-				 uint64_t *seq)
+static enum ms_slot_kind slot_check(const unsigned char *slot,
+				    uint32_t *version, uint64_t *seq)
 {
 	unsigned char sum[CHECKSUM_SIZE];
-	uint32_t version, count;
+	uint32_t count;
 
 	memcpy(&count, slot + 16, 4);
 	checksum(slot, count, sum);
 	if (memcmp(slot, APPS_MAGIC, 4) != 0 ||
 	    memcmp(sum, slot + SLOT_SIZE - CHECKSUM_SIZE, CHECKSUM_SIZE) != 0)
-		return SLOT_TORN;
-	memcpy(&version, slot + 4, 4);
+		return MS_SLOT_TORN;
+	memcpy(version, slot + 4, 4);
 	memcpy(seq, slot + 8, 8);
-	if (version != APPS_VERSION)
-		return SLOT_UNKNOWN_VERSION;
-	return count <= MS_APP_MAX ? SLOT_VALID : SLOT_TORN;
+	if (*version != APPS_VERSION)
+		return MS_SLOT_UNKNOWN_VERSION;
+	return count <= MS_APP_MAX ? MS_SLOT_VALID : MS_SLOT_TORN;
 }
 
-/* As MAILBOX.state's read_slots: the newest valid slot; none valid with
- * slot 0 never written is the fresh state, anything else corrupt. */
 static enum ms_status read_slots(int fd, const char *shown,
 				 struct ms_app_state *state,
 				 struct ms_error *err)
 {
-	static unsigned char zero[SLOT_SIZE];
 	unsigned char slots[2][SLOT_SIZE];
-	uint64_t seq[2] = { 0, 0 };
-	bool valid[2];
-	ssize_t got = pread(fd, slots, sizeof(slots), 0);
-	enum ms_status status = MS_OK;
+	int newest;
+	enum ms_status status = ms_slots_read(fd, shown, "app state",
+					      SLOT_SIZE,
+					      (unsigned char *)slots,
+					      slot_check, &newest, err);
 
 	memset(state, 0, sizeof(*state));
-	if (got < 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "read %s", shown);
-	memset((unsigned char *)slots + got, 0, sizeof(slots) - (size_t)got);
-	for (int i = 0; i < 2; i++) {
-		enum slot_kind kind = slot_check(slots[i], &seq[i]);
-
-		if (kind == SLOT_UNKNOWN_VERSION)
-			return ms_fail(err, MS_INVALID, "%s: app state format is "
-				       "not known to this version", shown);
-		valid[i] = kind == SLOT_VALID;
-	}
-	if (valid[0] || valid[1])
-		decode(slots[valid[0] && valid[1] ? seq[1] > seq[0] : valid[1]],
-		       state);
-	else if (memcmp(slots[0], zero, SLOT_SIZE) != 0)
-		status = ms_fail(err, MS_INVALID, "%s: corrupt app state", shown);
+	if (status == MS_OK && newest >= 0)
+		decode(slots[newest], state);
 	ms_wipe(slots, sizeof(slots));
 	return status;
 }
@@ -235,22 +218,9 @@ static enum ms_status open_rw(const struct ms_store *store, const char *name,
 			      struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
-	enum ms_status status;
 
-	apps_file(name, file, sizeof(file), store, shown);
-	*fd = openat(store->state_fd, file,
-		     O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-			     O_NONBLOCK, 0600);
-	if (*fd < 0)
-		return errno == ELOOP
-			? ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", shown)
-			: ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
-	status = ms_fd_check(*fd, shown, err);
-	if (status != MS_OK) {
-		close(*fd);
-		*fd = -1;
-	}
-	return status;
+	ms_file_name(name, "apps", file, sizeof(file));
+	return ms_slots_open_rw(store, file, shown, fd, err);
 }
 
 /* No fsync, as MAILBOX.state: a power cut can lose the last few seconds
@@ -264,7 +234,6 @@ static enum ms_status note_open(int fd, const char *shown,
 	struct ms_app_use *use;
 	unsigned char slot[SLOT_SIZE];
 	enum ms_status status = read_slots(fd, shown, &state, err);
-	ssize_t written;
 
 	if (status != MS_OK)
 		return status;
@@ -274,12 +243,7 @@ static enum ms_status note_open(int fd, const char *shown,
 	copy_cut(use->service, sizeof(use->service), service);
 	copy_cut(use->rhost, sizeof(use->rhost), rhost);
 	encode(&state, state.seq + 1, slot);
-	written = pwrite(fd, slot, SLOT_SIZE, (off_t)((state.seq + 1) % 2) * SLOT_SIZE);
-	if (written < 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "write %s", shown);
-	if (written != SLOT_SIZE)
-		return ms_fail(err, MS_SYSTEM, "write %s: short write", shown);
-	return MS_OK;
+	return ms_slots_write(fd, shown, slot, SLOT_SIZE, state.seq + 1, err);
 }
 
 enum ms_status ms_app_state_note(const struct ms_store *store,

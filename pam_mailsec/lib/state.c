@@ -12,6 +12,7 @@
 #include "name.h"
 #include "recovery.h"
 #include "secure.h"
+#include "slots.h"
 #include "state.h"
 
 /* Slot layout, native byte order (the file never leaves the host):
@@ -93,24 +94,21 @@ static void slot_encode(const struct ms_state *state, uint64_t seq,
 	checksum(slot, slot + SLOT_SIZE - CHECKSUM_SIZE);
 }
 
-/* TORN: no magic or a bad checksum (never written, torn, tampered with). */
-enum slot_kind { SLOT_TORN, SLOT_VALID, SLOT_UNKNOWN_VERSION };
-
 /* Every version so far starts magic[4] version u32 seq u64. */
-static enum slot_kind slot_check(const unsigned char slot[SLOT_SIZE],
-				 uint32_t *version, uint64_t *seq)
+static enum ms_slot_kind slot_check(const unsigned char *slot,
+				    uint32_t *version, uint64_t *seq)
 {
 	unsigned char sum[CHECKSUM_SIZE];
 
 	checksum(slot, sum);
 	if (memcmp(slot, STATE_MAGIC, 4) != 0 ||
 	    memcmp(sum, slot + SLOT_SIZE - CHECKSUM_SIZE, CHECKSUM_SIZE) != 0)
-		return SLOT_TORN;
+		return MS_SLOT_TORN;
 	memcpy(version, slot + 4, sizeof(*version));
 	memcpy(seq, slot + 8, sizeof(*seq));
 	if (*version < STATE_VERSION_OLDEST || *version > STATE_VERSION)
-		return SLOT_UNKNOWN_VERSION;
-	return SLOT_VALID;
+		return MS_SLOT_UNKNOWN_VERSION;
+	return MS_SLOT_VALID;
 }
 
 /* A slot that slot_check found valid. */
@@ -147,55 +145,18 @@ static void state_file(const char *name, char *file, size_t size)
 	ms_file_name(name, "state", file, size);
 }
 
-static bool all_zero(const unsigned char *bytes, size_t len)
-{
-	unsigned char any = 0;
-
-	for (size_t i = 0; i < len; i++)
-		any |= bytes[i];
-	return any == 0;
-}
-
 static enum ms_status read_slots(int fd, const char *shown,
 				 unsigned char slots[2][SLOT_SIZE],
 				 struct ms_state *state, struct ms_error *err)
 {
-	/* Both slots as one array: a short file may end inside either. */
-	unsigned char *bytes = (unsigned char *)slots;
-	uint64_t seq[2];
-	uint32_t version[2];
-	bool valid[2];
 	int newest;
-	ssize_t got = pread(fd, bytes, 2 * SLOT_SIZE, 0);
+	enum ms_status status = ms_slots_read(fd, shown, "state", SLOT_SIZE,
+					      (unsigned char *)slots,
+					      slot_check, &newest, err);
 
-	if (got < 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "read %s", shown);
-	memset(bytes + got, 0, 2 * SLOT_SIZE - (size_t)got);
-	for (int i = 0; i < 2; i++) {
-		enum slot_kind kind = slot_check(slots[i], &version[i], &seq[i]);
-
-		/* A newer format (after a downgrade) may hold lockouts and
-		 * used recovery codes this code cannot read: never guess. */
-		if (kind == SLOT_UNKNOWN_VERSION)
-			return ms_fail(err, MS_INVALID,
-				       "%s: state format %u is not known to "
-				       "this version", shown,
-				       (unsigned)version[i]);
-		valid[i] = kind == SLOT_VALID;
-	}
-	if (!valid[0] && !valid[1]) {
-		/* Slot 0 as made (zero) means nothing but the first write
-		 * (seq 1, to slot 1) ever happened: the file was never written,
-		 * or that write tore (crash, disk full), so the state before
-		 * it is the fresh one. Anything else was tampered with, since
-		 * one write can only ever tear one slot. */
-		if (all_zero(slots[0], SLOT_SIZE))
-			return MS_OK;
-		return ms_fail(err, MS_INVALID, "%s: corrupt state", shown);
-	}
-	newest = valid[0] && valid[1] ? seq[1] > seq[0] : valid[1];
-	slot_decode(slots[newest], state);
-	return MS_OK;
+	if (status == MS_OK && newest >= 0)
+		slot_decode(slots[newest], state);
+	return status;
 }
 
 enum ms_status ms_state_load(const struct ms_store *store, const char *name,
@@ -232,26 +193,9 @@ static enum ms_status open_for_write(const struct ms_store *store,
 				     struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
-	enum ms_status status;
-	int fd;
 
 	state_file(name, file, sizeof(file));
-	ms_path_shown(shown, store->settings->state_dir, file);
-	fd = openat(store->state_fd, file,
-			O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-				O_NONBLOCK,
-			0600);
-	if (fd < 0)
-		return errno == ELOOP
-			? ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", shown)
-			: ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
-	status = ms_fd_check(fd, shown, err);
-	if (status != MS_OK) {
-		close(fd);
-		return status;
-	}
-	*fd_out = fd;
-	return MS_OK;
+	return ms_slots_open_rw(store, file, shown, fd_out, err);
 }
 
 /* Writes `state` as the next slot (seq + 1) of the open state file. */
@@ -260,7 +204,7 @@ static enum ms_status write_slot(int fd, const char *shown,
 {
 	unsigned char slot[SLOT_SIZE];
 	uint64_t seq = state->seq + 1;
-	ssize_t written;
+	enum ms_status status;
 
 	slot_encode(state, seq, slot);
 	/* No fsync (it would cost ~0.3 ms a login): state is runtime only,
@@ -272,12 +216,10 @@ static enum ms_status write_slot(int fd, const char *shown,
 	 * lost session or cache entry costs one code or one slow hash.
 	 * Records, which hold what an admin decided, keep full fsync
 	 * durability (store.h). */
-	written = pwrite(fd, slot, SLOT_SIZE, (off_t)(seq % 2) * SLOT_SIZE);
+	status = ms_slots_write(fd, shown, slot, SLOT_SIZE, seq, err);
 	ms_wipe(slot, sizeof(slot));
-	if (written < 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "write %s", shown);
-	if (written != SLOT_SIZE)
-		return ms_fail(err, MS_SYSTEM, "write %s: short write", shown);
+	if (status != MS_OK)
+		return status;
 	state->seq = seq;
 	return MS_OK;
 }
