@@ -90,7 +90,15 @@ bool mailsec_record_write(int users_fd, unsigned i, const char *hash)
 	return ok;
 }
 
-bool mailsec_rehash(const struct store *st, unsigned k)
+/* Mailbox i's record, made or changed in place, under its lock. */
+typedef bool record_edit_fn(const struct ms_store *store, unsigned i,
+			    const char *name, struct ms_record *record,
+			    struct ms_error *err);
+
+/* Saves `edit`'s record of each of the first k mailboxes, through the
+ * record library (lock, temp file, fsyncs), as mailsecctl would. */
+static bool edit_records(const struct store *st, unsigned k,
+			 record_edit_fn *edit)
 {
 	struct ms_settings settings;
 	struct ms_store store = { .users_fd = -1, .state_fd = -1 };
@@ -100,24 +108,42 @@ bool mailsec_rehash(const struct store *st, unsigned k)
 		  ms_store_open(&settings, MS_STORE_READ, &store, &err) == MS_OK;
 
 	for (unsigned i = 0; ok && i < k; i++) {
-		char name[BENCH_NAME_MAX], hash[MS_HASH_MAX];
+		char name[BENCH_NAME_MAX];
 		struct ms_record record;
 		int lock_fd = -1;
 
 		memset(&record, 0, sizeof(record));
 		user_name(i, name);
-		ok = ms_password_hash(BENCH_PASSWORD, NULL, 0, hash, &err) == MS_OK &&
-		     record_build(i, hash, &record);
-		if (ok && (ok = ms_store_lock(&store, name, &lock_fd, &err) == MS_OK)) {
-			ok = ms_record_save(&store, name, &record, &err) == MS_OK;
-			ms_store_unlock(lock_fd);
-		}
+		ok = ms_store_lock(&store, name, &lock_fd, &err) == MS_OK;
+		if (!ok)
+			break;
+		ok = edit(&store, i, name, &record, &err) &&
+		     ms_record_save(&store, name, &record, &err) == MS_OK;
+		ms_store_unlock(lock_fd);
 		ms_record_wipe(&record);
 	}
 	if (!ok)
-		fprintf(stderr, "bench: %s\n", err.msg);
+		fprintf(stderr, "bench: %s\n", err.msg[0] ? err.msg
+							 : "a record edit");
 	ms_store_close(&store);
 	return ok;
+}
+
+static bool rehashed(const struct ms_store *store, unsigned i,
+		     const char *name, struct ms_record *record,
+		     struct ms_error *err)
+{
+	char hash[MS_HASH_MAX];
+
+	(void)store;
+	(void)name;
+	return ms_password_hash(BENCH_PASSWORD, NULL, 0, hash, err) == MS_OK &&
+	       record_build(i, hash, record);
+}
+
+bool mailsec_rehash(const struct store *st, unsigned k)
+{
+	return edit_records(st, k, rehashed);
 }
 
 /* ms_app_add makes the entry (its password random), then its digest is
@@ -136,35 +162,18 @@ static bool app_password_add(struct ms_record *record, struct ms_error *err)
 	return ok;
 }
 
+static bool with_app_password(const struct ms_store *store, unsigned i,
+			      const char *name, struct ms_record *record,
+			      struct ms_error *err)
+{
+	(void)i;
+	return ms_record_load(store, name, record, err) == MS_OK &&
+	       (record->n_apps > 0 || app_password_add(record, err));
+}
+
 bool mailsec_add_app_passwords(const struct store *st, unsigned k)
 {
-	struct ms_settings settings;
-	struct ms_store store = { .users_fd = -1, .state_fd = -1 };
-	struct ms_error err = { 0 };
-	bool ok = ms_settings_load(st->conf, MS_CONF_NAMED, &settings,
-				   &err) == MS_OK &&
-		  ms_store_open(&settings, MS_STORE_READ, &store, &err) == MS_OK;
-
-	for (unsigned i = 0; ok && i < k; i++) {
-		char name[BENCH_NAME_MAX];
-		struct ms_record record;
-		int lock_fd = -1;
-
-		user_name(i, name);
-		ok = ms_store_lock(&store, name, &lock_fd, &err) == MS_OK;
-		if (!ok)
-			break;
-		ok = ms_record_load(&store, name, &record, &err) == MS_OK &&
-		     (record.n_apps > 0 || app_password_add(&record, &err)) &&
-		     ms_record_save(&store, name, &record, &err) == MS_OK;
-		ms_store_unlock(lock_fd);
-		ms_record_wipe(&record);
-	}
-	if (!ok)
-		fprintf(stderr, "bench: %s\n", err.msg[0] ? err.msg
-							 : "app password");
-	ms_store_close(&store);
-	return ok;
+	return edit_records(st, k, with_app_password);
 }
 
 bool mailsec_stacks(const struct store *st, const struct modules *mods)
