@@ -1,0 +1,111 @@
+/* The activity journal, state_dir/MAILBOX.journal: the module's recent
+ * decisions on one mailbox, for its owner (mailsecctl activity) and for
+ * the "new address" notice. Never a secret: who, when, from where, how.
+ *
+ * A fixed-size file of MS_JOURNAL_ENTRIES entries, each with its own
+ * sequence number and checksum, written in place with one pwrite under
+ * the mailbox lock: no new inode per login, and a torn write can only
+ * ever spoil the one entry being written, which readers then skip.
+ *
+ * A decision like one the journal holds (same role, service, address,
+ * result, detail and app password) counts on that entry, which becomes
+ * the newest; any other takes a free or damaged entry, else the oldest.
+ * So the journal keeps the last MS_JOURNAL_ENTRIES kinds of activity, and
+ * a webmail that logs in at every request, or a guesser from one address,
+ * takes one entry, not all of them. */
+#ifndef MAILSEC_JOURNAL_H
+#define MAILSEC_JOURNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "error.h"
+#include "policy.h"
+#include "record.h"
+#include "store.h"
+
+#define MS_JOURNAL_ENTRIES 64
+#define MS_JOURNAL_SERVICE_MAX 32 /* NUL included; longer ones are cut */
+#define MS_JOURNAL_RHOST_MAX 46   /* an IPv6 address in text, NUL included */
+
+enum ms_journal_result { MS_JOURNAL_ACCEPTED, MS_JOURNAL_REFUSED };
+
+/* How a login passed, or why it was refused. */
+enum ms_journal_detail {
+	MS_JOURNAL_PASSWORD,          /* "password": no code was needed */
+	MS_JOURNAL_CODE,              /* "code": password (if asked) and code */
+	MS_JOURNAL_RECOVERY,          /* "recovery": a recovery code */
+	MS_JOURNAL_SESSION,           /* "session": a webmail session resumed */
+	MS_JOURNAL_APP_PASSWORD,      /* "app-password", with its name */
+	MS_JOURNAL_BAD_PASSWORD,      /* "bad-password", an empty one too */
+	MS_JOURNAL_MISSING_CODE,      /* "missing-code" */
+	MS_JOURNAL_BAD_CODE,          /* "bad-code" */
+	MS_JOURNAL_REPLAY,            /* "replay": a code already used */
+	MS_JOURNAL_LOCKED,            /* "locked": codes refused for a while */
+	MS_JOURNAL_NON_WEBMAIL_OFF,   /* "non-webmail-off" */
+	MS_JOURNAL_APP_PASSWORDS_ONLY, /* "app-passwords-only": the password */
+	MS_JOURNAL_APP_PASSWORD_REFUSED, /* "app-password-refused", its name:
+					  * expired, wrong service or address */
+	MS_JOURNAL_DETAIL_COUNT
+};
+
+/* The word for `detail` ("password", "bad-code", ...), NULL if unknown. */
+const char *ms_journal_detail_name(enum ms_journal_detail detail);
+/* "accepted", "refused". */
+const char *ms_journal_result_name(enum ms_journal_result result);
+
+/* One decision, as the module tells it. Text fields are cut to fit. */
+struct ms_journal_event {
+	int64_t time;
+	enum ms_role role;
+	enum ms_journal_result result;
+	enum ms_journal_detail detail;
+	const char *service;
+	const char *rhost; /* NULL, "" or "-": none given */
+	const char *app;   /* the app password's name, or NULL */
+};
+
+struct ms_journal_entry {
+	uint64_t seq;  /* orders the entries; 0 when the entry is free */
+	int64_t time;  /* the newest decision counted on this entry */
+	int64_t first; /* the oldest one */
+	uint32_t count;
+	enum ms_role role;
+	enum ms_journal_result result;
+	enum ms_journal_detail detail;
+	char service[MS_JOURNAL_SERVICE_MAX];
+	char rhost[MS_JOURNAL_RHOST_MAX]; /* "" when the login had none */
+	char app[MS_APP_NAME_MAX];        /* "" unless an app password's */
+};
+
+/* Takes the mailbox lock, counts `event` in the journal of `name` (made
+ * 0600 when missing), and sets *new_address when the event is accepted,
+ * has an address, and no accepted entry of the journal had that address
+ * before. Callers in the login path log a failure and go on: a login never
+ * fails for its journal. */
+enum ms_status ms_journal_note(const struct ms_store *store, const char *name,
+			       const struct ms_journal_event *event,
+			       bool *new_address, struct ms_error *err);
+
+/* The journal's valid entries, newest first, into `entries` (*count of
+ * them), and into *damaged how many entries were neither free nor valid
+ * (torn, tampered with, of an unknown format). A missing journal is an
+ * empty one. MS_OK even with damaged entries: a caller that judges the
+ * file (check-config) reports them. */
+enum ms_status ms_journal_read(const struct ms_store *store, const char *name,
+			       struct ms_journal_entry entries[MS_JOURNAL_ENTRIES],
+			       unsigned *count, unsigned *damaged,
+			       struct ms_error *err);
+
+/* The newest accepted entry of `role` among `entries` (as read), or NULL. */
+const struct ms_journal_entry *
+ms_journal_last_accepted(const struct ms_journal_entry *entries,
+			 unsigned count, enum ms_role role);
+
+/* Deletes the journal of `name` (call under the mailbox lock); a missing
+ * one is MS_OK. */
+enum ms_status ms_journal_remove(const struct ms_store *store, const char *name,
+				 struct ms_error *err);
+
+#endif
