@@ -312,10 +312,12 @@ non-webmail: enabled
 2fa: off
 recovery-codes: 0
 locked-until: -
-app-passwords: 0" "$OUT"
+app-passwords: 0
+last webmail login: never
+last client login: never" "$OUT"
 	expect_exit 0 "$M" --config "$conf" --json show carol@example.com
 	check_json "show --json: exactly the documented keys, in order" \
-		"keys_unsorted == $SHOW_KEYS" "$OUT"
+		"keys_unsorted == $SHOW_KEYS + [\"last_login\"]" "$OUT"
 	check_json "show --json: types" \
 		'(.mailbox|type) == "string" and (.non_webmail_access|type) == "boolean" and (."2fa"|type) == "string" and (.recovery_codes_left|type) == "number" and .locked_until == null and .non_webmail == "enabled" and .app_passwords == 0' \
 		"$OUT"
