@@ -910,6 +910,25 @@ test_check_config() {
 		"$OUT"
 	chmod 600 "$users/one@example.com.conf"
 	expect_exit 0 "$M" --config "$conf" check-config
+
+	# A damaged activity journal is reported, never a crash; remove
+	# takes it with the mailbox.
+	local journal=$dir/state/one@example.com.journal
+	(umask 077 && head -c 600 /dev/urandom >"$journal")
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "damaged journal entries reported" \
+		"any(.problems[]; . == \"$journal: 3 damaged entries\")" "$OUT"
+	(umask 077 && printf 'x' >"$journal")
+	expect_exit 5 "$M" --config "$conf" check-config
+	check_match "one damaged entry" "one@example.com.journal: 1 damaged entry\$" "$OUT"
+	ln -sf /dev/null "$journal"
+	expect_exit 6 "$M" --config "$conf" check-config
+	check_match "a journal that is a symlink" "one@example.com.journal: " "$OUT"
+	rm "$journal"
+	(umask 077 && printf 'x' >"$journal")
+	expect_exit 0 "$M" --config "$conf" remove one@example.com
+	check "remove takes the journal too" test ! -e "$journal"
+	expect_exit 0 "$M" --config "$conf" check-config
 }
 
 test_bad_settings() {
