@@ -73,12 +73,13 @@ class mailsec_activity
 
     private function row(array $entry)
     {
-        $refused = self::field($entry, 'result') === 'refused';
+        $class = ['accepted' => 'mailsec-accepted', 'refused' => 'mailsec-refused'][self::field($entry, 'result')]
+            ?? null;
         $cells = html::tag('td', 'mailsec-when', $this->when($entry))
             . html::tag('td', 'mailsec-from', rcube::Q($this->from($entry)))
             . html::tag('td', 'mailsec-how', rcube::Q($this->how($entry)))
             . html::tag('td', 'mailsec-result', rcube::Q($this->result($entry)));
-        return html::tag('tr', $refused ? 'mailsec-refused' : 'mailsec-accepted', $cells);
+        return html::tag('tr', ['class' => $class], $cells);
     }
 
     /** The newest time, and "N times since FIRST" when it counts repeats
