@@ -103,8 +103,11 @@ enum ms_status cmd_show(struct ctl *ctl)
 	struct ms_mailbox box;
 	enum ms_status status = ctl_read_named(ctl, &box);
 
-	if (status == MS_OK)
-		out_mailbox(&box, false);
+	if (status == MS_OK) {
+		out_mailbox_shown_begin(&box);
+		ctl_show_last_logins(ctl, box.name);
+		out_object_end();
+	}
 	ms_mailbox_wipe(&box);
 	return status;
 }

@@ -11,6 +11,7 @@ enum ms_status cmd_add(struct ctl *ctl);
 enum ms_status cmd_remove(struct ctl *ctl);
 enum ms_status cmd_list(struct ctl *ctl);
 enum ms_status cmd_show(struct ctl *ctl);
+enum ms_status cmd_activity(struct ctl *ctl);
 enum ms_status cmd_passwd(struct ctl *ctl);
 enum ms_status cmd_2fa_enroll(struct ctl *ctl);
 enum ms_status cmd_2fa_confirm(struct ctl *ctl);
@@ -44,6 +45,7 @@ enum verb_flag {
 	VERB_TAKES_APP_OPTIONS = 1u << 7, /* --services --from --expires */
 	VERB_TAKES_ALL = 1u << 8,         /* --all */
 	VERB_TAKES_KEEP = 1u << 9,        /* --keep-app-passwords */
+	VERB_TAKES_SINCE = 1u << 10,      /* --since */
 };
 
 
@@ -76,6 +78,10 @@ const struct verb *verb_find(int argc, char *const *argv, bool in_self,
  * show. */
 const char *verb_words(const struct verb *verb, bool in_self, char *out,
 		       size_t size);
+
+/* show's last_login (out_last_logins) of mailbox `name`, from its
+ * activity journal (cmd_activity.c). */
+void ctl_show_last_logins(struct ctl *ctl, const char *name);
 
 /* What self allows, for its refusal: "status, 2fa enroll|confirm|...". */
 void verb_self_list(char *out, size_t size);

@@ -31,6 +31,7 @@ struct ctl {
 	const char *app_from;     /* app-password add --from */
 	const char *app_expires;  /* app-password add --expires */
 	bool app_all;             /* app-password revoke --all */
+	const char *since;        /* activity --since */
 	/* What the audit line adds after the command (app-password NAME):
 	 * never a secret; "" for nothing. */
 	char audit_detail[96];

@@ -22,6 +22,11 @@ static const struct verb verbs[] = {
 	  0, NULL, NULL },
 	{ NULL, "show", 1, 1, cmd_show, "MAILBOX", "settings of one mailbox (never secrets)",
 	  VERB_SELF_ALLOWED, "status", NULL },
+	{ NULL, "activity", 1, 1, cmd_activity, "MAILBOX [--since WHEN]",
+	  "\n                                recent logins and refusals, newest "
+	  "first (WHEN: YYYY-MM-DD,\n"
+	  "                                YYYY-MM-DDTHH:MM:SSZ, or N then m, h or d ago)",
+	  VERB_SELF_ALLOWED | VERB_TAKES_SINCE, NULL, NULL },
 	{ NULL, "passwd", 1, 1, cmd_passwd, "MAILBOX [--keep-app-passwords]",
 	  "new password, from stdin or the terminal; revokes every app\n"
 	  "                                password unless --keep-app-passwords",
@@ -182,7 +187,7 @@ struct options {
 	const char *config;
 	const char *qr;
 	const char *rhost;
-	const char *services, *from, *expires;
+	const char *services, *from, *expires, *since;
 	bool json, help, version, all, keep_app_passwords;
 };
 
@@ -196,6 +201,7 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 		{ "services", required_argument, NULL, 's' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "expires", required_argument, NULL, 'e' },
+		{ "since", required_argument, NULL, 'S' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "keep-app-passwords", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
@@ -216,6 +222,7 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 		case 's': opt->services = optarg; break;
 		case 'f': opt->from = optarg; break;
 		case 'e': opt->expires = optarg; break;
+		case 'S': opt->since = optarg; break;
 		case 'a': opt->all = true; break;
 		case 'k': opt->keep_app_passwords = true; break;
 		case 'h': opt->help = true; break;
@@ -306,6 +313,8 @@ enum ms_status verb_check_options(const struct verb *verb, struct ctl *ctl)
 		option = "--all";
 	else if (ctl->keep_app_passwords && !(verb->flags & VERB_TAKES_KEEP))
 		option = "--keep-app-passwords";
+	else if (ctl->since && !(verb->flags & VERB_TAKES_SINCE))
+		option = "--since";
 	if (!option)
 		return MS_OK;
 	return ms_fail(&ctl->err, MS_USAGE, "%s is not an option of %s", option,
@@ -412,6 +421,7 @@ int main(int argc, char **argv)
 	ctl.app_expires = opt.expires;
 	ctl.app_all = opt.all;
 	ctl.keep_app_passwords = opt.keep_app_passwords;
+	ctl.since = opt.since;
 	exit_code = check_arguments(verb, ctl.n_args, &opt, &ctl);
 	if (exit_code != MS_OK)
 		return exit_code;

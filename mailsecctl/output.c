@@ -91,6 +91,26 @@ void out_object_end(void)
 	inline_row = false;
 }
 
+void out_member_object_begin(const char *key)
+{
+	if (json)
+		open_json('{', key);
+}
+
+void out_member_object_end(void)
+{
+	if (json)
+		close_json('}');
+}
+
+void out_null(const char *key)
+{
+	if (json) {
+		json_member(key);
+		fputs("null", stdout);
+	}
+}
+
 void out_list_begin(void)
 {
 	list_rows = 0;
@@ -137,10 +157,9 @@ void out_string_or_null(const char *key, const char *label, const char *value,
 {
 	if (value)
 		out_string(key, label, value);
-	else if (json) {
-		json_member(key);
-		fputs("null", stdout);
-	} else
+	else if (json)
+		out_null(key);
+	else
 		text_field(label, null_text);
 }
 
@@ -217,12 +236,11 @@ void out_string_list(const char *key, const char *label,
 	text_field(label, n ? text : empty_text);
 }
 
-void out_mailbox(const struct ms_mailbox *box, bool inline_text)
+static void mailbox_fields(const struct ms_mailbox *box, bool inline_text)
 {
 	char until[MS_ISO_TIME_MAX];
 	int64_t locked_until = ms_mailbox_locked_until(box, time(NULL));
 
-	out_object_begin(inline_text);
 	out_string("mailbox", inline_text ? NULL : "mailbox", box->name);
 	if (json)
 		out_bool("non_webmail_access", NULL,
@@ -237,7 +255,19 @@ void out_mailbox(const struct ms_mailbox *box, bool inline_text)
 			   "-");
 	if (!inline_text)
 		out_uint("app_passwords", "app-passwords", box->record.n_apps);
+}
+
+void out_mailbox(const struct ms_mailbox *box, bool inline_text)
+{
+	out_object_begin(inline_text);
+	mailbox_fields(box, inline_text);
 	out_object_end();
+}
+
+void out_mailbox_shown_begin(const struct ms_mailbox *box)
+{
+	out_object_begin(false);
+	mailbox_fields(box, false);
 }
 
 void out_removed(const struct ms_mailbox *box)

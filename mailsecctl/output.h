@@ -4,6 +4,7 @@
 #define MAILSECCTL_OUTPUT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "recovery.h"
@@ -14,6 +15,11 @@ bool out_is_json(void);
 /* An object; `inline` objects print as one text line (list rows). */
 void out_object_begin(bool inline_text);
 void out_object_end(void);
+/* JSON only (nothing in text): an object as the member `key` of the
+ * object open, or `key`: null. */
+void out_member_object_begin(const char *key);
+void out_member_object_end(void);
+void out_null(const char *key);
 /* A top-level JSON array of objects (list); in text, `empty_text` (unless
  * NULL) on a line of its own when it held none. */
 void out_list_begin(void);
@@ -47,6 +53,9 @@ struct ms_mailbox;
  * many). Never a secret or hash. */
 void out_mailbox(const struct ms_mailbox *box, bool inline_text);
 
+/* show's object without its end (out_object_end), for what show adds. */
+void out_mailbox_shown_begin(const struct ms_mailbox *box);
+
 /* remove's: the mailbox and "removed". */
 void out_removed(const struct ms_mailbox *box);
 
@@ -64,5 +73,21 @@ enum ms_status out_enrolment_qr(const struct ms_mailbox *box, const char *uri,
 /* 2fa confirm's and 2fa recovery's object: the codes, shown only now. */
 void out_recovery_codes(const struct ms_mailbox *box,
 			char codes[][MS_RECOVERY_LEN + 1]);
+
+/* output_activity.c: the activity journal's entries (journal.h). */
+struct ms_journal_entry;
+
+/* activity's array, newest first, of the `count` entries whose newest
+ * decision is at or after `since`: time, first, count, service, role,
+ * rhost, result, detail, app. In text a table, or "no activity recorded". */
+void out_activity(const struct ms_journal_entry *entries, unsigned count,
+		  int64_t since);
+
+/* show's last_login: the newest accepted entry of each role, {webmail,
+ * client}, each {time, service, rhost, detail, app} or null; in text the
+ * lines "last webmail login: ..." and "last client login: ...", where
+ * `none_text` stands for a role without one. */
+void out_last_logins(const struct ms_journal_entry *entries, unsigned count,
+		     const char *none_text);
 
 #endif

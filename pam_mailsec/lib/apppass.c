@@ -9,12 +9,12 @@
 
 #include "apppass.h"
 #include "secure.h"
+#include "when.h"
 
 #define SALT_BYTES 16
 #define HASH_BYTES 32
 #define DIGEST_PREFIX "blake2b$"
 #define DIGEST_LEN (sizeof(DIGEST_PREFIX) - 1 + 2 * SALT_BYTES + 1 + 2 * HASH_BYTES)
-#define DAY 86400
 
 _Static_assert(DIGEST_LEN < MS_APP_DIGEST_MAX, "digest field too small");
 _Static_assert(SALT_BYTES >= crypto_generichash_KEYBYTES_MIN,
@@ -390,50 +390,15 @@ unsigned ms_app_revoke_all(struct ms_record *record)
 	return had;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil): no timegm, no TZ. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static bool parse_date(const char *text, int64_t *day_after)
-{
-	static const unsigned month_days[] = { 31, 29, 31, 30, 31, 30,
-					       31, 31, 30, 31, 30, 31 };
-	unsigned y, m, d;
-	int end = 0;
-	bool leap;
-
-	if (strlen(text) != 10 || text[4] != '-' || text[7] != '-' ||
-	    sscanf(text, "%4u-%2u-%2u%n", &y, &m, &d, &end) != 3 || end != 10)
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9'))
-			return false;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > month_days[m - 1] ||
-	    (m == 2 && d == 29 && !leap))
-		return false;
-	*day_after = (days_from_civil(y, m, d) + 1) * DAY;
-	return true;
-}
-
 enum ms_status ms_app_parse_expiry(const char *text, time_t now,
 				   int64_t *expires, struct ms_error *err)
 {
 	char *end = NULL;
 	unsigned long days;
 
-	if (parse_date(text, expires)) {
+	/* A date is the last day the password works. */
+	if (ms_parse_day(text, expires)) {
+		*expires += MS_DAY;
 		if (*expires <= (int64_t)now)
 			return ms_fail(err, MS_INVALID, "expiry %s is over", text);
 		return MS_OK;
@@ -443,7 +408,7 @@ enum ms_status ms_app_parse_expiry(const char *text, time_t now,
 		return ms_fail(err, MS_INVALID,
 			       "expiry must be YYYY-MM-DD or 1-%d days",
 			       MS_APP_DAYS_MAX);
-	*expires = (int64_t)now + (int64_t)days * DAY;
+	*expires = (int64_t)now + (int64_t)days * MS_DAY;
 	return MS_OK;
 }
 

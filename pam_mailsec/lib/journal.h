@@ -17,9 +17,11 @@
 #define MAILSEC_JOURNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
+#include "codecheck.h"
 #include "error.h"
 #include "policy.h"
 #include "record.h"
@@ -55,6 +57,10 @@ const char *ms_journal_detail_name(enum ms_journal_detail detail);
 /* "accepted", "refused". */
 const char *ms_journal_result_name(enum ms_journal_result result);
 
+/* The detail of a code check's result; MS_JOURNAL_DETAIL_COUNT for
+ * MS_CODE_ERROR, a failure of the module's own, which is not noted. */
+enum ms_journal_detail ms_journal_detail_of_code(enum ms_code_result result);
+
 /* One decision, as the module tells it. Text fields are cut to fit. */
 struct ms_journal_event {
 	int64_t time;
@@ -83,7 +89,8 @@ struct ms_journal_entry {
  * 0600 when missing), and sets *new_address when the event is accepted,
  * has an address, and no accepted entry of the journal had that address
  * before. Callers in the login path log a failure and go on: a login never
- * fails for its journal. */
+ * fails for its journal. With activity_journal false, does nothing (and
+ * *new_address is false). */
 enum ms_status ms_journal_note(const struct ms_store *store, const char *name,
 			       const struct ms_journal_event *event,
 			       bool *new_address, struct ms_error *err);
@@ -97,6 +104,12 @@ enum ms_status ms_journal_read(const struct ms_store *store, const char *name,
 			       struct ms_journal_entry entries[MS_JOURNAL_ENTRIES],
 			       unsigned *count, unsigned *damaged,
 			       struct ms_error *err);
+
+/* The valid entries of a journal's bytes (`len` of them; what a short
+ * file lacks reads as free entries), as ms_journal_read gives them. */
+void ms_journal_decode(const unsigned char *data, size_t len,
+		       struct ms_journal_entry entries[MS_JOURNAL_ENTRIES],
+		       unsigned *count, unsigned *damaged);
 
 /* The newest accepted entry of `role` among `entries` (as read), or NULL. */
 const struct ms_journal_entry *

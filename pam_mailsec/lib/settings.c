@@ -26,6 +26,7 @@ void ms_settings_defaults(struct ms_settings *settings)
 	settings->lockout.lock_for = 900;
 	settings->cache_ttl = 0;
 	settings->non_webmail_default = MS_NON_WEBMAIL_ENABLED;
+	settings->activity_journal = true;
 }
 
 static enum ms_status load_dir(struct ms_cfg *cfg, const config_setting_t *root,
@@ -167,7 +168,8 @@ static enum ms_status load_root(struct ms_cfg *cfg,
 	static const char *const known[] = { "users_dir", "state_dir",
 					      "webmail_services", "totp",
 					      "lockout", "cache_ttl",
-					      "non_webmail_default", NULL };
+					      "non_webmail_default",
+					      "activity_journal", NULL };
 	config_setting_t *root = config_root_setting(&cfg->config);
 	enum ms_status status = ms_cfg_known_keys(cfg, root, known);
 
@@ -193,6 +195,10 @@ static enum ms_status load_root(struct ms_cfg *cfg,
 		return status;
 	status = ms_cfg_uint(cfg, root, "cache_ttl", 0, MS_CACHE_TTL_MAX,
 			     &settings->cache_ttl);
+	if (status != MS_OK)
+		return status;
+	status = ms_cfg_bool(cfg, root, "activity_journal",
+			     &settings->activity_journal);
 	if (status != MS_OK)
 		return status;
 	return load_non_webmail_default(cfg, root, settings);

@@ -54,6 +54,7 @@ struct ms_settings {
 	} lockout;
 	unsigned cache_ttl;
 	enum ms_non_webmail non_webmail_default; /* of a new mailbox */
+	bool activity_journal; /* the module keeps MAILBOX.journal (journal.h) */
 };
 
 void ms_settings_defaults(struct ms_settings *settings);

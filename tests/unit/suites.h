@@ -17,11 +17,15 @@ Suite *session_suite(void);  /* test_session.c: webmail sessions */
 Suite *cache_suite(void);    /* test_cache.c: verified-credential cache */
 Suite *codecheck_suite(void); /* test_codecheck.c: replay marks, lockout */
 Suite *apppass_suite(void); /* test_apppass.c: app passwords */
+Suite *journal_suite(void);  /* test_journal.c: the activity journal */
 Suite *mailbox_suite(void);  /* test_mailbox.c: mailsecctl's edits, MAILSEC_AUTH */
 
 /* test_lock.c: the store's directories and per-mailbox lock, added to the
  * store suite. */
 TCase *tcase_store_dirs(void);
 TCase *tcase_store_lock(void);
+/* test_when.c: the command line's dates and times, added to the apppass
+ * suite (whose --expires takes the same dates). */
+TCase *tcase_when(void);
 
 #endif

@@ -689,5 +689,6 @@ Suite *apppass_suite(void)
 	suite_add_tcase(s, rules);
 	suite_add_tcase(s, record);
 	suite_add_tcase(s, store);
+	suite_add_tcase(s, tcase_when());
 	return s;
 }

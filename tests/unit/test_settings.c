@@ -29,6 +29,7 @@ static void assert_defaults(const struct ms_settings *s)
 	ck_assert_uint_eq(s->lockout.within, 300);
 	ck_assert_uint_eq(s->lockout.lock_for, 900);
 	ck_assert_uint_eq(s->cache_ttl, 0);
+	ck_assert(s->activity_journal);
 }
 
 /* th.dir/mailsec.conf holding `text`, with `mode`. */
@@ -109,7 +110,8 @@ START_TEST(every_key)
 		"totp = { issuer = \"Example Mail\"; algorithm = \"SHA256\";\n"
 		"         digits = 8; period = 60; window = 2; };\n"
 		"lockout = { max_failures = 7; within = 600; lock_for = 1800; };\n"
-		"cache_ttl = 120;\n";
+		"cache_ttl = 120;\n"
+		"activity_journal = false;\n";
 	char path[PATH_MAX];
 	struct ms_settings s;
 	struct ms_error err = { 0 };
@@ -131,6 +133,7 @@ START_TEST(every_key)
 	ck_assert_uint_eq(s.lockout.within, 600);
 	ck_assert_uint_eq(s.lockout.lock_for, 1800);
 	ck_assert_uint_eq(s.cache_ttl, 120);
+	ck_assert(!s.activity_journal);
 }
 END_TEST
 
@@ -166,6 +169,8 @@ static const char *const bad_lines[] = {
 	"lockout = { max_failures = 0; };",
 	"lockout = 5;",
 	"cache_ttl = -1;",
+	"activity_journal = 1;",
+	"activity_journal = \"no\";",
 	"@include \"/etc/passwd\"",
 };
 

@@ -1,0 +1,504 @@
+/* The activity journal: fixed entries, coalesced, reused oldest first,
+ * each checksummed (journal.c). */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "helpers.h"
+#include "journal.h"
+#include "suites.h"
+
+#define NAME "alice@example.com"
+/* journal.c's layout: entry i at offset i * ENTRY_SIZE, the checksum in
+ * its last 16 bytes, the version at offset 4. */
+#define ENTRY_SIZE 256
+#define T0 1700000000
+
+static void journal_path(char path[PATH_MAX])
+{
+	ts_path(path, PATH_MAX, th.state, NAME ".journal", NULL);
+}
+
+static struct ms_journal_event event(enum ms_journal_result result,
+				     enum ms_journal_detail detail,
+				     const char *rhost, int64_t time)
+{
+	struct ms_journal_event e = {
+		.time = time, .role = MS_ROLE_CLIENT, .result = result,
+		.detail = detail, .service = "imap", .rhost = rhost,
+	};
+
+	return e;
+}
+
+/* Notes `e`; whether it was a new address. */
+static bool note(const struct ms_journal_event *e)
+{
+	struct ms_error err = { 0 };
+	bool new_address = true;
+
+	ck_assert_msg(ms_journal_note(&th.store, NAME, e, &new_address, &err) ==
+			      MS_OK,
+		      "%s", err.msg);
+	return new_address;
+}
+
+/* The k-th distinct decision (k from 0), from its own address. */
+static void note_kind(unsigned k, int64_t time)
+{
+	char rhost[32];
+	struct ms_journal_event e;
+
+	snprintf(rhost, sizeof(rhost), "192.0.2.%u", k);
+	e = event(MS_JOURNAL_REFUSED, MS_JOURNAL_BAD_PASSWORD, rhost, time);
+	note(&e);
+}
+
+static void read_all(struct ms_journal_entry entries[MS_JOURNAL_ENTRIES],
+		     unsigned *count, unsigned *damaged)
+{
+	struct ms_error err = { 0 };
+
+	ck_assert_msg(ms_journal_read(&th.store, NAME, entries, count, damaged,
+				      &err) == MS_OK,
+		      "%s", err.msg);
+}
+
+/* Changes entry `index` on disk: one byte flipped (a torn write), or, with
+ * `version` non-zero, that version under a checksum that fits. */
+static void spoil(unsigned index, uint32_t version)
+{
+	unsigned char entry[ENTRY_SIZE];
+	char path[PATH_MAX];
+	off_t at = (off_t)index * ENTRY_SIZE;
+	int fd;
+
+	journal_path(path);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, entry, ENTRY_SIZE, at), ENTRY_SIZE);
+	if (version) {
+		memcpy(entry + 4, &version, sizeof(version));
+		crypto_generichash(entry + ENTRY_SIZE - 16, 16, entry,
+				   ENTRY_SIZE - 16, NULL, 0);
+	} else {
+		entry[100] ^= 0x01;
+	}
+	ck_assert_int_eq(pwrite(fd, entry, ENTRY_SIZE, at), ENTRY_SIZE);
+	close(fd);
+}
+
+static bool holds_rhost(const struct ms_journal_entry *entries, unsigned count,
+			const char *rhost)
+{
+	for (unsigned i = 0; i < count; i++)
+		if (strcmp(entries[i].rhost, rhost) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(missing_journal_is_empty)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	unsigned count = 9, damaged = 9;
+
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 0);
+	ck_assert_uint_eq(damaged, 0);
+}
+END_TEST
+
+START_TEST(round_trip_every_field)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event e = {
+		.time = T0, .role = MS_ROLE_WEBMAIL, .result = MS_JOURNAL_ACCEPTED,
+		.detail = MS_JOURNAL_APP_PASSWORD, .service = "roundcube",
+		.rhost = "2001:db8::1", .app = "phone",
+	};
+	unsigned count, damaged;
+	char path[PATH_MAX];
+	mode_t old = umask(0);
+
+	note(&e);
+	umask(old);
+	journal_path(path);
+	ck_assert_uint_eq(ts_mode(path), 0600);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(damaged, 0);
+	ck_assert_uint_eq(entries[0].seq, 1);
+	ck_assert_int_eq(entries[0].time, T0);
+	ck_assert_int_eq(entries[0].first, T0);
+	ck_assert_uint_eq(entries[0].count, 1);
+	ck_assert_int_eq(entries[0].role, MS_ROLE_WEBMAIL);
+	ck_assert_int_eq(entries[0].result, MS_JOURNAL_ACCEPTED);
+	ck_assert_int_eq(entries[0].detail, MS_JOURNAL_APP_PASSWORD);
+	ck_assert_str_eq(entries[0].service, "roundcube");
+	ck_assert_str_eq(entries[0].rhost, "2001:db8::1");
+	ck_assert_str_eq(entries[0].app, "phone");
+}
+END_TEST
+
+START_TEST(text_is_cut_and_made_safe)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event e = event(MS_JOURNAL_REFUSED,
+					  MS_JOURNAL_BAD_CODE,
+					  "10.0.0.1\n\033[2J", T0);
+	char service[100];
+	unsigned count, damaged;
+
+	memset(service, 's', sizeof(service) - 1);
+	service[sizeof(service) - 1] = '\0';
+	e.service = service;
+	note(&e);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(strlen(entries[0].service), MS_JOURNAL_SERVICE_MAX - 1);
+	ck_assert_str_eq(entries[0].rhost, "10.0.0.1??[2J");
+	ck_assert_str_eq(entries[0].app, "");
+}
+END_TEST
+
+START_TEST(alike_decisions_coalesce)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event bad = event(MS_JOURNAL_REFUSED,
+					    MS_JOURNAL_BAD_PASSWORD,
+					    "192.0.2.7", T0);
+	struct ms_journal_event good = event(MS_JOURNAL_ACCEPTED,
+					     MS_JOURNAL_PASSWORD, "192.0.2.7",
+					     T0 + 5);
+	unsigned count, damaged;
+
+	note(&bad);
+	note(&good);
+	bad.time = T0 + 10;
+	note(&bad);
+	bad.time = T0 + 20;
+	note(&bad);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 2);
+	/* The refusals' entry is the newest again. */
+	ck_assert_int_eq(entries[0].detail, MS_JOURNAL_BAD_PASSWORD);
+	ck_assert_uint_eq(entries[0].count, 3);
+	ck_assert_int_eq(entries[0].first, T0);
+	ck_assert_int_eq(entries[0].time, T0 + 20);
+	ck_assert_uint_eq(entries[0].seq, 4);
+	ck_assert_int_eq(entries[1].detail, MS_JOURNAL_PASSWORD);
+	ck_assert_uint_eq(entries[1].count, 1);
+	/* Another service, address or app password is another entry. */
+	bad.service = "pop3";
+	note(&bad);
+	bad.service = "imap";
+	bad.rhost = "192.0.2.8";
+	note(&bad);
+	bad.rhost = "192.0.2.7";
+	bad.app = "phone";
+	note(&bad);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 5);
+}
+END_TEST
+
+START_TEST(full_journal_replaces_the_oldest)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	unsigned count, damaged;
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (unsigned k = 0; k < MS_JOURNAL_ENTRIES; k++)
+		note_kind(k, T0 + k);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
+	/* The first kind noted again is the newest, so the second is now
+	 * the oldest and the next new kind takes its entry. */
+	note_kind(0, T0 + 100);
+	note_kind(MS_JOURNAL_ENTRIES, T0 + 101);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
+	ck_assert_uint_eq(damaged, 0);
+	ck_assert_str_eq(entries[0].rhost, "192.0.2.64");
+	ck_assert_str_eq(entries[1].rhost, "192.0.2.0");
+	ck_assert(!holds_rhost(entries, count, "192.0.2.1"));
+	ck_assert_str_eq(entries[count - 1].rhost, "192.0.2.2");
+	for (unsigned i = 1; i < count; i++)
+		ck_assert_uint_lt(entries[i].seq, entries[i - 1].seq);
+	/* A file of exactly the entries, however long the mailbox lives. */
+	journal_path(path);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, MS_JOURNAL_ENTRIES * ENTRY_SIZE);
+}
+END_TEST
+
+START_TEST(torn_entry_is_skipped_and_reused)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	unsigned count, damaged;
+
+	for (unsigned k = 0; k < MS_JOURNAL_ENTRIES; k++)
+		note_kind(k, T0 + k);
+	spoil(10, 0);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES - 1);
+	ck_assert_uint_eq(damaged, 1);
+	ck_assert(!holds_rhost(entries, count, "192.0.2.10"));
+	/* A new kind goes where the torn entry was, not over the oldest. */
+	note_kind(MS_JOURNAL_ENTRIES, T0 + 100);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
+	ck_assert_uint_eq(damaged, 0);
+	ck_assert(holds_rhost(entries, count, "192.0.2.0"));
+}
+END_TEST
+
+START_TEST(torn_entry_is_never_counted_on)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event good = event(MS_JOURNAL_ACCEPTED,
+					     MS_JOURNAL_PASSWORD, "192.0.2.7",
+					     T0);
+	unsigned count, damaged;
+
+	ck_assert(note(&good));
+	ck_assert(!note(&good));
+	spoil(0, 0);
+	/* Its address is not seen, and its count not carried on. */
+	good.time = T0 + 1;
+	ck_assert(note(&good));
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(damaged, 1);
+	ck_assert_uint_eq(entries[0].count, 1);
+	ck_assert_int_eq(entries[0].first, T0 + 1);
+}
+END_TEST
+
+START_TEST(torn_newest_does_not_set_the_sequence)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	unsigned count, damaged;
+
+	note_kind(0, T0);
+	note_kind(1, T0 + 1);
+	note_kind(2, T0 + 2);
+	spoil(2, 0);
+	note_kind(0, T0 + 3);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_str_eq(entries[0].rhost, "192.0.2.0");
+	ck_assert_uint_eq(entries[0].seq, 3);
+}
+END_TEST
+
+START_TEST(unknown_version_is_kept_until_needed)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	unsigned count, damaged;
+
+	note_kind(0, T0);
+	note_kind(1, T0 + 1);
+	spoil(1, 99);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(damaged, 1);
+	/* Free entries are taken first; the newer format's entry stays. */
+	for (unsigned k = 2; k < MS_JOURNAL_ENTRIES; k++)
+		note_kind(k, T0 + k);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES - 1);
+	ck_assert_uint_eq(damaged, 1);
+	/* Once none is free, it goes before the oldest valid entry. */
+	note_kind(MS_JOURNAL_ENTRIES, T0 + 100);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
+	ck_assert_uint_eq(damaged, 0);
+	ck_assert(holds_rhost(entries, count, "192.0.2.0"));
+}
+END_TEST
+
+START_TEST(new_address_rules)
+{
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_PASSWORD, "192.0.2.1", T0);
+
+	ck_assert(note(&e)); /* the first login of a journal */
+	ck_assert(!note(&e));
+	e.service = "pop3"; /* same address, another service */
+	ck_assert(!note(&e));
+	e.rhost = "192.0.2.2";
+	e.result = MS_JOURNAL_REFUSED;
+	e.detail = MS_JOURNAL_BAD_PASSWORD;
+	ck_assert(!note(&e)); /* a refusal is never a new address... */
+	e.result = MS_JOURNAL_ACCEPTED;
+	e.detail = MS_JOURNAL_CODE;
+	ck_assert(note(&e)); /* ...nor makes its address seen */
+	e.rhost = NULL;
+	ck_assert(!note(&e));
+	e.rhost = "";
+	ck_assert(!note(&e));
+	e.rhost = "-";
+	ck_assert(!note(&e));
+}
+END_TEST
+
+START_TEST(symlink_is_refused)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_PASSWORD, "192.0.2.1", T0);
+	char path[PATH_MAX], target[PATH_MAX];
+	struct ms_error err = { 0 };
+	unsigned count, damaged;
+	bool new_address;
+	struct stat st;
+
+	journal_path(path);
+	ts_path(target, sizeof(target), th.dir, "target", NULL);
+	ts_write_str(target, "", 0600);
+	ck_assert_int_eq(symlink(target, path), 0);
+	ck_assert_int_eq(ms_journal_note(&th.store, NAME, &e, &new_address,
+					 &err),
+			 MS_SYSTEM);
+	ck_assert_msg(th_has(err.msg, "symbolic link"), "%s", err.msg);
+	ck_assert_int_eq(ms_journal_read(&th.store, NAME, entries, &count,
+					 &damaged, &err),
+			 MS_SYSTEM);
+	ck_assert_int_eq(stat(target, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+}
+END_TEST
+
+START_TEST(remove_deletes_the_journal)
+{
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_PASSWORD, "192.0.2.1", T0);
+	struct ms_error err = { 0 };
+	char path[PATH_MAX];
+
+	note(&e);
+	journal_path(path);
+	ck_assert_uint_eq(ts_mode(path), 0600);
+	ck_assert_int_eq(ms_journal_remove(&th.store, NAME, &err), MS_OK);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
+	ck_assert_int_eq(ms_journal_remove(&th.store, NAME, &err), MS_OK);
+	/* A journal starts again: its first address is new. */
+	ck_assert(note(&e));
+}
+END_TEST
+
+START_TEST(off_writes_nothing)
+{
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_PASSWORD, "192.0.2.1", T0);
+	char path[PATH_MAX];
+
+	th.settings.activity_journal = false;
+	ck_assert(!note(&e));
+	journal_path(path);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
+}
+END_TEST
+
+START_TEST(names_and_code_results)
+{
+	ck_assert_str_eq(ms_journal_detail_name(MS_JOURNAL_PASSWORD), "password");
+	ck_assert_str_eq(ms_journal_detail_name(MS_JOURNAL_APP_PASSWORD_REFUSED),
+			 "app-password-refused");
+	ck_assert_ptr_null(ms_journal_detail_name(MS_JOURNAL_DETAIL_COUNT));
+	for (int d = 0; d < MS_JOURNAL_DETAIL_COUNT; d++)
+		ck_assert_ptr_nonnull(ms_journal_detail_name(d));
+	ck_assert_str_eq(ms_journal_result_name(MS_JOURNAL_REFUSED), "refused");
+	ck_assert_int_eq(ms_journal_detail_of_code(MS_CODE_OK), MS_JOURNAL_CODE);
+	ck_assert_int_eq(ms_journal_detail_of_code(MS_CODE_RECOVERY_OK),
+			 MS_JOURNAL_RECOVERY);
+	ck_assert_int_eq(ms_journal_detail_of_code(MS_CODE_MISSING),
+			 MS_JOURNAL_MISSING_CODE);
+	ck_assert_int_eq(ms_journal_detail_of_code(MS_CODE_WRONG),
+			 MS_JOURNAL_BAD_CODE);
+	ck_assert_int_eq(ms_journal_detail_of_code(MS_CODE_REPLAYED),
+			 MS_JOURNAL_REPLAY);
+	ck_assert_int_eq(ms_journal_detail_of_code(MS_CODE_LOCKED),
+			 MS_JOURNAL_LOCKED);
+	ck_assert_int_eq(ms_journal_detail_of_code(MS_CODE_ERROR),
+			 MS_JOURNAL_DETAIL_COUNT);
+}
+END_TEST
+
+START_TEST(last_accepted_per_role)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_PASSWORD, "192.0.2.1", T0);
+	const struct ms_journal_entry *last;
+	unsigned count, damaged;
+
+	note(&e);
+	e.role = MS_ROLE_WEBMAIL;
+	e.detail = MS_JOURNAL_CODE;
+	e.time = T0 + 1;
+	note(&e);
+	e.result = MS_JOURNAL_REFUSED;
+	e.detail = MS_JOURNAL_BAD_CODE;
+	e.time = T0 + 2;
+	note(&e);
+	read_all(entries, &count, &damaged);
+	last = ms_journal_last_accepted(entries, count, MS_ROLE_WEBMAIL);
+	ck_assert_ptr_nonnull(last);
+	ck_assert_int_eq(last->time, T0 + 1);
+	last = ms_journal_last_accepted(entries, count, MS_ROLE_CLIENT);
+	ck_assert_ptr_nonnull(last);
+	ck_assert_int_eq(last->time, T0);
+	ck_assert_ptr_null(ms_journal_last_accepted(entries, 0, MS_ROLE_CLIENT));
+}
+END_TEST
+
+START_TEST(decode_of_short_and_odd_bytes)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	unsigned char bytes[ENTRY_SIZE + 10];
+	unsigned count, damaged;
+
+	memset(bytes, 0, sizeof(bytes));
+	ms_journal_decode(bytes, sizeof(bytes), entries, &count, &damaged);
+	ck_assert_uint_eq(count, 0);
+	ck_assert_uint_eq(damaged, 0);
+	memset(bytes, 'x', sizeof(bytes));
+	ms_journal_decode(bytes, sizeof(bytes), entries, &count, &damaged);
+	ck_assert_uint_eq(count, 0);
+	ck_assert_uint_eq(damaged, 2);
+}
+END_TEST
+
+Suite *journal_suite(void)
+{
+	Suite *s = suite_create("journal");
+	TCase *tc = th_tcase_store("journal");
+
+	tcase_add_test(tc, missing_journal_is_empty);
+	tcase_add_test(tc, round_trip_every_field);
+	tcase_add_test(tc, text_is_cut_and_made_safe);
+	tcase_add_test(tc, alike_decisions_coalesce);
+	tcase_add_test(tc, full_journal_replaces_the_oldest);
+	tcase_add_test(tc, torn_entry_is_skipped_and_reused);
+	tcase_add_test(tc, torn_entry_is_never_counted_on);
+	tcase_add_test(tc, torn_newest_does_not_set_the_sequence);
+	tcase_add_test(tc, unknown_version_is_kept_until_needed);
+	tcase_add_test(tc, new_address_rules);
+	tcase_add_test(tc, symlink_is_refused);
+	tcase_add_test(tc, remove_deletes_the_journal);
+	tcase_add_test(tc, off_writes_nothing);
+	tcase_add_test(tc, names_and_code_results);
+	tcase_add_test(tc, last_accepted_per_role);
+	tcase_add_test(tc, decode_of_short_and_odd_bytes);
+	suite_add_tcase(s, tc);
+	return s;
+}
