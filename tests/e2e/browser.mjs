@@ -160,6 +160,9 @@ async function recentActivity() {
     rows.filter((row) => row.cells[2].startsWith('Webmail with password')).length === 1);
   check('activity: says what to do about a sign-in not recognised',
     (await frame.locator('body').innerText()).includes('If you do not recognise a sign-in'));
+  const help = await frame.locator('#mailsec-help').getAttribute('href');
+  check(`activity: Learn more is the 2FA article's part (${help})`,
+    help.endsWith('/help/en_US/two-factor-authentication.html#recent-activity'));
   await shot('settings-activity');
   await helpShot('settings-activity');
 }
