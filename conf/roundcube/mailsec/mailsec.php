@@ -691,7 +691,7 @@ class mailsec extends rcube_plugin
         }
         else {
             $list = $this->ctl($this->self_command('activity'), [rcmail::get_instance()->get_user_password()]);
-            $rows[] = $list === null ? html::p('mailsec-error', rcube::Q($this->gettext('unavailable')))
+            $rows[] = $list === null ? html::p('mailsec-error', rcube::Q($this->gettext('activityunavailable')))
                 : $this->activity_table()->html($list);
         }
         $rows[] = $this->help_link('mailsecactivity');
