@@ -9,6 +9,7 @@
 
 #include "appstate.h"
 #include "commands.h"
+#include "journal.h"
 #include "mailbox_ops.h"
 #include "output.h"
 
@@ -23,6 +24,31 @@ static void problem(struct check *check, const struct ms_error *err)
 	if (err->status > check->worst)
 		check->worst = err->status;
 	out_array_string(err->msg);
+}
+
+/* Damaged entries cost no login anything (they are skipped), but they
+ * are a file torn, tampered with or of a newer release, as corrupt state
+ * is. */
+static void check_journal(struct check *check, const struct ms_store *store,
+			  const char *name)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
+	unsigned count, damaged;
+	struct ms_error err;
+
+	if (ms_journal_read(store, name, entries, &count, &damaged, &err) !=
+	    MS_OK) {
+		problem(check, &err);
+		return;
+	}
+	if (!damaged)
+		return;
+	ms_file_name(name, "journal", file, sizeof(file));
+	ms_path_shown(shown, store->settings->state_dir, file);
+	ms_fail(&err, MS_INVALID, "%s: %u damaged %s", shown, damaged,
+		damaged == 1 ? "entry" : "entries");
+	problem(check, &err);
 }
 
 static void check_file(struct check *check, const struct ms_store *store,
@@ -44,6 +70,7 @@ static void check_file(struct check *check, const struct ms_store *store,
 	if (ms_mailbox_load(store, &box, &err) != MS_OK ||
 	    ms_app_state_load(store, box.name, &apps, &err) != MS_OK)
 		problem(check, &err);
+	check_journal(check, store, box.name);
 	ms_mailbox_wipe(&box);
 }
 

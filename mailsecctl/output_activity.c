@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "journal.h"
 #include "log.h"
@@ -45,11 +44,22 @@ static void make_row(const struct ms_journal_entry *entry, struct row *row)
 	row->cells[COUNT] = row->count;
 }
 
+/* Columns on a terminal: UTF-8 continuation bytes take none (an app
+ * password's name may be UTF-8). */
+static int text_width(const char *text)
+{
+	int width = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		width += (*p & 0xc0) != 0x80;
+	return width;
+}
+
 static void print_cells(const char *const cells[N_COLUMNS],
 			const int widths[N_COLUMNS])
 {
 	for (int i = 0; i < N_COLUMNS - 1; i++)
-		printf("%-*s  ", widths[i], cells[i]);
+		printf("%s%*s  ", cells[i], widths[i] - text_width(cells[i]), "");
 	printf("%s\n", cells[N_COLUMNS - 1]);
 }
 
@@ -66,14 +76,14 @@ static void print_table(const struct ms_journal_entry *entries,
 	unsigned rows = 0;
 
 	for (int i = 0; i < N_COLUMNS; i++)
-		widths[i] = (int)strlen(headings[i]);
+		widths[i] = text_width(headings[i]);
 	for (unsigned e = 0; e < count; e++) {
 		if (!shown(&entries[e], since))
 			continue;
 		make_row(&entries[e], &row);
 		for (int i = 0; i < N_COLUMNS; i++)
-			if ((int)strlen(row.cells[i]) > widths[i])
-				widths[i] = (int)strlen(row.cells[i]);
+			if (text_width(row.cells[i]) > widths[i])
+				widths[i] = text_width(row.cells[i]);
 		rows++;
 	}
 	if (rows == 0) {

@@ -48,6 +48,8 @@ int credential_read(struct login *login, bool split, struct credential *cred)
 	 * no_password this is the only look the module takes at it. */
 	if (!token[0] && login->disallow_null) {
 		login_refused(login, "empty password");
+		login_note(login, MS_JOURNAL_REFUSED, MS_JOURNAL_BAD_PASSWORD,
+			   NULL);
 		return PAM_AUTH_ERR;
 	}
 	if (split)

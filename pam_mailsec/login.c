@@ -44,15 +44,19 @@ static void safe_copy(const char *text, char *out, size_t size)
 	out[i] = '\0';
 }
 
-static int load_settings(struct login *login)
+static enum ms_status settings_of(struct login *login, struct ms_error *err)
 {
 	const char *path = login->args.config ? login->args.config
 					      : MAILSEC_CONF_DEFAULT;
 	enum ms_conf_origin origin = login->args.config ? MS_CONF_NAMED
 							: MS_CONF_BUILT_IN;
 
-	if (ms_settings_load_cached(path, origin, &login->settings,
-				    &login->err) != MS_OK) {
+	return ms_settings_load_cached(path, origin, &login->settings, err);
+}
+
+static int load_settings(struct login *login)
+{
+	if (settings_of(login, &login->err) != MS_OK) {
 		ms_log(login->pamh, LOG_ERR, "%s: refusing", login->err.msg);
 		return PAM_SERVICE_ERR;
 	}
@@ -141,6 +145,19 @@ int login_begin_account(pam_handle_t *pamh, int argc, const char **argv,
 	if (rc != PAM_SUCCESS || handoff_take(login))
 		return rc;
 	return login_read(login);
+}
+
+enum ms_status login_store_ready(struct login *login, struct ms_error *err)
+{
+	enum ms_status status;
+
+	if (login->store.state_fd >= 0)
+		return MS_OK;
+	status = settings_of(login, err);
+	if (status != MS_OK)
+		return status;
+	return ms_store_open(&login->settings, MS_STORE_READ, &login->store,
+			     err);
 }
 
 void login_end(struct login *login)

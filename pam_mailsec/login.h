@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "error.h"
+#include "journal.h"
 #include "name.h"
 #include "policy.h"
 #include "record.h"
@@ -51,6 +52,19 @@ void login_refused(const struct login *login, const char *reason);
 /* One LOG_INFO line: mailbox, service, role, rhost and how it passed
  * ("password and code", "session resumed", ...). */
 void login_accepted(const struct login *login, const char *how);
+
+/* The store of a login whose account stage took what the auth stage read
+ * (handoff.h) is not open: this opens it, reading mailsec.conf. */
+enum ms_status login_store_ready(struct login *login, struct ms_error *err);
+
+/* Counts a decision on a known mailbox in its activity journal (nothing
+ * for an unknown one, or with activity_journal off), and logs an accepted
+ * login from an address the journal has not seen: LOG_NOTICE "new
+ * address: mailbox=... service=... role=... rhost=...". A journal that
+ * fails is logged (LOG_ERR), and the login goes on as decided. `app`: the
+ * app password's name, or NULL. (activity.c) */
+void login_note(struct login *login, enum ms_journal_result result,
+		enum ms_journal_detail detail, const char *app);
 
 /* One LOG_DEBUG line with the `debug` argument. */
 void login_debug(const struct login *login, const char *what);

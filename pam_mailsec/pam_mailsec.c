@@ -33,6 +33,7 @@ struct attempt {
 	enum ms_auth_kind how; /* told in MS_AUTH_ENV once accepted */
 	const char *passed; /* for the log line: how it was accepted */
 	char passed_app[MS_APP_NAME_MAX + 16]; /* "app password NAME" */
+	const char *app_name; /* the app password that passed, or NULL */
 	unsigned hashes; /* password verifications spent (even_out_refusal) */
 };
 
@@ -87,6 +88,8 @@ static int check_code(struct login *login, struct attempt *attempt)
 		return state_error(login);
 	default:
 		code_refused(login, result, locked_until);
+		login_note(login, MS_JOURNAL_REFUSED,
+			   ms_journal_detail_of_code(result), NULL);
 		return PAM_AUTH_ERR;
 	}
 }
@@ -140,11 +143,19 @@ static int check_password(struct login *login, struct attempt *attempt)
 	 * mailbox's (ms_password_verify): timing tells nothing either way. */
 	if (!ms_password_usable(cred->password)) {
 		login_refused(login, "empty password");
+		login_note(login, MS_JOURNAL_REFUSED, MS_JOURNAL_BAD_PASSWORD,
+			   NULL);
 		return PAM_AUTH_ERR;
 	}
 	if (!password_matches(login, attempt)) {
-		login_refused(login, whole_is_password(login, attempt)
-					     ? "missing code" : "bad password");
+		bool missing_code = whole_is_password(login, attempt);
+
+		login_refused(login, missing_code ? "missing code"
+						  : "bad password");
+		login_note(login, MS_JOURNAL_REFUSED,
+			   missing_code ? MS_JOURNAL_MISSING_CODE
+					: MS_JOURNAL_BAD_PASSWORD,
+			   NULL);
 		return PAM_AUTH_ERR;
 	}
 	return PAM_SUCCESS;
@@ -212,6 +223,8 @@ static int password_refused(struct login *login, struct attempt *attempt)
 {
 	spend_a_hash(login, attempt);
 	login_refused(login, "mailbox password refused: app passwords only");
+	login_note(login, MS_JOURNAL_REFUSED, MS_JOURNAL_APP_PASSWORDS_ONLY,
+		   NULL);
 	return PAM_AUTH_ERR;
 }
 
@@ -245,12 +258,15 @@ static int check_app_password(struct login *login, struct attempt *attempt,
 		snprintf(reason, sizeof(reason), "app password %s refused: %s",
 			 app->name, ms_app_result_reason(result));
 		login_refused(login, reason);
+		login_note(login, MS_JOURNAL_REFUSED,
+			   MS_JOURNAL_APP_PASSWORD_REFUSED, app->name);
 		return PAM_AUTH_ERR;
 	}
 	note_app_use(login, which);
 	snprintf(attempt->passed_app, sizeof(attempt->passed_app),
 		 "app password %s", app->name);
 	attempt->passed = attempt->passed_app;
+	attempt->app_name = app->name;
 	attempt->how = MS_AUTH_APP_PASSWORD;
 	return PAM_SUCCESS;
 }
@@ -276,6 +292,8 @@ static int check_steps(struct login *login, struct attempt *attempt)
 	}
 	if (!ms_policy_client_allowed(&login->record, login->role)) {
 		login_refused(login, "non-webmail access off");
+		login_note(login, MS_JOURNAL_REFUSED, MS_JOURNAL_NON_WEBMAIL_OFF,
+			   NULL);
 		return PAM_PERM_DENIED;
 	}
 	if (attempt->needs_code)
@@ -342,6 +360,8 @@ static int accept_login(struct login *login, const struct attempt *attempt,
 			return rc;
 	}
 	login_accepted(login, attempt->passed);
+	login_note(login, MS_JOURNAL_ACCEPTED, ms_journal_detail_of_auth(how),
+		   attempt->app_name);
 	return PAM_SUCCESS;
 }
 
@@ -420,12 +440,16 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	}
 	if (!ms_policy_client_allowed(&login.record, login.role)) {
 		login_refused(&login, "non-webmail access off");
+		login_note(&login, MS_JOURNAL_REFUSED,
+			   MS_JOURNAL_NON_WEBMAIL_OFF, NULL);
 		rc = PAM_PERM_DENIED;
 	} else if (!ms_policy_account_allowed(
 			   &login.record, login.role,
 			   passed_with(&login, MS_AUTH_APP_PASSWORD))) {
 		login_refused(&login, "app passwords only, and the auth stage "
 				      "took none");
+		login_note(&login, MS_JOURNAL_REFUSED,
+			   MS_JOURNAL_APP_PASSWORDS_ONLY, NULL);
 		rc = PAM_PERM_DENIED;
 	}
 done:

@@ -97,6 +97,25 @@ enum ms_journal_detail ms_journal_detail_of_code(enum ms_code_result result)
 	return MS_JOURNAL_DETAIL_COUNT;
 }
 
+enum ms_journal_detail ms_journal_detail_of_auth(enum ms_auth_kind kind)
+{
+	switch (kind) {
+	case MS_AUTH_PASSWORD:
+		return MS_JOURNAL_PASSWORD;
+	case MS_AUTH_SESSION:
+		return MS_JOURNAL_SESSION;
+	case MS_AUTH_CODE:
+		return MS_JOURNAL_CODE;
+	case MS_AUTH_RECOVERY:
+		return MS_JOURNAL_RECOVERY;
+	case MS_AUTH_APP_PASSWORD:
+		return MS_JOURNAL_APP_PASSWORD;
+	case MS_AUTH_UNKNOWN:
+		break;
+	}
+	return MS_JOURNAL_DETAIL_COUNT;
+}
+
 static void checksum(const unsigned char *entry,
 		     unsigned char out[CHECKSUM_SIZE])
 {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "authkind.h"
 #include "codecheck.h"
 #include "error.h"
 #include "policy.h"
@@ -60,6 +61,10 @@ const char *ms_journal_result_name(enum ms_journal_result result);
 /* The detail of a code check's result; MS_JOURNAL_DETAIL_COUNT for
  * MS_CODE_ERROR, a failure of the module's own, which is not noted. */
 enum ms_journal_detail ms_journal_detail_of_code(enum ms_code_result result);
+
+/* The detail of an accepted login of `kind`; MS_JOURNAL_DETAIL_COUNT for
+ * MS_AUTH_UNKNOWN. */
+enum ms_journal_detail ms_journal_detail_of_auth(enum ms_auth_kind kind);
 
 /* One decision, as the module tells it. Text fields are cut to fit. */
 struct ms_journal_event {

@@ -5,6 +5,7 @@
 #include "apppass.h"
 #include "appstate.h"
 #include "cache.h"
+#include "journal.h"
 #include "mailbox_ops.h"
 #include "secure.h"
 #include "session.h"
@@ -53,7 +54,8 @@ enum ms_status ms_mailbox_create(const struct ms_store *store,
 	if (status != MS_NOT_FOUND)
 		return status;
 	if (ms_state_remove(store, box->name, err) == MS_SYSTEM ||
-	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM)
+	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM ||
+	    ms_journal_remove(store, box->name, err) == MS_SYSTEM)
 		return MS_SYSTEM;
 	ms_record_defaults(&box->record);
 	ms_record_set_non_webmail(&box->record,
@@ -71,7 +73,8 @@ enum ms_status ms_mailbox_remove(const struct ms_store *store,
 	if (status != MS_OK)
 		return status;
 	if (ms_state_remove(store, box->name, err) == MS_SYSTEM ||
-	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM)
+	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM ||
+	    ms_journal_remove(store, box->name, err) == MS_SYSTEM)
 		return MS_SYSTEM;
 	ms_error_clear(err);
 	return MS_OK;

@@ -36,16 +36,17 @@ enum ms_status ms_mailbox_save(const struct ms_store *store,
 
 /* A new mailbox box->name with the record defaults, non-webmail access
  * as mailsec.conf's non_webmail_default says, and `password_hash`,
- * written at once: MS_EXISTS when it has a record already. A state left
- * by an earlier mailbox of that name (its lockout, its used codes) is
- * removed first, before the record exists. */
+ * written at once: MS_EXISTS when it has a record already. A state and
+ * an activity journal left by an earlier mailbox of that name (its
+ * lockout, its used codes, its logins) are removed first, before the
+ * record exists. */
 enum ms_status ms_mailbox_create(const struct ms_store *store,
 				 struct ms_mailbox *box,
 				 const char *password_hash,
 				 struct ms_error *err);
 
-/* The record, then the state, of box->name (loaded under the lock). The
- * lock file stays: see ms_store_lock. */
+/* The record, then the state and the activity journal, of box->name
+ * (loaded under the lock). The lock file stays: see ms_store_lock. */
 enum ms_status ms_mailbox_remove(const struct ms_store *store,
 				 const struct ms_mailbox *box,
 				 struct ms_error *err);

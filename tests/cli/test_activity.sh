@@ -269,6 +269,19 @@ test_damaged() {
 		'.last_login.client.service == "pop3"' "$OUT"
 }
 
+test_app_name() {
+	group "an app password's name as it was given"
+	local c=carol@example.com name='Thunderbird at home é'
+	add_mailbox "$c"
+	note "$c" "$NOW" client accepted app-password imap 192.0.2.3 "$name"
+	expect_exit 0 "$M" --json activity "$c"
+	check_json "the name, spaces and UTF-8 kept" \
+		".[0].app == \"$name\"" "$OUT"
+	expect_exit 0 "$M" activity "$c"
+	check_match "text: the name after the detail" \
+		"app-password $name +1\$" "$OUT"
+}
+
 test_journal_off() {
 	group "activity_journal = false: nothing shown, said on stderr"
 	local config=$TEST_ROOT/journal-off.conf
@@ -303,6 +316,7 @@ test_since
 test_text
 test_show
 test_damaged
+test_app_name
 test_journal_off
 test_remove
 finish

@@ -312,10 +312,12 @@ non-webmail: enabled
 2fa: off
 recovery-codes: 0
 locked-until: -
-app-passwords: 0" "$OUT"
+app-passwords: 0
+last webmail login: never
+last client login: never" "$OUT"
 	expect_exit 0 "$M" --config "$conf" --json show carol@example.com
 	check_json "show --json: exactly the documented keys, in order" \
-		"keys_unsorted == $SHOW_KEYS" "$OUT"
+		"keys_unsorted == $SHOW_KEYS + [\"last_login\"]" "$OUT"
 	check_json "show --json: types" \
 		'(.mailbox|type) == "string" and (.non_webmail_access|type) == "boolean" and (."2fa"|type) == "string" and (.recovery_codes_left|type) == "number" and .locked_until == null and .non_webmail == "enabled" and .app_passwords == 0' \
 		"$OUT"
@@ -907,6 +909,25 @@ test_check_config() {
 		'any(.problems[]; test("one@example.com.conf: file is group- or world-writable"))' \
 		"$OUT"
 	chmod 600 "$users/one@example.com.conf"
+	expect_exit 0 "$M" --config "$conf" check-config
+
+	# A damaged activity journal is reported, never a crash; remove
+	# takes it with the mailbox.
+	local journal=$dir/state/one@example.com.journal
+	(umask 077 && head -c 600 /dev/urandom >"$journal")
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "damaged journal entries reported" \
+		"any(.problems[]; . == \"$journal: 3 damaged entries\")" "$OUT"
+	(umask 077 && printf 'x' >"$journal")
+	expect_exit 5 "$M" --config "$conf" check-config
+	check_match "one damaged entry" "one@example.com.journal: 1 damaged entry\$" "$OUT"
+	ln -sf /dev/null "$journal"
+	expect_exit 6 "$M" --config "$conf" check-config
+	check_match "a journal that is a symlink" "one@example.com.journal: " "$OUT"
+	rm "$journal"
+	(umask 077 && printf 'x' >"$journal")
+	expect_exit 0 "$M" --config "$conf" remove one@example.com
+	check "remove takes the journal too" test ! -e "$journal"
 	expect_exit 0 "$M" --config "$conf" check-config
 }
 

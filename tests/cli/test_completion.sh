@@ -51,7 +51,7 @@ else
 fi
 
 group "commands and options"
-completes "2fa add app-password check-config help list logout non-webmail passwd remove self show unlock" ""
+completes "2fa activity add app-password check-config help list logout non-webmail passwd remove self show unlock" ""
 completes "check-config" ch
 completes "--config --help --json --version" --
 completes "--json" --j
@@ -61,11 +61,13 @@ completes "add list revoke" app-password ""
 completes "--services" app-password add x --s
 completes "--all" app-password revoke x --a
 completes "--keep-app-passwords" passwd x --k
+completes "--since" activity x --s
+completes "1d 1h" activity x --since 1
 completes "imap imap,pop3,smtp imap,smtp" app-password add x y --services i
 completes "--qr" 2fa enroll --q
 completes "none" 2fa enroll --qr n
-completes "--all --expires --from --keep-app-passwords --rhost --services" self x --
-completes "2fa app-password non-webmail passwd status" self alice@example.com ""
+completes "--all --expires --from --keep-app-passwords --rhost --services --since" self x --
+completes "2fa activity app-password non-webmail passwd status" self alice@example.com ""
 completes "app-passwords disable enable" self alice@example.com non-webmail ""
 completes "add list revoke" self alice@example.com app-password ""
 completes "" list ""
@@ -74,6 +76,7 @@ group "mailbox names from the store given by --config"
 completes "alice@example.com bob@example.com" --config "$D/mailsec.conf" show ""
 completes "bob@example.com" --config "$D/mailsec.conf" 2fa disable b
 completes "bob@example.com" --config "$D/mailsec.conf" app-password list b
+completes "alice@example.com" --config "$D/mailsec.conf" activity a
 completes "alice@example.com" --config "$D/mailsec.conf" self a
 completes "" --config "$D/none.conf" show ""
 completes "$D/mailsec.conf" --config "$D/mails"

@@ -9,7 +9,8 @@
 # commands need a fresh code, passwd's stdin lines, that stdin is read whole
 # first (bounded in size and time, no NUL), that a record changed after the
 # credential was checked is left alone, that a password alone never passes
-# for a mailbox with 2FA, and that no credential is ever printed. Needs jq,
+# for a mailbox with 2FA, that activity shows the owner's own journal, and
+# that no credential is ever printed. Needs jq,
 # oathtool and pam_wrapper (else exit 77); pam_exec for one case.
 #
 #   MAILSECCTL=... MAILSEC_MODULE=.../pam_mailsec.so tests/cli/test_self.sh
@@ -49,7 +50,7 @@ D_PW='dave pw 4'
 HOST=192.0.2.10
 OTHER_HOST=198.51.100.7
 TRANSCRIPT=$TEST_ROOT/transcript
-SHOW_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until","app_passwords"]'
+SHOW_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until","app_passwords","last_login"]'
 SECRET=""
 NEXT_STEP=1
 CODE=""
@@ -427,6 +428,48 @@ test_app_passwords() {
 	NEXT_STEP=$saved_step
 }
 
+test_activity() {
+	group "activity: the owner's own journal, newest first, read-only"
+	local f=frank@example.com f_pw='frank pw 6' now
+	now=$(date +%s)
+	add_mailbox "$f" "$f_pw"
+	# Decisions of earlier logins, as the module notes them.
+	check "journal_note: an old POP3 login" "$JOURNAL_NOTE" "$f" 1588334400 \
+		client accepted password pop3 2001:db8::1
+	check "journal_note: a guess a minute ago" "$JOURNAL_NOTE" "$f" \
+		$((now - 60)) client refused bad-password imap 198.51.100.7
+	sx "$f_pw"$'\n' 0 "$f" activity --rhost "$HOST"
+	check_json "an array of activity's objects" \
+		'type == "array" and all(.[]; keys_unsorted == ["time","first",
+		 "count","service","role","rhost","result","detail","app"])' "$OUT"
+	check_json "the guess from 198.51.100.7" \
+		'any(.[]; .service == "imap" and .result == "refused" and
+		 .detail == "bad-password" and .rhost == "198.51.100.7")' "$OUT"
+	check_json "this very login, through the webmail stack" \
+		"any(.[]; .role == \"webmail\" and .result == \"accepted\" and
+		 .rhost == \"$HOST\" and .detail == \"password\")" "$OUT"
+	check_json "newest first" '[.[].time] == ([.[].time] | sort | reverse)' \
+		"$OUT"
+	sx "$f_pw"$'\n' 0 "$f" activity --since 1h --rhost "$HOST"
+	check_json "--since 1h leaves out 2020" \
+		'length >= 1 and all(.[]; .time > "2021")' "$OUT"
+	sx "$f_pw"$'\n' 5 "$f" activity --since yesterday --rhost "$HOST"
+	check_eq "bad --since: nothing on stdout" "" "$OUT"
+	sx "wrong pw"$'\n' 1 "$f" activity --rhost "$HOST"
+	check_eq "refused: nothing on stdout" "" "$OUT"
+	sx "$B_PW"$'\n' 1 "$f" activity --rhost "$HOST"
+	check_eq "another mailbox's credential: nothing" "" "$OUT"
+	sx "$f_pw"$'\n' 2 "$f" activity extra --rhost "$HOST"
+	sx "$f_pw"$'\n' 2 "$f" status --since 1h --rhost "$HOST"
+	sx "$f_pw"$'\n' 0 "$f" status --rhost "$HOST"
+	check_json "status: last client login from the journal" \
+		'.last_login.client == {"time": "2020-05-01T12:00:00Z",
+		 "service": "pop3", "rhost": "2001:db8::1", "detail": "password",
+		 "app": null}' "$OUT"
+	check_json "status: last webmail login, this one's" \
+		".last_login.webmail.rhost == \"$HOST\"" "$OUT"
+}
+
 test_client_role() {
 	group "webmail service of the client role: a password alone is not 2FA"
 	local conf=$TEST_ROOT/client-role.conf dir=$TEST_ROOT/pam.d-client
@@ -500,7 +543,7 @@ test_no_secret_printed() {
 	local pw
 	for pw in 'alice pw 1' 'alice new pw 2' 'alice third pw' "$B_PW" \
 		"$SESSION" 'carol pw 3' 'carol owner pw' 'carol attacker pw' \
-		"$D_PW" 'dave new pw'; do
+		"$D_PW" 'dave new pw' 'frank pw 6'; do
 		check_absent "not printed: a credential" "$pw" "$(cat "$TRANSCRIPT")"
 	done
 }
@@ -519,6 +562,7 @@ test_enrol
 test_codes
 test_fresh_code
 test_app_passwords
+test_activity
 test_client_role
 test_passwd
 test_disable

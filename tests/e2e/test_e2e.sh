@@ -291,5 +291,49 @@ expect refused "IMAP, a revoked app password" -- imap "$IMAP" "$carol" "$all_pw"
 check "$MAILSECCTL" non-webmail disable "$carol"
 expect refused "non-webmail disabled: app passwords refused too" -- smtp "$SUBMISSION" "$carol" "$smtp_pw"
 
+# --- activity: what the module noted of real logins, as mailsecctl shows
+#     it (mailsecctl activity, show's last_login) ---
+# activity_has MAILBOX JQ: `mailsecctl --json activity MAILBOX` holds JQ.
+activity_has() {
+	"$MAILSECCTL" --json activity "$1" | jq -e "$2"
+}
+
+activity_end_to_end() {
+	local dan=dan@example.com
+	printf 'dan-secret\n' | "$MAILSECCTL" add "$dan" >/dev/null
+	expect refused "activity: IMAP, a bad password" from=127.0.5.1 -- \
+		imap "$IMAP" "$dan" wrong-secret
+	expect ok "activity: IMAP, the password" from=127.0.5.2 -- \
+		imap "$IMAP" "$dan" dan-secret
+	expect ok "activity: SMTP AUTH, the password" from=127.0.5.3 -- \
+		smtp "$SUBMISSION" "$dan" dan-secret
+	expect ok "activity: webmail, the password" "${webmail[@]}" -- \
+		imap "$WEBMAIL" "$dan" dan-secret 203.0.113.50
+	check activity_has "$dan" 'length == 4 and
+		([.[].time] == ([.[].time] | sort | reverse))'
+	check activity_has "$dan" 'any(.[]; .service == "imap" and
+		.role == "client" and .result == "refused" and
+		.detail == "bad-password" and .rhost == "127.0.5.1")'
+	check activity_has "$dan" 'any(.[]; .service == "imap" and
+		.role == "client" and .result == "accepted" and
+		.detail == "password" and .rhost == "127.0.5.2")'
+	check activity_has "$dan" 'any(.[]; .service == "smtp" and
+		.role == "client" and .result == "accepted" and
+		.detail == "password" and .rhost == "127.0.5.3")'
+	check activity_has "$dan" '.[0] | .service == "webmail" and
+		.role == "webmail" and .result == "accepted" and
+		.rhost == "203.0.113.50"'
+	check test "$("$MAILSECCTL" --json show "$dan" |
+		jq -r '"\(.last_login.client.service) \(.last_login.webmail.rhost)"')" \
+		= "smtp 203.0.113.50"
+	expect refused "activity: IMAP, the bad password again" from=127.0.5.1 -- \
+		imap "$IMAP" "$dan" wrong-secret
+	check activity_has "$dan" 'length == 4 and (.[0] | .detail ==
+		"bad-password" and .count == 2 and .first <= .time)'
+}
+
+echo "# activity: the journal of those logins"
+activity_end_to_end
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

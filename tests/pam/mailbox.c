@@ -10,6 +10,7 @@
 
 #include "fixture.h"
 #include "appstate.h"
+#include "journal.h"
 #include "mailbox.h"
 #include "mailbox_ops.h"
 #include "password.h"
@@ -195,6 +196,20 @@ void mb_state_save(const char *name, struct ms_state *state)
 	ck_assert_msg(ms_state_save(&lib.store, name, state, &lib.err) == MS_OK,
 		      "%s", lib.err.msg);
 	lib_close(&lib);
+}
+
+unsigned mb_journal(const char *name, struct ms_journal_entry *entries,
+		    unsigned *damaged)
+{
+	struct lib lib;
+	unsigned count = 0;
+
+	lib_open(&lib, name);
+	ck_assert_msg(ms_journal_read(&lib.store, name, entries, &count,
+				      damaged, &lib.err) == MS_OK,
+		      "%s", lib.err.msg);
+	lib_close(&lib);
+	return count;
 }
 
 void mb_app_add(const char *name, const struct ms_app_request *request,

@@ -57,6 +57,12 @@ void mb_state_save(const char *name, struct ms_state *state);
 void mb_record_load(const char *name, struct ms_record *record);
 void mb_record_save(const char *name, const struct ms_record *record);
 
+/* The activity journal (journal.h): its valid entries, newest first,
+ * how many, and into *damaged how many are damaged. */
+struct ms_journal_entry;
+unsigned mb_journal(const char *name, struct ms_journal_entry *entries,
+		    unsigned *damaged);
+
 /* A new app password NAME (ms_app_add under the lock, as mailsecctl
  * app-password add), its password as shown into `shown`. */
 struct ms_app_request;

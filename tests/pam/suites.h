@@ -17,6 +17,7 @@ TCase *tcase_handoff(void);  /* tc_handoff.c: auth's read in account */
 TCase *tcase_conf(void);     /* tc_conf.c: parsed once; config= missing */
 TCase *tcase_audit(void);    /* tc_audit.c: the log lines */
 TCase *tcase_apppass(void);  /* tc_apppass.c: app passwords */
+TCase *tcase_journal(void);  /* tc_journal.c: the activity journal */
 
 /* A test case with the temp-tree fixture and ts_tcase's timeout. */
 TCase *tcase_with_fixture(const char *name);

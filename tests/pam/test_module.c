@@ -31,6 +31,7 @@ static Suite *module_suite(void)
 	suite_add_tcase(s, tcase_conf());
 	suite_add_tcase(s, tcase_audit());
 	suite_add_tcase(s, tcase_apppass());
+	suite_add_tcase(s, tcase_journal());
 	if (!skip || strcmp(skip, "1") != 0)
 		suite_add_tcase(s, tcase_parallel());
 	return s;

@@ -430,6 +430,18 @@ START_TEST(names_and_code_results)
 			 MS_JOURNAL_LOCKED);
 	ck_assert_int_eq(ms_journal_detail_of_code(MS_CODE_ERROR),
 			 MS_JOURNAL_DETAIL_COUNT);
+	ck_assert_int_eq(ms_journal_detail_of_auth(MS_AUTH_PASSWORD),
+			 MS_JOURNAL_PASSWORD);
+	ck_assert_int_eq(ms_journal_detail_of_auth(MS_AUTH_SESSION),
+			 MS_JOURNAL_SESSION);
+	ck_assert_int_eq(ms_journal_detail_of_auth(MS_AUTH_CODE),
+			 MS_JOURNAL_CODE);
+	ck_assert_int_eq(ms_journal_detail_of_auth(MS_AUTH_RECOVERY),
+			 MS_JOURNAL_RECOVERY);
+	ck_assert_int_eq(ms_journal_detail_of_auth(MS_AUTH_APP_PASSWORD),
+			 MS_JOURNAL_APP_PASSWORD);
+	ck_assert_int_eq(ms_journal_detail_of_auth(MS_AUTH_UNKNOWN),
+			 MS_JOURNAL_DETAIL_COUNT);
 }
 END_TEST
 

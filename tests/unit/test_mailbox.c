@@ -9,6 +9,7 @@
 
 #include "authkind.h"
 #include "helpers.h"
+#include "journal.h"
 #include "mailbox_ops.h"
 #include "secure.h"
 #include "suites.h"
@@ -92,6 +93,68 @@ START_TEST(create_refuses_an_existing_mailbox_and_drops_old_state)
 	ck_assert_int_eq(ms_mailbox_create(&th.store, &again, HASH, &err),
 			 MS_EXISTS);
 	ck_assert(th_has(err.msg, "already exists"));
+}
+END_TEST
+
+/* A journal with one entry, as a login leaves it. */
+static void journal_noted(void)
+{
+	struct ms_journal_event e = { .time = T0, .role = MS_ROLE_CLIENT,
+				      .result = MS_JOURNAL_ACCEPTED,
+				      .detail = MS_JOURNAL_PASSWORD,
+				      .service = "imap", .rhost = "192.0.2.1" };
+	struct ms_error err = { 0 };
+	bool new_address;
+
+	ck_assert_msg(ms_journal_note(&th.store, NAME, &e, &new_address, &err) ==
+			      MS_OK,
+		      "%s", err.msg);
+}
+
+static unsigned journal_entries(void)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_error err = { 0 };
+	unsigned count, damaged;
+
+	ck_assert_msg(ms_journal_read(&th.store, NAME, entries, &count,
+				      &damaged, &err) == MS_OK,
+		      "%s", err.msg);
+	return count;
+}
+
+/* A new mailbox of an old name starts with an empty journal: the old
+ * one's addresses are not its owner's. */
+START_TEST(create_drops_an_old_journal)
+{
+	struct ms_mailbox box;
+
+	journal_noted();
+	ck_assert_uint_eq(journal_entries(), 1);
+	created(&box);
+	ck_assert_uint_eq(journal_entries(), 0);
+}
+END_TEST
+
+START_TEST(remove_deletes_record_state_and_journal)
+{
+	struct ms_mailbox box;
+	struct ms_error err = { 0 };
+	char path[PATH_MAX];
+
+	created(&box);
+	box.state.locked_until = T0 + 900;
+	ck_assert_msg(ms_state_save(&th.store, NAME, &box.state, &err) == MS_OK,
+		      "%s", err.msg);
+	journal_noted();
+	ck_assert_msg(ms_mailbox_remove(&th.store, &box, &err) == MS_OK, "%s",
+		      err.msg);
+	ts_path(path, sizeof(path), th.state, NAME ".journal", NULL);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
+	ts_path(path, sizeof(path), th.state, NAME ".state", NULL);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
+	ts_path(path, sizeof(path), th.users, NAME ".conf", NULL);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
 }
 END_TEST
 
@@ -361,6 +424,8 @@ Suite *mailbox_suite(void)
 
 	tcase_add_test(ops, create_writes_what_add_wrote);
 	tcase_add_test(ops, create_refuses_an_existing_mailbox_and_drops_old_state);
+	tcase_add_test(ops, create_drops_an_old_journal);
+	tcase_add_test(ops, remove_deletes_record_state_and_journal);
 	tcase_add_test(ops, disable_writes_what_a_new_mailbox_holds);
 	tcase_add_test(ops, recovery_needs_2fa_and_ends_sessions);
 	tcase_add_test(ops, password_and_logout_end_sessions_and_the_cache);
