@@ -116,13 +116,55 @@ async function logout() {
 }
 
 // The settings section: its form is in the preferences frame.
-const SECTIONS = { mailsec2fa: 'Two-factor Authentication', mailsecaccess: 'Non-Webmail Access' };
+const SECTIONS = { mailsec2fa: 'Two-factor Authentication', mailsecaccess: 'Non-Webmail Access',
+  mailsecactivity: 'Recent activity' };
 async function section(id, name = SECTIONS[id]) {
   await page.goto(`${URL}?_task=settings&_action=preferences`);
   await page.getByText(name, { exact: true }).click();
   const frame = page.frameLocator('#preferences-frame');
-  await frame.locator('.mailsec-state, .mailsec-error').first().waitFor();
+  await frame.locator('.mailsec-state, .mailsec-error, #mailsec-activity, #mailsec-activity-none').first().waitFor();
   return frame;
+}
+
+// Recent activity's rows: the class and the cells' text of each.
+async function activityRows(frame) {
+  const rows = frame.locator('#mailsec-activity tbody tr');
+  const found = [];
+  for (let i = 0; i < await rows.count(); i++) {
+    found.push({ refused: (await rows.nth(i).getAttribute('class')) === 'mailsec-refused',
+      cells: await rows.nth(i).locator('td').allInnerTexts(),
+      background: await rows.nth(i).locator('td').first().evaluate((td) => getComputedStyle(td).backgroundColor) });
+  }
+  return found;
+}
+
+// Settings > Recent activity after a mail app's wrong password and its
+// right one (from 127.0.0.9), beside this browser's webmail login (from
+// 127.0.0.1, the address the plugin gives Dovecot).
+async function recentActivity() {
+  check('IMAP client: a wrong password is refused', imapClient('not-the-password') === 1);
+  check('IMAP client: the right one logs in', imapClient() === 0);
+  const frame = await section('mailsecactivity');
+  check('no Save button in Recent activity', (await frame.locator('.formbuttons').count()) === 0);
+  const rows = await activityRows(frame);
+  const text = JSON.stringify(rows.map((row) => row.cells));
+  const refused = rows.find((row) => row.cells[3] === 'Refused: wrong password');
+  check(`activity: the refused IMAP login, highlighted (${text})`, refused && refused.refused
+    && refused.cells[1] === '127.0.0.9' && refused.cells[2] === 'Mail app (IMAP)'
+    && refused.background !== rows.find((row) => !row.refused).background);
+  check('activity: the IMAP login', rows.some((row) => !row.refused && row.cells[1] === '127.0.0.9'
+    && row.cells[2] === 'Mail app (IMAP) with password' && row.cells[3] === 'Signed in'));
+  check('activity: this webmail login', rows.some((row) => !row.refused && row.cells[1] === '127.0.0.1'
+    && row.cells[2].startsWith('Webmail with password') && row.cells[3] === 'Signed in'));
+  check('activity: the webmail\'s logins at each request, counted on one line',
+    rows.filter((row) => row.cells[2].startsWith('Webmail with password')).length === 1);
+  check('activity: says what to do about a sign-in not recognised',
+    (await frame.locator('body').innerText()).includes('If you do not recognise a sign-in'));
+  const help = await frame.locator('#mailsec-help').getAttribute('href');
+  check(`activity: Learn more is the 2FA article's part (${help})`,
+    help.endsWith('/help/en_US/two-factor-authentication.html#recent-activity'));
+  await shot('settings-activity');
+  await helpShot('settings-activity');
 }
 
 // Non-Webmail Access: choose MODE (enable, app-passwords, disable) and
@@ -144,6 +186,7 @@ try {
   check('login with the password alone, 2FA off', await login(''));
   await page.waitForSelector('#messagelist tbody tr');
   await shot('inbox');
+  await recentActivity();
 
   // 2. Settings > Two-factor Authentication > Enable: QR, secret, first code.
   let frame = await section('mailsec2fa');
@@ -659,6 +702,12 @@ async function inLanguage(lang, locale, mailbox) {
   await shows(`${lang}: recovery codes left`, frame.locator('.mailsec-state'), own.codesleft.replace('$n', '10'));
   await allTranslated(`${lang}: 2FA on`, frame, own);
   await shot(`${lang}-settings-2fa-on`);
+
+  // Recent activity: its table and texts in the language.
+  frame = await section('mailsecactivity', own.activity);
+  await shows(`${lang}: recent activity`, frame.locator('#mailsec-activity'), own.signedin);
+  await allTranslated(`${lang}: recent activity`, frame, own);
+  await shot(`${lang}-settings-activity`);
 
   // Non-Webmail Access: on, Disable, off (Enable asks for a code).
   frame = await section('mailsecaccess', own.nonwebmail);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The Roundcube plugin's shipped files (conf/roundcube/mailsec), without a
-# Roundcube: every text it shows is in localization/en_US.inc, every
-# language has exactly en_US's texts, and the help pages it serves are
-# the ones conf/roundcube/help/build makes from their source, with the
-# screenshots they show.
+# running Roundcube: every text it shows is in localization/en_US.inc, every
+# language has exactly en_US's texts, the Recent activity table shows any
+# entry as text (test_activity.php, with Roundcube's classes), and the help
+# pages it serves are the ones conf/roundcube/help/build makes from their
+# source, with the screenshots they show.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 plugin=$top_srcdir/conf/roundcube/mailsec
@@ -52,6 +53,14 @@ for lang in $LANGS; do
 	same=$(LC_ALL=C comm -12 "$work/$lang" "$work/en_US" | names | tr '\n' ' ')
 	check "$lang: every text translated (the same as English: $same)" test -z "$same"
 done
+
+# --- the Recent activity table ---
+roundcube=/usr/share/roundcube/program
+if [ -f "$roundcube/lib/Roundcube/bootstrap.php" ]; then
+	php "$top_srcdir/tests/webmail/test_activity.php" "$plugin" "$roundcube" || status=1
+else
+	echo "SKIP: roundcube-core is not installed (.ci/install-deps): the activity table not checked"
+fi
 
 # --- help pages ---
 if ! command -v pandoc >/dev/null; then

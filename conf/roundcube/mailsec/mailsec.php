@@ -7,7 +7,8 @@
  *   webmail PAM stack's code=append), and the browser's address sent to
  *   Dovecot before LOGIN (IMAP ID x-originating-ip: PAM_RHOST).
  * - Settings > Two-factor Authentication and Non-Webmail Access (its three
- *   settings, and the app passwords: list, create, revoke).
+ *   settings, and the app passwords: list, create, revoke), and Recent
+ *   activity (the module's journal of logins, activity.php).
  * - A webmail session that IMAP no longer accepts (mailsecctl logout, idle
  *   time, another address) ends at once, on the login page with a message,
  *   instead of going on with failing requests; `mailsecctl self` confirms
@@ -23,6 +24,8 @@
  * ports: the servers a mail app is told to use with a new app password.
  * Every text the owner sees is in localization/LANG.inc.
  */
+require_once __DIR__ . '/activity.php';
+
 class mailsec extends rcube_plugin
 {
     /** @var array|null JSON of this request's action, shown on the page */
@@ -72,7 +75,7 @@ class mailsec extends rcube_plugin
 
     private function is_ours($section)
     {
-        return $section == 'mailsec2fa' || $section == 'mailsecaccess';
+        return in_array($section, ['mailsec2fa', 'mailsecaccess', 'mailsecactivity'], true);
     }
 
     /** The code row looks like the user and password rows (Elastic puts
@@ -231,6 +234,7 @@ class mailsec extends rcube_plugin
         $this->add_texts('localization/');
         $args['list']['mailsec2fa'] = ['id' => 'mailsec2fa', 'section' => $this->gettext('twofactor')];
         $args['list']['mailsecaccess'] = ['id' => 'mailsecaccess', 'section' => $this->gettext('nonwebmail')];
+        $args['list']['mailsecactivity'] = ['id' => 'mailsecactivity', 'section' => $this->gettext('activity')];
         return $args;
     }
 
@@ -337,6 +341,10 @@ class mailsec extends rcube_plugin
         }
 
         $this->include_stylesheet('settings.css');
+        if ($args['section'] == 'mailsecactivity') {
+            $args['blocks'] = ['main' => $this->activity_block()];
+            return $args;
+        }
         if (!empty($_SESSION['mailsec_relogin'])) {
             $status = null;
         }
@@ -426,6 +434,8 @@ class mailsec extends rcube_plugin
             return ['app-password', 'list'];
         case 'app-revoke':
             return ['app-password', 'revoke', $args[0]];
+        case 'activity':
+            return ['activity'];
         }
         throw new InvalidArgumentException("mailsec: no command $action");
     }
@@ -637,8 +647,10 @@ class mailsec extends rcube_plugin
         return html::tag('ul', ['id' => 'mailsec-app-settings'], $items);
     }
 
-    /** The article of each section: help/LANG/PAGE.html in this plugin. */
-    const HELP_PAGES = ['mailsec2fa' => 'two-factor-authentication', 'mailsecaccess' => 'non-webmail-access'];
+    /** The article of each section: help/LANG/PAGE.html in this plugin
+     *  (#PART: a part of the page, on the plugin's own pages only). */
+    const HELP_PAGES = ['mailsec2fa' => 'two-factor-authentication', 'mailsecaccess' => 'non-webmail-access',
+        'mailsecactivity' => 'two-factor-authentication#recent-activity'];
 
     private function help_link($section)
     {
@@ -652,6 +664,7 @@ class mailsec extends rcube_plugin
      *  it has one. */
     private function help_url($page)
     {
+        [$page, $part] = explode('#', $page . '#', 2);
         $url = rcmail::get_instance()->config->get('mailsec_help_url');
         if (is_array($url)) {
             $url = $url[$page] ?? null;
@@ -664,7 +677,32 @@ class mailsec extends rcube_plugin
                 || !is_file($this->home . "/help/$lang/$page.html")) {
             $lang = 'en_US';
         }
-        return $this->urlbase . "help/$lang/$page.html";
+        return $this->urlbase . "help/$lang/$page.html" . rtrim("#$part", '#');
+    }
+
+    /** Recent activity: what the list shows and how to react, the list
+     *  (`self activity`), and Learn more. */
+    private function activity_block()
+    {
+        $rows = [html::p('mailsec-activitynote', rcube::Q($this->gettext('activitynote'))),
+            html::p('mailsec-activitynote', rcube::Q($this->gettext('activityadvice')))];
+        if (!empty($_SESSION['mailsec_relogin'])) {
+            $rows[] = html::p('mailsec-error', rcube::Q($this->gettext('relogin')));
+        }
+        else {
+            $list = $this->ctl($this->self_command('activity'), [rcmail::get_instance()->get_user_password()]);
+            $rows[] = $list === null ? html::p('mailsec-error', rcube::Q($this->gettext('activityunavailable')))
+                : $this->activity_table()->html($list);
+        }
+        $rows[] = $this->help_link('mailsecactivity');
+        return $this->block('activity', $rows);
+    }
+
+    private function activity_table()
+    {
+        $rcmail = rcmail::get_instance();
+        return new mailsec_activity([$this, 'gettext'],
+            function ($time, $format) use ($rcmail) { return $rcmail->format_date($time, $format); });
     }
 
     /** `mailsecctl self`'s JSON object, or null when refused. */
