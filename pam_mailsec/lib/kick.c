@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,25 @@ bool ms_kick_arg_valid(const char *arg, char bad[3])
 bool ms_kick_configured(const struct ms_settings *settings)
 {
 	return settings->n_kick_args > 0;
+}
+
+enum ms_status ms_kick_check_program(const struct ms_settings *settings,
+				     struct ms_error *err)
+{
+	const char *program = settings->kick_command[0];
+	struct stat st;
+
+	if (!ms_kick_configured(settings))
+		return MS_OK;
+	if (stat(program, &st) != 0)
+		return ms_fail_errno(err, MS_INVALID, errno,
+				     "%s: kick_command: %s", settings->path,
+				     program);
+	if (!S_ISREG(st.st_mode) || access(program, X_OK) != 0)
+		return ms_fail(err, MS_INVALID,
+			       "%s: kick_command: %s: not an executable file",
+			       settings->path, program);
+	return MS_OK;
 }
 
 enum ms_status ms_kick_name_check(const char *mailbox, struct ms_error *err)

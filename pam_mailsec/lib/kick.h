@@ -25,6 +25,12 @@ bool ms_kick_arg_valid(const char *arg, char bad[3]);
 /* Whether kick_command is set (not empty). */
 bool ms_kick_configured(const struct ms_settings *settings);
 
+/* For check-config: MS_OK when kick_command is unset, or its program is
+ * an executable regular file; else MS_INVALID, "CONF: kick_command:
+ * PROGRAM: why". */
+enum ms_status ms_kick_check_program(const struct ms_settings *settings,
+				     struct ms_error *err);
+
 /* Whether the kick command may be handed `mailbox` (canonical): doveadm
  * reads a user argument that inet_aton(3) takes (1.2.3.4, 127.1,
  * 0x7f000001, 12345) as an IP address and kicks everyone connected from

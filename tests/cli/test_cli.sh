@@ -17,6 +17,9 @@
 
 M=$MAILSECCTL
 SHOW_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until","app_passwords"]'
+# A change's object ends with what became of the live sessions: null
+# without kick_command.
+CHANGED_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until","app_passwords","sessions_ended"]'
 LIST_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until"]'
 RECOVERY_RE='^[a-z2-7]{5}-[a-z2-7]{5}$'
 
@@ -357,7 +360,7 @@ test_passwd() {
 		test -n "$after" -a "$after" != "$before"
 	check_match "the new hash is a crypt hash" '^\$' "$after"
 	expect_exit_input $'x\n' 0 "$M" --json passwd PW@example.com
-	check_json "passwd --json: the show object" "keys_unsorted == $SHOW_KEYS" "$OUT"
+	check_json "passwd --json: the show object" "keys_unsorted == $CHANGED_KEYS and .sessions_ended == null" "$OUT"
 	before=$(record_field "$record" password)
 	expect_exit_input $'\n' 5 "$M" passwd pw@example.com
 	expect_exit_input "" 5 "$M" passwd pw@example.com
@@ -386,7 +389,7 @@ test_2fa() {
 
 	expect_exit 0 "$M" --json 2fa enroll "$box" --qr none
 	check_json "enroll --json: mailbox, secret, uri" \
-		'keys_unsorted == ["mailbox","secret","uri"] and .mailbox == "tf@example.com"' \
+		'keys_unsorted == ["mailbox","secret","uri","sessions_ended"] and .mailbox == "tf@example.com"' \
 		"$OUT"
 	secret1=$(jq -r .secret <<<"$OUT")
 	check_match "secret is base32 of 160 bits or more" '^[A-Z2-7]{32,}$' "$secret1"
@@ -420,7 +423,7 @@ test_2fa() {
 
 	expect_exit 0 "$M" --json 2fa confirm "$box" "$(totp "$secret2")"
 	check_json "confirm --json: mailbox and 10 recovery codes" \
-		'keys_unsorted == ["mailbox","recovery_codes"] and (.recovery_codes | length) == 10' \
+		'keys_unsorted == ["mailbox","recovery_codes","sessions_ended"] and (.recovery_codes | length) == 10' \
 		"$OUT"
 	first=$(jq -r '.recovery_codes[]' <<<"$OUT")
 	check_eq "recovery codes have the form xxxxx-xxxxx" 10 \
@@ -564,7 +567,7 @@ test_qr_files() {
 		"$(tail -n 1 <<<"$OUT")"
 	expect_exit 0 "$M" --json 2fa enroll "$box" --qr none
 	check_json "enroll --json: no next step in the object" \
-		'keys_unsorted == ["mailbox","secret","uri"]' "$OUT"
+		'keys_unsorted == ["mailbox","secret","uri","sessions_ended"]' "$OUT"
 }
 
 test_non_webmail() {
@@ -573,7 +576,7 @@ test_non_webmail() {
 	add_mailbox "$box"
 	expect_exit 0 "$M" --json non-webmail disable "$box"
 	check_json "disable: the show object, access false" \
-		".non_webmail_access == false and keys_unsorted == $SHOW_KEYS" "$OUT"
+		".non_webmail_access == false and keys_unsorted == $CHANGED_KEYS" "$OUT"
 	check_match "record says false" '^non_webmail_access = false;' "$(cat "$record")"
 	expect_exit 0 "$M" --json show "$box"
 	check_json "show: non_webmail_access false" '.non_webmail_access == false' "$OUT"
@@ -597,7 +600,7 @@ test_app_passwords() {
 	expect_exit 0 "$M" --json app-password add "$box" "Thunderbird at home" \
 		--services imap,smtp --from 192.0.2.0/24,2001:db8::/32 --expires 30
 	check_json "add --json: the documented keys, in order" \
-		'keys_unsorted == ["mailbox","name","services","from","created","expires","password"]' "$OUT"
+		'keys_unsorted == ["mailbox","name","services","from","created","expires","password","sessions_ended"]' "$OUT"
 	check_json "add --json: values" \
 		'.mailbox == "app@example.com" and .name == "Thunderbird at home" and .services == ["imap","smtp"] and .from == ["192.0.2.0/24","2001:db8::/32"] and (.expires|type) == "string"' "$OUT"
 	pw=$(jq -r .password <<<"$OUT")
@@ -650,7 +653,7 @@ test_app_passwords() {
 
 	expect_exit 0 "$M" --json non-webmail app-passwords "$box"
 	check_json "app-passwords: the show object" \
-		".non_webmail == \"app-passwords\" and .non_webmail_access == true and keys_unsorted == $SHOW_KEYS" "$OUT"
+		".non_webmail == \"app-passwords\" and .non_webmail_access == true and keys_unsorted == $CHANGED_KEYS" "$OUT"
 	check_match "record: app_passwords_only" '^app_passwords_only = true;' "$(cat "$record")"
 	expect_exit 0 "$M" show "$box"
 	check_match "show text: app-passwords" '^non-webmail: app-passwords$' "$OUT"
@@ -666,7 +669,7 @@ test_app_passwords() {
 	expect_exit 2 "$M" app-password revoke "$box"
 	expect_exit 2 "$M" app-password revoke "$box" phone --all
 	expect_exit 0 "$M" --json app-password revoke "$box" phone
-	check_json "revoke --json" '. == {"mailbox":"app@example.com","revoked":1}' "$OUT"
+	check_json "revoke --json" '. == {"mailbox":"app@example.com","revoked":1,"sessions_ended":null}' "$OUT"
 	expect_exit 0 "$M" --json app-password revoke "$box" --all
 	check_json "revoke --all" '.revoked == 1' "$OUT"
 	expect_exit 0 "$M" app-password list "$box"
@@ -714,7 +717,7 @@ test_unlock_logout() {
 	check_json "unlock --json: not locked" '.locked_until == null' "$OUT"
 	expect_exit 0 "$M" logout "$box"
 	expect_exit 0 "$M" --json logout "$box"
-	check_json "logout --json: the show object" "keys_unsorted == $SHOW_KEYS" "$OUT"
+	check_json "logout --json: the show object" "keys_unsorted == $CHANGED_KEYS" "$OUT"
 	check_eq "state file 0600" 600 "$(file_mode "$STATE_DIR/$box.state")"
 	expect_exit 3 "$M" unlock nobody@example.com
 	expect_exit 3 "$M" logout nobody@example.com
@@ -798,7 +801,7 @@ test_remove() {
 	expect_exit 0 "$M" logout "$box"
 	check "state exists before remove" test -f "$STATE_DIR/$box.state"
 	expect_exit 0 "$M" --json remove RM@example.com
-	check_json "remove --json" '. == {"mailbox":"rm@example.com","removed":true}' "$OUT"
+	check_json "remove --json" '. == {"mailbox":"rm@example.com","removed":true,"sessions_ended":null}' "$OUT"
 	check "record gone" test ! -e "$USERS_DIR/$box.conf"
 	check "state gone" test ! -e "$STATE_DIR/$box.state"
 	expect_exit 3 "$M" show "$box"
