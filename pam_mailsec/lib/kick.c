@@ -242,8 +242,18 @@ static void read_some(int *read_fd, struct output *out)
 	}
 }
 
-/* Reads what the child writes until it closes the pipe, and sees it end,
- * all before `deadline`: false on the timeout. */
+/* What is left in the pipe once the child ended; not waiting for
+ * anything it left behind that still holds the pipe open. */
+static void drain(int *read_fd, struct output *out)
+{
+	struct pollfd pfd = { .fd = *read_fd, .events = POLLIN };
+
+	while (*read_fd >= 0 && !out->line_done && poll(&pfd, 1, 0) > 0)
+		read_some(read_fd, out);
+}
+
+/* Reads what the child writes and sees it end, before `deadline`: false
+ * on the timeout. */
 static bool wait_child(pid_t pid, int *read_fd, const struct timespec *deadline,
 		       struct output *out)
 {
@@ -252,8 +262,10 @@ static bool wait_child(pid_t pid, int *read_fd, const struct timespec *deadline,
 		struct pollfd pfd = { .fd = *read_fd, .events = POLLIN };
 		struct timespec step = { 0, REAP_STEP_MS * 1000000L };
 
-		if (child_ended(pid))
+		if (child_ended(pid)) {
+			drain(read_fd, out);
 			return true;
+		}
 		if (left <= 0)
 			return false;
 		if (*read_fd < 0)

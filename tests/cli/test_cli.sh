@@ -1177,6 +1177,94 @@ test_audit() {
 	one_change "remove" remove
 }
 
+# kick_command: run after the changes that take access away, never for
+# the others; a failure keeps the change, says so, and exits 7.
+test_kick() {
+	group "kick_command (live sessions)"
+	if [ ! -f "${SYSLOG_SHIM:-}" ]; then
+		fail "SYSLOG_SHIM does not name tests/.libs/libsyslogcap.so"
+		return
+	fi
+	local dir=$TEST_ROOT/kick box=kick@example.com conf ran cmd
+	ran=$dir/ran
+	mkdir -p "$dir"
+	conf=$(make_config "$dir" \
+		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \\\"\$1\\\" >>'$ran'\", \"sh\", \"%m\" ];")
+	export MAILSEC_CONFIG=$conf
+	audited $'pw\n' 0 "$M" --json add KICK@example.com
+	check_json "add: sessions_ended null" '.sessions_ended == null' "$OUT"
+	check "add runs no kick" test ! -e "$ran"
+	for cmd in "non-webmail enable" unlock "2fa disable"; do
+		# shellcheck disable=SC2086 # the group and its verb are two words
+		expect_exit 0 "$M" --json $cmd "$box"
+		check_json "$cmd: sessions_ended null" '.sessions_ended == null' "$OUT"
+	done
+	check "enable, unlock, disable of 2FA that is off run no kick" test ! -e "$ran"
+	audited "" 0 "$M" --json non-webmail disable "$box"
+	check_json "disable: sessions_ended true" \
+		'.sessions_ended == true and .non_webmail == "disabled" and (has("kick_error") | not)' "$OUT"
+	check_eq "the command got the canonical name" "$box" "$(cat "$ran")"
+	check_match "logged at LOG_INFO" \
+		"^authpriv.info mailsecctl: ended live sessions: mailbox=$box\$" "$LOGGED"
+	expect_exit 0 "$M" non-webmail disable "$box"
+	check_eq "text: nothing more on stdout" "" "$(grep -i session <<<"$OUT")"
+	for cmd in logout "non-webmail app-passwords" "2fa enroll"; do
+		: >"$ran"
+		# shellcheck disable=SC2086
+		expect_exit 0 "$M" $cmd "$box"
+		check_eq "$cmd kicks" "$box" "$(cat "$ran")"
+	done
+	: >"$ran"
+	expect_exit_input $'new pw\n' 0 "$M" passwd "$box"
+	check_eq "passwd kicks" "$box" "$(cat "$ran")"
+
+	conf=$(make_config "$dir" 'kick_timeout = 1;' \
+		'kick_command = [ "/bin/sh", "-c", "echo doveadm: Error: anvil down >&2; exit 75" ];')
+	export MAILSEC_CONFIG=$conf
+	audited "" 0 "$M" --json non-webmail enable "$box"
+	check_json "enable runs no kick, not even a failing one" '.sessions_ended == null' "$OUT"
+	audited "" 7 "$M" --json non-webmail disable "$box"
+	check_json "a failed kick: saved, sessions_ended false, kick_error" \
+		'.non_webmail == "disabled" and .sessions_ended == false and .kick_error == "/bin/sh exited with status 75: doveadm: Error: anvil down"' "$OUT"
+	check_eq "stderr says saved, not closed, why" \
+		"mailsecctl: $box: saved, but its open connections were not closed: /bin/sh exited with status 75: doveadm: Error: anvil down" "$ERR"
+	check_match "logged at LOG_WARNING" \
+		"^authpriv.warning mailsecctl: $box: saved, but its open connections were not closed: " "$LOGGED"
+	check_match "the change is logged as made" \
+		"^authpriv.notice mailsecctl: changed: mailbox=$box command=non-webmail disable " "$LOGGED"
+	expect_exit 0 "$M" --json show "$box"
+	check_json "the change stayed saved" '.non_webmail == "disabled"' "$OUT"
+
+	conf=$(make_config "$dir" 'kick_timeout = 1;' \
+		'kick_command = [ "/bin/sleep", "30" ];')
+	export MAILSEC_CONFIG=$conf
+	local start=$SECONDS
+	expect_exit 7 "$M" --json logout "$box"
+	check "a hanging kick ends within kick_timeout" test $((SECONDS - start)) -le 3
+	check_json "timed out" '.sessions_ended == false and .kick_error == "/bin/sleep timed out after 1 s"' "$OUT"
+
+	# A name doveadm would read as an address is never handed over.
+	conf=$(make_config "$dir" \
+		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \\\"\$1\\\" >>'$ran'\", \"sh\", \"%m\" ];")
+	export MAILSEC_CONFIG=$conf
+	: >"$ran"
+	expect_exit_input $'pw\n' 0 "$M" add 0x7f000001
+	expect_exit 7 "$M" --json non-webmail disable 0x7f000001
+	check_json "an address-like name: not run" \
+		'.sessions_ended == false and (.kick_error | contains("would be read as an address/option"))' "$OUT"
+	check_eq "the command never ran" "" "$(cat "$ran")"
+
+	conf=$(make_config "$dir" 'kick_command = [ "/nonexistent/doveadm", "kick", "%m" ];')
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "check-config: a missing kick program is a problem" \
+		'.problems | any(contains("kick_command: /nonexistent/doveadm"))' "$OUT"
+	conf=$(make_config "$dir" 'kick_command = [ "doveadm", "kick", "%m" ];')
+	expect_exit 5 "$M" --config "$conf" check-config
+	check_match "check-config: a relative program named with its line" \
+		"mailsec.conf:3: 'kick_command' must begin with an absolute path" "$OUT"
+	export MAILSEC_CONFIG=$MAIN_DIR/mailsec.conf
+}
+
 test_leftovers() {
 	group "no temporary files left"
 	check_eq "no .tmp-* file anywhere under the test tree" "" \
@@ -1204,5 +1292,6 @@ test_bad_settings
 test_unsafe_files
 test_config_option
 test_audit
+test_kick
 test_leftovers
 finish

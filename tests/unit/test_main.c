@@ -25,6 +25,7 @@ int main(void)
 	srunner_add_suite(runner, codecheck_suite());
 	srunner_add_suite(runner, mailbox_suite());
 	srunner_add_suite(runner, apppass_suite());
+	srunner_add_suite(runner, kick_suite());
 	if (ts_run_begin("mailsec-unit") != 0) {
 		srunner_free(runner);
 		return EXIT_FAILURE;
