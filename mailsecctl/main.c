@@ -356,7 +356,11 @@ static enum ms_status run_verb(const struct verb *verb, struct ctl *ctl)
 		return status;
 	if (verb->flags & VERB_CHANGES)
 		ctl_audit(ctl, verb_words(verb, false, words, sizeof(words)));
-	return ctl_sessions_report(ctl);
+	status = ctl_sessions_report(ctl);
+	/* Said already, in its own words. */
+	if (status != MS_OK)
+		ms_error_clear(&ctl->err);
+	return status;
 }
 
 static int run(const struct verb *verb, struct ctl *ctl)

@@ -537,6 +537,32 @@ async function sessionEnds() {
     shown.locked_until === null);
   check('carol: logs in with a new code after all that', await login(await freshCode(carolSecret), CAROL, CAROL_PASSWORD));
   await sessionOutlivesServerTrouble();
+  await kickFails();
+}
+
+// A kick_command that fails (here /bin/false): the change is saved
+// (mailsecctl exits 7); Roundcube says so, and warns that the connections
+// already open were not closed.
+async function kickFails() {
+  const config = readFileSync(MAILSEC_CONFIG, 'utf8');
+  const warning = texts('en_US').sessionsleft;
+  let since;
+  try {
+    writeFileSync(MAILSEC_CONFIG, config.replace(/^kick_command = .*$/m, 'kick_command = [ "/bin/false" ];'));
+    const frame = await section('mailsecaccess');
+    since = toasts.length;
+    await chooseAccess(frame, 'disable', 'is off');
+    await toastSays('a failed kick', warning);
+    await shot('settings-non-webmail-kick-failed');
+  } finally {
+    writeFileSync(MAILSEC_CONFIG, config);
+  }
+  const shown = shownSince(since);
+  check(`a failed kick: saved and the warning, nothing else (${JSON.stringify(shown)})`,
+    shown.includes('Successfully saved.') && shown.every((text) => text === warning || text === 'Successfully saved.'));
+  check('a failed kick: access is off', JSON.parse(mailsecctl(['--json', 'show', CAROL])).non_webmail === 'disabled');
+  check('a failed kick: the owner is still in the webmail', await inbox());
+  mailsecctl(['non-webmail', 'enable', CAROL]);
 }
 
 // Still in the mailbox, and no message says the session ended (after

@@ -112,10 +112,12 @@ installed_setup() {
 installed_undo() {
 	local name left=
 	[ -f "$T/system-mailsec.conf" ] && cp -p "$T/system-mailsec.conf" "$SYSTEM_CONFIG"
+	# The servers are stopped by now: nothing to kick.
+	sed '/^kick_command/d' "$SYSTEM_CONFIG" >"$T/undo.conf"
 	if [ -f "$T/state-before" ]; then
 		for name in "${MAILBOXES[@]}"; do
 			"$MAILSECCTL" show "$name" >/dev/null 2>&1 &&
-				"$MAILSECCTL" remove "$name" >/dev/null
+				MAILSEC_CONFIG=$T/undo.conf "$MAILSECCTL" remove "$name" >/dev/null
 			grep -qxF "$name.lock" "$T/state-before" || rm -f "$STATE_DIR/$name.lock"
 		done
 		grep -qxF .mailsec-hostkey "$T/state-before" || rm -f "$STATE_DIR/.mailsec-hostkey"
