@@ -10,6 +10,7 @@
 #include "appstate.h"
 #include "commands.h"
 #include "journal.h"
+#include "kick.h"
 #include "mailbox_ops.h"
 #include "output.h"
 
@@ -119,7 +120,9 @@ enum ms_status cmd_check_config(struct ctl *ctl)
 					   &ctl->settings, &err) == MS_OK;
 	if (!settings_loaded)
 		problem(&check, &err);
-	else
+	else if (ms_kick_check_program(&ctl->settings, &err) != MS_OK)
+		problem(&check, &err);
+	if (settings_loaded)
 		check_records(&check);
 	out_array_end();
 	/* Without users_dir there is no telling how many there are. */

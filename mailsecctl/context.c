@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "kick.h"
 #include "log.h"
 #include "output.h"
 #include "secure.h"
@@ -88,12 +89,36 @@ static enum ms_status load_edit_save(struct ctl *ctl,
 	return ms_mailbox_save(store, box, &ctl->err);
 }
 
+/* Outside the lock: logins of the mailbox must not wait for the
+ * command, and a kicked client that logs in again at once meets the
+ * change saved. */
+static void end_live_sessions(struct ctl *ctl, const struct ms_mailbox *box)
+{
+	struct ms_error err;
+
+	if (!box->end_live_sessions || !ms_kick_configured(&ctl->settings))
+		return;
+	strcpy(ctl->kicked, box->name);
+	if (ms_kick_run(&ctl->settings, box->name, &err) == MS_OK) {
+		ctl->sessions = CTL_SESSIONS_ENDED;
+		out_set_sessions(OUT_SESSIONS_ENDED, NULL);
+		return;
+	}
+	ctl->sessions = CTL_SESSIONS_LEFT;
+	strcpy(ctl->kick_error, err.msg);
+	out_set_sessions(OUT_SESSIONS_LEFT, ctl->kick_error);
+}
+
 enum ms_status ctl_edit(struct ctl *ctl, struct ms_mailbox *box,
 			ctl_edit_fn edit, void *arg)
 {
 	struct edit_step step = { edit, arg };
+	enum ms_status status = with_lock(ctl, box, load_edit_save, &step,
+					  true);
 
-	return with_lock(ctl, box, load_edit_save, &step, true);
+	if (status == MS_OK)
+		end_live_sessions(ctl, box);
+	return status;
 }
 
 enum ms_status ctl_edit_and_show(struct ctl *ctl, ctl_edit_fn edit, void *arg)
@@ -187,4 +212,24 @@ enum ms_status ctl_read_named(struct ctl *ctl, struct ms_mailbox *box)
 	if (status != MS_OK)
 		return status;
 	return ctl_read(ctl, box);
+}
+
+enum ms_status ctl_sessions_report(const struct ctl *ctl)
+{
+	if (ctl->sessions == CTL_SESSIONS_UNTOUCHED)
+		return MS_OK;
+	openlog("mailsecctl", LOG_PID, LOG_AUTHPRIV);
+	if (ctl->sessions == CTL_SESSIONS_ENDED)
+		syslog(LOG_INFO, "ended live sessions: mailbox=%s", ctl->kicked);
+	else
+		syslog(LOG_WARNING,
+		       "%s: saved, but its open connections were not closed: %s",
+		       ctl->kicked, ctl->kick_error);
+	closelog();
+	if (ctl->sessions == CTL_SESSIONS_ENDED)
+		return MS_OK;
+	fprintf(stderr,
+		"mailsecctl: %s: saved, but its open connections were not "
+		"closed: %s\n", ctl->kicked, ctl->kick_error);
+	return MS_SESSIONS_LEFT;
 }

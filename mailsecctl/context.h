@@ -15,6 +15,13 @@
 
 struct ctl;
 
+/* What became of the live sessions of the mailbox a command changed. */
+enum ctl_sessions {
+	CTL_SESSIONS_UNTOUCHED, /* no kick_command, or a change that ends none */
+	CTL_SESSIONS_ENDED,
+	CTL_SESSIONS_LEFT,      /* the kick failed: kick_error says why */
+};
+
 /* Looks at a mailbox as loaded, before the command does: MS_OK to go on. */
 typedef enum ms_status (*ctl_check_fn)(struct ctl *ctl,
 				       const struct ms_mailbox *box, void *arg);
@@ -42,6 +49,9 @@ struct ctl {
 	 * sets it. NULL: none. */
 	ctl_check_fn check_loaded;
 	void *check_arg;
+	enum ctl_sessions sessions; /* set by ctl_edit */
+	char kicked[MS_NAME_MAX + 1]; /* the mailbox it was about */
+	char kick_error[MS_ERROR_MAX];
 	char *const *args;        /* the command's own arguments */
 	int n_args;
 	struct ms_error err;
@@ -66,7 +76,10 @@ enum ms_status ctl_with_lock(struct ctl *ctl, struct ms_mailbox *box,
 /* Loads the mailbox under its lock, calls ctl->check_loaded and `edit`,
  * writes what it changed (state first, then the record atomically),
  * unlocks. A mailbox without a record is MS_NOT_FOUND, with no lock file
- * or directory made for it. On success box holds the result. */
+ * or directory made for it. On success box holds the result, and when
+ * the change marked it (end_live_sessions) and kick_command is set, its
+ * live sessions are ended: what came of it in ctl->sessions, never in
+ * the status (the change stands). */
 enum ms_status ctl_edit(struct ctl *ctl, struct ms_mailbox *box,
 			ctl_edit_fn edit, void *arg);
 
@@ -96,5 +109,11 @@ void ctl_invoker(char out[CTL_INVOKER_MAX]);
  * mailbox args[0]: "changed: mailbox=M command=C user=U sudo_user=S",
  * with ctl->audit_detail after the command when set. */
 void ctl_audit(const struct ctl *ctl, const char *command);
+
+/* After a command that succeeded: when ctl_edit ended the live sessions,
+ * the syslog line (authpriv, LOG_INFO) "ended live sessions: mailbox=M"
+ * and MS_OK; when it failed, "M: saved, but its open connections were not
+ * closed: REASON" on stderr and at LOG_WARNING, and MS_SESSIONS_LEFT. */
+enum ms_status ctl_sessions_report(const struct ctl *ctl);
 
 #endif

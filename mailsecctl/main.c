@@ -144,7 +144,8 @@ static void usage(FILE *out, const char *group, const struct verb *only)
 	}
 	if (!only && !group)
 		fprintf(out, "\nExit status: 0 done, 1 refused, 2 usage, 3 no such mailbox,\n"
-			     "4 already exists, 5 invalid input or record, 6 system error.\n"
+			     "4 already exists, 5 invalid input or record, 6 system error,\n"
+			     "7 saved, but the mailbox's open connections were not closed.\n"
 			     "See mailsecctl(8).\n");
 }
 
@@ -357,12 +358,18 @@ static enum ms_status run_verb(const struct verb *verb, struct ctl *ctl)
 		if (status != MS_OK)
 			return status;
 	}
+	if (verb->flags & VERB_CHANGES)
+		out_set_sessions(OUT_SESSIONS_NULL, NULL);
 	status = verb->run(ctl);
 	if (status != MS_OK)
 		return status;
 	if (verb->flags & VERB_CHANGES)
 		ctl_audit(ctl, verb_words(verb, false, words, sizeof(words)));
-	return MS_OK;
+	status = ctl_sessions_report(ctl);
+	/* Said already, in its own words. */
+	if (status != MS_OK)
+		ms_error_clear(&ctl->err);
+	return status;
 }
 
 static int run(const struct verb *verb, struct ctl *ctl)

@@ -18,6 +18,8 @@ static bool inline_row, row_started;
 static unsigned list_rows;        /* objects since out_list_begin */
 static const char *array_label;   /* text: printed with the first value */
 static unsigned array_values;
+static enum out_sessions sessions;
+static const char *kick_error;
 
 void out_set_json(bool enable)
 {
@@ -82,11 +84,30 @@ void out_object_begin(bool inline_text)
 	row_started = false;
 }
 
+void out_set_sessions(enum out_sessions outcome, const char *error)
+{
+	sessions = outcome;
+	kick_error = error;
+}
+
+/* Into the command's own object only, not into the rows of a list. */
+static void sessions_member(void)
+{
+	if (sessions == OUT_SESSIONS_HIDDEN || depth != 1)
+		return;
+	json_member("sessions_ended");
+	fputs(sessions == OUT_SESSIONS_NULL ? "null"
+	      : sessions == OUT_SESSIONS_ENDED ? "true" : "false", stdout);
+	if (sessions == OUT_SESSIONS_LEFT)
+		out_string("kick_error", NULL, kick_error);
+}
+
 void out_object_end(void)
 {
-	if (json)
+	if (json) {
+		sessions_member();
 		close_json('}');
-	else if (inline_row)
+	} else if (inline_row)
 		putchar('\n');
 	inline_row = false;
 }

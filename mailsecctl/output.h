@@ -12,6 +12,19 @@
 void out_set_json(bool json);
 bool out_is_json(void);
 
+/* The "sessions_ended" member that closes the JSON object of a command
+ * that changes a mailbox: null (OUT_SESSIONS_NULL: no kick_command, or a
+ * change that ends none), true, or false with "kick_error". Commands
+ * that change nothing show none (OUT_SESSIONS_HIDDEN, the default). Text
+ * shows none: the exit status and stderr tell. */
+enum out_sessions {
+	OUT_SESSIONS_HIDDEN,
+	OUT_SESSIONS_NULL,
+	OUT_SESSIONS_ENDED,
+	OUT_SESSIONS_LEFT,
+};
+void out_set_sessions(enum out_sessions sessions, const char *kick_error);
+
 /* An object; `inline` objects print as one text line (list rows). */
 void out_object_begin(bool inline_text);
 void out_object_end(void);

@@ -190,6 +190,8 @@ static enum ms_status act(struct ctl *ctl, struct request *req)
 	ctl->stdin_secret = req->input.own;
 	ctl->check_loaded = check_loaded;
 	ctl->check_arg = req;
+	if (req->command->flags & VERB_CHANGES)
+		out_set_sessions(OUT_SESSIONS_NULL, NULL);
 	status = req->command->run(ctl);
 	ctl->stdin_secret = NULL;
 	ctl->check_loaded = NULL;

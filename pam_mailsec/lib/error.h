@@ -13,6 +13,9 @@ enum ms_status {
 	MS_EXISTS = 4,
 	MS_INVALID = 5,  /* invalid input or record */
 	MS_SYSTEM = 6,   /* I/O, permission, resources */
+	/* The change was saved; ending the mailbox's live sessions failed
+	 * (kick.h). */
+	MS_SESSIONS_LEFT = 7,
 };
 
 #define MS_ERROR_MAX 512

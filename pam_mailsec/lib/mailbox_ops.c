@@ -65,13 +65,14 @@ enum ms_status ms_mailbox_create(const struct ms_store *store,
 }
 
 enum ms_status ms_mailbox_remove(const struct ms_store *store,
-				 const struct ms_mailbox *box,
+				 struct ms_mailbox *box,
 				 struct ms_error *err)
 {
 	enum ms_status status = ms_record_remove(store, box->name, err);
 
 	if (status != MS_OK)
 		return status;
+	box->end_live_sessions = true;
 	if (ms_state_remove(store, box->name, err) == MS_SYSTEM ||
 	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM ||
 	    ms_journal_remove(store, box->name, err) == MS_SYSTEM)
@@ -99,7 +100,7 @@ enum ms_status ms_mailbox_enroll(struct ms_mailbox *box,
 	record->totp.period = settings->totp.period;
 	record->totp.n_recovery = 0;
 	ms_session_clear(&box->state);
-	box->save_record = box->save_state = true;
+	box->save_record = box->save_state = box->end_live_sessions = true;
 	return MS_OK;
 }
 
@@ -143,7 +144,7 @@ void ms_mailbox_disable(struct ms_mailbox *box)
 		return;
 	ms_record_totp_off(&box->record);
 	ms_session_clear(&box->state);
-	box->save_record = box->save_state = true;
+	box->save_record = box->save_state = box->end_live_sessions = true;
 }
 
 enum ms_status ms_mailbox_recovery_allowed(const struct ms_mailbox *box,
@@ -165,7 +166,7 @@ enum ms_status ms_mailbox_recovery_replace(struct ms_mailbox *box,
 		return status;
 	set_recovery(&box->record, fresh);
 	ms_session_clear(&box->state);
-	box->save_record = box->save_state = true;
+	box->save_record = box->save_state = box->end_live_sessions = true;
 	return MS_OK;
 }
 
@@ -174,6 +175,8 @@ void ms_mailbox_set_non_webmail(struct ms_mailbox *box,
 {
 	ms_record_set_non_webmail(&box->record, mode);
 	box->save_record = true;
+	if (mode != MS_NON_WEBMAIL_ENABLED)
+		box->end_live_sessions = true;
 }
 
 /* Sessions and the cached password already end by construction (their
@@ -189,7 +192,7 @@ unsigned ms_mailbox_set_password(struct ms_mailbox *box, const char *hash,
 	strcpy(box->record.password, hash);
 	ms_session_clear(&box->state);
 	ms_cache_clear(&box->state);
-	box->save_record = box->save_state = true;
+	box->save_record = box->save_state = box->end_live_sessions = true;
 	return revoked;
 }
 
@@ -218,7 +221,7 @@ enum ms_status ms_mailbox_app_revoke(struct ms_mailbox *box, const char *name,
 		*revoked = ms_app_revoke_all(&box->record);
 	}
 	if (*revoked)
-		box->save_record = true;
+		box->save_record = box->end_live_sessions = true;
 	return status;
 }
 
@@ -233,7 +236,7 @@ void ms_mailbox_logout(struct ms_mailbox *box)
 {
 	ms_session_clear(&box->state);
 	ms_cache_clear(&box->state);
-	box->save_state = true;
+	box->save_state = box->end_live_sessions = true;
 }
 
 unsigned ms_mailbox_recovery_left(const struct ms_mailbox *box)

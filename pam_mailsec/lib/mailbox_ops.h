@@ -2,7 +2,16 @@
  * and its state, as one rule each. The operations change a mailbox in
  * memory and say what to write (save_record, save_state); the caller
  * loads, calls and saves under the mailbox lock (ms_record_lock, or
- * ms_store_lock for ms_mailbox_create). */
+ * ms_store_lock for ms_mailbox_create).
+ *
+ * The operations that end webmail sessions or take access away also set
+ * end_live_sessions: remove, a new password, logout, 2FA enrolled,
+ * disabled or given new recovery codes, non-webmail access set to
+ * app-passwords or disabled, app passwords revoked. The caller then ends
+ * the connections already open (kick.h) once the change is saved: they
+ * were let in under what no longer holds. Adding a mailbox or an app
+ * password, enabling non-webmail access, confirming 2FA and unlocking
+ * take nothing away. */
 #ifndef MAILSEC_MAILBOX_OPS_H
 #define MAILSEC_MAILBOX_OPS_H
 
@@ -23,6 +32,7 @@ struct ms_mailbox {
 	struct ms_record record;
 	struct ms_state state;
 	bool save_record, save_state; /* what an operation changed */
+	bool end_live_sessions;       /* see above */
 };
 
 /* Record and state of box->name; MS_NOT_FOUND without a record. */
@@ -48,7 +58,7 @@ enum ms_status ms_mailbox_create(const struct ms_store *store,
 /* The record, then the state and the activity journal, of box->name
  * (loaded under the lock). The lock file stays: see ms_store_lock. */
 enum ms_status ms_mailbox_remove(const struct ms_store *store,
-				 const struct ms_mailbox *box,
+				 struct ms_mailbox *box,
 				 struct ms_error *err);
 
 /* A new secret with mailsec.conf's TOTP parameters, pending until

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cfgparse.h"
+#include "kick.h"
 #include "secure.h"
 #include "settings.h"
 #include "store.h"
@@ -27,6 +28,7 @@ void ms_settings_defaults(struct ms_settings *settings)
 	settings->cache_ttl = 0;
 	settings->non_webmail_default = MS_NON_WEBMAIL_ENABLED;
 	settings->activity_journal = true;
+	settings->kick_timeout = MS_KICK_TIMEOUT_DEFAULT;
 }
 
 static enum ms_status load_dir(struct ms_cfg *cfg, const config_setting_t *root,
@@ -162,6 +164,34 @@ static enum ms_status load_non_webmail_default(struct ms_cfg *cfg,
 	return MS_OK;
 }
 
+/* An argv run without a shell: its program named by an absolute path (no
+ * PATH search in someone else's environment), its escapes known. */
+static enum ms_status load_kick(struct ms_cfg *cfg, const config_setting_t *root,
+				struct ms_settings *settings)
+{
+	config_setting_t *list = config_setting_get_member(root, "kick_command");
+	enum ms_status status = ms_cfg_string_list(cfg, root, "kick_command",
+						   MS_KICK_ARGS_MAX,
+						   MS_KICK_ARG_MAX,
+						   settings->kick_command[0],
+						   &settings->n_kick_args);
+	char bad[3];
+
+	if (status != MS_OK)
+		return status;
+	if (settings->n_kick_args && settings->kick_command[0][0] != '/')
+		return ms_cfg_fail(cfg, config_setting_get_elem(list, 0),
+				   "'kick_command' must begin with an absolute "
+				   "path");
+	for (unsigned i = 0; i < settings->n_kick_args; i++)
+		if (!ms_kick_arg_valid(settings->kick_command[i], bad))
+			return ms_cfg_fail(cfg, config_setting_get_elem(list, i),
+					   "'kick_command': unknown escape "
+					   "'%s' (only %%m and %%%%)", bad);
+	return ms_cfg_uint(cfg, root, "kick_timeout", MS_KICK_TIMEOUT_MIN,
+			   MS_KICK_TIMEOUT_MAX, &settings->kick_timeout);
+}
+
 static enum ms_status load_root(struct ms_cfg *cfg,
 				struct ms_settings *settings)
 {
@@ -169,7 +199,8 @@ static enum ms_status load_root(struct ms_cfg *cfg,
 					      "webmail_services", "totp",
 					      "lockout", "cache_ttl",
 					      "non_webmail_default",
-					      "activity_journal", NULL };
+					      "activity_journal", "kick_command",
+					      "kick_timeout", NULL };
 	config_setting_t *root = config_root_setting(&cfg->config);
 	enum ms_status status = ms_cfg_known_keys(cfg, root, known);
 
@@ -201,7 +232,10 @@ static enum ms_status load_root(struct ms_cfg *cfg,
 			     &settings->activity_journal);
 	if (status != MS_OK)
 		return status;
-	return load_non_webmail_default(cfg, root, settings);
+	status = load_non_webmail_default(cfg, root, settings);
+	if (status != MS_OK)
+		return status;
+	return load_kick(cfg, root, settings);
 }
 
 static enum ms_status parse_settings(const char *text, const char *path,

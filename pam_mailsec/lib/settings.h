@@ -22,6 +22,11 @@
 #define MS_LOCK_FOR_MIN 1             /* lockout.lock_for, seconds */
 #define MS_LOCK_FOR_MAX 604800        /* a week */
 #define MS_CACHE_TTL_MAX 86400        /* cache_ttl, seconds; 0 is off */
+#define MS_KICK_ARGS_MAX 16           /* kick_command, words */
+#define MS_KICK_ARG_MAX 256           /* kick_command, bytes a word + NUL */
+#define MS_KICK_TIMEOUT_MIN 1         /* kick_timeout, seconds */
+#define MS_KICK_TIMEOUT_MAX 60
+#define MS_KICK_TIMEOUT_DEFAULT 5
 
 /* The three settings of non-webmail access (mailsecctl non-webmail). */
 enum ms_non_webmail {
@@ -55,6 +60,11 @@ struct ms_settings {
 	unsigned cache_ttl;
 	enum ms_non_webmail non_webmail_default; /* of a new mailbox */
 	bool activity_journal; /* the module keeps MAILBOX.journal (journal.h) */
+	/* The argv that ends a mailbox's live sessions (kick.h); none when
+	 * n_kick_args is 0. */
+	char kick_command[MS_KICK_ARGS_MAX][MS_KICK_ARG_MAX];
+	unsigned n_kick_args;
+	unsigned kick_timeout;
 };
 
 void ms_settings_defaults(struct ms_settings *settings);

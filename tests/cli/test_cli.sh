@@ -17,6 +17,9 @@
 
 M=$MAILSECCTL
 SHOW_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until","app_passwords"]'
+# A change's object ends with what became of the live sessions: null
+# without kick_command.
+CHANGED_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until","app_passwords","sessions_ended"]'
 LIST_KEYS='["mailbox","non_webmail_access","non_webmail","2fa","recovery_codes_left","locked_until"]'
 RECOVERY_RE='^[a-z2-7]{5}-[a-z2-7]{5}$'
 
@@ -359,7 +362,7 @@ test_passwd() {
 		test -n "$after" -a "$after" != "$before"
 	check_match "the new hash is a crypt hash" '^\$' "$after"
 	expect_exit_input $'x\n' 0 "$M" --json passwd PW@example.com
-	check_json "passwd --json: the show object" "keys_unsorted == $SHOW_KEYS" "$OUT"
+	check_json "passwd --json: the show object" "keys_unsorted == $CHANGED_KEYS and .sessions_ended == null" "$OUT"
 	before=$(record_field "$record" password)
 	expect_exit_input $'\n' 5 "$M" passwd pw@example.com
 	expect_exit_input "" 5 "$M" passwd pw@example.com
@@ -388,7 +391,7 @@ test_2fa() {
 
 	expect_exit 0 "$M" --json 2fa enroll "$box" --qr none
 	check_json "enroll --json: mailbox, secret, uri" \
-		'keys_unsorted == ["mailbox","secret","uri"] and .mailbox == "tf@example.com"' \
+		'keys_unsorted == ["mailbox","secret","uri","sessions_ended"] and .mailbox == "tf@example.com"' \
 		"$OUT"
 	secret1=$(jq -r .secret <<<"$OUT")
 	check_match "secret is base32 of 160 bits or more" '^[A-Z2-7]{32,}$' "$secret1"
@@ -422,7 +425,7 @@ test_2fa() {
 
 	expect_exit 0 "$M" --json 2fa confirm "$box" "$(totp "$secret2")"
 	check_json "confirm --json: mailbox and 10 recovery codes" \
-		'keys_unsorted == ["mailbox","recovery_codes"] and (.recovery_codes | length) == 10' \
+		'keys_unsorted == ["mailbox","recovery_codes","sessions_ended"] and (.recovery_codes | length) == 10' \
 		"$OUT"
 	first=$(jq -r '.recovery_codes[]' <<<"$OUT")
 	check_eq "recovery codes have the form xxxxx-xxxxx" 10 \
@@ -566,7 +569,7 @@ test_qr_files() {
 		"$(tail -n 1 <<<"$OUT")"
 	expect_exit 0 "$M" --json 2fa enroll "$box" --qr none
 	check_json "enroll --json: no next step in the object" \
-		'keys_unsorted == ["mailbox","secret","uri"]' "$OUT"
+		'keys_unsorted == ["mailbox","secret","uri","sessions_ended"]' "$OUT"
 }
 
 test_non_webmail() {
@@ -575,7 +578,7 @@ test_non_webmail() {
 	add_mailbox "$box"
 	expect_exit 0 "$M" --json non-webmail disable "$box"
 	check_json "disable: the show object, access false" \
-		".non_webmail_access == false and keys_unsorted == $SHOW_KEYS" "$OUT"
+		".non_webmail_access == false and keys_unsorted == $CHANGED_KEYS" "$OUT"
 	check_match "record says false" '^non_webmail_access = false;' "$(cat "$record")"
 	expect_exit 0 "$M" --json show "$box"
 	check_json "show: non_webmail_access false" '.non_webmail_access == false' "$OUT"
@@ -599,7 +602,7 @@ test_app_passwords() {
 	expect_exit 0 "$M" --json app-password add "$box" "Thunderbird at home" \
 		--services imap,smtp --from 192.0.2.0/24,2001:db8::/32 --expires 30
 	check_json "add --json: the documented keys, in order" \
-		'keys_unsorted == ["mailbox","name","services","from","created","expires","password"]' "$OUT"
+		'keys_unsorted == ["mailbox","name","services","from","created","expires","password","sessions_ended"]' "$OUT"
 	check_json "add --json: values" \
 		'.mailbox == "app@example.com" and .name == "Thunderbird at home" and .services == ["imap","smtp"] and .from == ["192.0.2.0/24","2001:db8::/32"] and (.expires|type) == "string"' "$OUT"
 	pw=$(jq -r .password <<<"$OUT")
@@ -652,7 +655,7 @@ test_app_passwords() {
 
 	expect_exit 0 "$M" --json non-webmail app-passwords "$box"
 	check_json "app-passwords: the show object" \
-		".non_webmail == \"app-passwords\" and .non_webmail_access == true and keys_unsorted == $SHOW_KEYS" "$OUT"
+		".non_webmail == \"app-passwords\" and .non_webmail_access == true and keys_unsorted == $CHANGED_KEYS" "$OUT"
 	check_match "record: app_passwords_only" '^app_passwords_only = true;' "$(cat "$record")"
 	expect_exit 0 "$M" show "$box"
 	check_match "show text: app-passwords" '^non-webmail: app-passwords$' "$OUT"
@@ -668,7 +671,7 @@ test_app_passwords() {
 	expect_exit 2 "$M" app-password revoke "$box"
 	expect_exit 2 "$M" app-password revoke "$box" phone --all
 	expect_exit 0 "$M" --json app-password revoke "$box" phone
-	check_json "revoke --json" '. == {"mailbox":"app@example.com","revoked":1}' "$OUT"
+	check_json "revoke --json" '. == {"mailbox":"app@example.com","revoked":1,"sessions_ended":null}' "$OUT"
 	expect_exit 0 "$M" --json app-password revoke "$box" --all
 	check_json "revoke --all" '.revoked == 1' "$OUT"
 	expect_exit 0 "$M" app-password list "$box"
@@ -716,7 +719,7 @@ test_unlock_logout() {
 	check_json "unlock --json: not locked" '.locked_until == null' "$OUT"
 	expect_exit 0 "$M" logout "$box"
 	expect_exit 0 "$M" --json logout "$box"
-	check_json "logout --json: the show object" "keys_unsorted == $SHOW_KEYS" "$OUT"
+	check_json "logout --json: the show object" "keys_unsorted == $CHANGED_KEYS" "$OUT"
 	check_eq "state file 0600" 600 "$(file_mode "$STATE_DIR/$box.state")"
 	expect_exit 3 "$M" unlock nobody@example.com
 	expect_exit 3 "$M" logout nobody@example.com
@@ -800,7 +803,7 @@ test_remove() {
 	expect_exit 0 "$M" logout "$box"
 	check "state exists before remove" test -f "$STATE_DIR/$box.state"
 	expect_exit 0 "$M" --json remove RM@example.com
-	check_json "remove --json" '. == {"mailbox":"rm@example.com","removed":true}' "$OUT"
+	check_json "remove --json" '. == {"mailbox":"rm@example.com","removed":true,"sessions_ended":null}' "$OUT"
 	check "record gone" test ! -e "$USERS_DIR/$box.conf"
 	check "state gone" test ! -e "$STATE_DIR/$box.state"
 	expect_exit 3 "$M" show "$box"
@@ -1195,6 +1198,94 @@ test_audit() {
 	one_change "remove" remove
 }
 
+# kick_command: run after the changes that take access away, never for
+# the others; a failure keeps the change, says so, and exits 7.
+test_kick() {
+	group "kick_command (live sessions)"
+	if [ ! -f "${SYSLOG_SHIM:-}" ]; then
+		fail "SYSLOG_SHIM does not name tests/.libs/libsyslogcap.so"
+		return
+	fi
+	local dir=$TEST_ROOT/kick box=kick@example.com conf ran cmd
+	ran=$dir/ran
+	mkdir -p "$dir"
+	conf=$(make_config "$dir" \
+		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \\\"\$1\\\" >>'$ran'\", \"sh\", \"%m\" ];")
+	export MAILSEC_CONFIG=$conf
+	audited $'pw\n' 0 "$M" --json add KICK@example.com
+	check_json "add: sessions_ended null" '.sessions_ended == null' "$OUT"
+	check "add runs no kick" test ! -e "$ran"
+	for cmd in "non-webmail enable" unlock "2fa disable"; do
+		# shellcheck disable=SC2086 # the group and its verb are two words
+		expect_exit 0 "$M" --json $cmd "$box"
+		check_json "$cmd: sessions_ended null" '.sessions_ended == null' "$OUT"
+	done
+	check "enable, unlock, disable of 2FA that is off run no kick" test ! -e "$ran"
+	audited "" 0 "$M" --json non-webmail disable "$box"
+	check_json "disable: sessions_ended true" \
+		'.sessions_ended == true and .non_webmail == "disabled" and (has("kick_error") | not)' "$OUT"
+	check_eq "the command got the canonical name" "$box" "$(cat "$ran")"
+	check_match "logged at LOG_INFO" \
+		"^authpriv.info mailsecctl: ended live sessions: mailbox=$box\$" "$LOGGED"
+	expect_exit 0 "$M" non-webmail disable "$box"
+	check_eq "text: nothing more on stdout" "" "$(grep -i session <<<"$OUT")"
+	for cmd in logout "non-webmail app-passwords" "2fa enroll"; do
+		: >"$ran"
+		# shellcheck disable=SC2086
+		expect_exit 0 "$M" $cmd "$box"
+		check_eq "$cmd kicks" "$box" "$(cat "$ran")"
+	done
+	: >"$ran"
+	expect_exit_input $'new pw\n' 0 "$M" passwd "$box"
+	check_eq "passwd kicks" "$box" "$(cat "$ran")"
+
+	conf=$(make_config "$dir" 'kick_timeout = 1;' \
+		'kick_command = [ "/bin/sh", "-c", "echo doveadm: Error: anvil down >&2; exit 75" ];')
+	export MAILSEC_CONFIG=$conf
+	audited "" 0 "$M" --json non-webmail enable "$box"
+	check_json "enable runs no kick, not even a failing one" '.sessions_ended == null' "$OUT"
+	audited "" 7 "$M" --json non-webmail disable "$box"
+	check_json "a failed kick: saved, sessions_ended false, kick_error" \
+		'.non_webmail == "disabled" and .sessions_ended == false and .kick_error == "/bin/sh exited with status 75: doveadm: Error: anvil down"' "$OUT"
+	check_eq "stderr says saved, not closed, why" \
+		"mailsecctl: $box: saved, but its open connections were not closed: /bin/sh exited with status 75: doveadm: Error: anvil down" "$ERR"
+	check_match "logged at LOG_WARNING" \
+		"^authpriv.warning mailsecctl: $box: saved, but its open connections were not closed: " "$LOGGED"
+	check_match "the change is logged as made" \
+		"^authpriv.notice mailsecctl: changed: mailbox=$box command=non-webmail disable " "$LOGGED"
+	expect_exit 0 "$M" --json show "$box"
+	check_json "the change stayed saved" '.non_webmail == "disabled"' "$OUT"
+
+	conf=$(make_config "$dir" 'kick_timeout = 1;' \
+		'kick_command = [ "/bin/sleep", "30" ];')
+	export MAILSEC_CONFIG=$conf
+	local start=$SECONDS
+	expect_exit 7 "$M" --json logout "$box"
+	check "a hanging kick ends within kick_timeout" test $((SECONDS - start)) -le 3
+	check_json "timed out" '.sessions_ended == false and .kick_error == "/bin/sleep timed out after 1 s"' "$OUT"
+
+	# A name doveadm would read as an address is never handed over.
+	conf=$(make_config "$dir" \
+		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \\\"\$1\\\" >>'$ran'\", \"sh\", \"%m\" ];")
+	export MAILSEC_CONFIG=$conf
+	: >"$ran"
+	expect_exit_input $'pw\n' 0 "$M" add 0x7f000001
+	expect_exit 7 "$M" --json non-webmail disable 0x7f000001
+	check_json "an address-like name: not run" \
+		'.sessions_ended == false and (.kick_error | contains("would be read as an address/option"))' "$OUT"
+	check_eq "the command never ran" "" "$(cat "$ran")"
+
+	conf=$(make_config "$dir" 'kick_command = [ "/nonexistent/doveadm", "kick", "%m" ];')
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "check-config: a missing kick program is a problem" \
+		'.problems | any(contains("kick_command: /nonexistent/doveadm"))' "$OUT"
+	conf=$(make_config "$dir" 'kick_command = [ "doveadm", "kick", "%m" ];')
+	expect_exit 5 "$M" --config "$conf" check-config
+	check_match "check-config: a relative program named with its line" \
+		"mailsec.conf:3: 'kick_command' must begin with an absolute path" "$OUT"
+	export MAILSEC_CONFIG=$MAIN_DIR/mailsec.conf
+}
+
 test_leftovers() {
 	group "no temporary files left"
 	check_eq "no .tmp-* file anywhere under the test tree" "" \
@@ -1222,5 +1313,6 @@ test_bad_settings
 test_unsafe_files
 test_config_option
 test_audit
+test_kick
 test_leftovers
 finish

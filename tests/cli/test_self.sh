@@ -312,7 +312,7 @@ test_enrol() {
 	local svg
 	sx "$A_PW"$'\n' 0 "$A" 2fa enroll --rhost "$HOST"
 	check_json "enroll: mailbox, secret, uri, qr_svg" \
-		"keys_unsorted == [\"mailbox\",\"secret\",\"uri\",\"qr_svg\"] and .mailbox == \"$A\"" \
+		"keys_unsorted == [\"mailbox\",\"secret\",\"uri\",\"qr_svg\",\"sessions_ended\"] and .mailbox == \"$A\"" \
 		"$OUT"
 	svg=$(jq -r .qr_svg <<<"$OUT")
 	check_match "qr_svg is an SVG document" '^<svg xmlns=' "$svg"
@@ -402,7 +402,7 @@ test_app_passwords() {
 	sx "$e_pw$CODE"$'\n' 0 "$e" app-password add Phone --services imap,smtp \
 		--expires 30 --rhost "$HOST"
 	check_json "add: the documented object" \
-		'keys_unsorted == ["mailbox","name","services","from","created","expires","password"] and .services == ["imap","smtp"]' "$OUT"
+		'keys_unsorted == ["mailbox","name","services","from","created","expires","password","sessions_ended"] and .services == ["imap","smtp"]' "$OUT"
 	pw=$(jq -r .password <<<"$OUT")
 	sx "$session"$'\n' 0 "$e" app-password list --rhost "$HOST"
 	check_json "list from a session" 'length == 1 and .[0].name == "Phone"' "$OUT"

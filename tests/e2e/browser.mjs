@@ -3,7 +3,7 @@
 // Prints one "ok - ..." / "not ok - ..." line per check; a screenshot of
 // each step goes to SHOTS. Exit 1 if any check failed.
 import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,30 @@ function imapClient(password = PASSWORD) {
   } catch (e) {
     return e.status;
   }
+}
+
+// An IMAP client of the mailbox in IDLE on the clients' port (client.py
+// --hold), in the background: `held` resolves once it is in IDLE (false
+// if it never got there), `closed` with when the server ended the
+// connection (ms since 1970), or null when it was still open after 10 s.
+function idleClient(password = PASSWORD) {
+  const child = spawn('python3', [CLIENT, '--hold', '--timeout', '10', 'imap', '127.0.0.10', IMAP_PORT, MAILBOX],
+    { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (data) => { out += data; });
+  child.stdin.end(password + '\n');
+  const ended = new Promise((resolve) => child.on('exit', resolve));
+  const held = new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (out.includes('held\n')) { clearInterval(poll); resolve(true); }
+    }, 50);
+    ended.then(() => { clearInterval(poll); resolve(out.includes('held\n')); });
+  });
+  const closed = ended.then((status) => {
+    const at = /^closed ([\d.]+)$/m.exec(out);
+    return status === 0 && at ? Number(at[1]) * 1000 : null;
+  });
+  return { held, closed };
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
@@ -247,14 +271,23 @@ try {
     (await frame.locator('.mailsec-state').innerText()).includes(' on'));
   check('back to the inbox: the session held', await inbox());
 
-  // 5. Non-Webmail Access off: an IMAP client is refused, the webmail works.
+  // 5. Non-Webmail Access off: an IMAP client is refused, the webmail works;
+  //    one already connected, in IDLE, is closed at once (kick_command).
   check('IMAP client works while access is on', imapClient() === 0);
   frame = await section('mailsecaccess');
   await shot('settings-non-webmail-on');
   await helpShot('settings-non-webmail');
   check('three settings, "on" chosen',
     await frame.locator('#mailsec-mode-enable').isChecked() && (await frame.locator('.mailsec-mode').count()) === 3);
+  const idle = idleClient();
+  check('an IMAP client in IDLE while access is on', await idle.held);
+  const changed = Date.now();
   await chooseAccess(frame, 'disable', 'is off');
+  const closedAt = await idle.closed;
+  check(`the IDLE client was closed within 2 s of Apply (${closedAt === null ? 'still open'
+    : `${((closedAt - changed) / 1000).toFixed(2)} s`})`, closedAt !== null && closedAt - changed <= 2000);
+  check('no warning that connections stayed open',
+    (await page.locator('#messagestack div', { hasText: 'could not be closed' }).count()) === 0);
   check('section says access off', (await frame.locator('.mailsec-state').innerText()).includes('off'));
   await shot('settings-non-webmail-off');
   await helpShot('settings-non-webmail-off', frame.locator('fieldset').first());
@@ -547,6 +580,32 @@ async function sessionEnds() {
     shown.locked_until === null);
   check('carol: logs in with a new code after all that', await login(await freshCode(carolSecret), CAROL, CAROL_PASSWORD));
   await sessionOutlivesServerTrouble();
+  await kickFails();
+}
+
+// A kick_command that fails (here /bin/false): the change is saved
+// (mailsecctl exits 7); Roundcube says so, and warns that the connections
+// already open were not closed.
+async function kickFails() {
+  const config = readFileSync(MAILSEC_CONFIG, 'utf8');
+  const warning = texts('en_US').sessionsleft;
+  let since;
+  try {
+    writeFileSync(MAILSEC_CONFIG, config.replace(/^kick_command = .*$/m, 'kick_command = [ "/bin/false" ];'));
+    const frame = await section('mailsecaccess');
+    since = toasts.length;
+    await chooseAccess(frame, 'disable', 'is off');
+    await toastSays('a failed kick', warning);
+    await shot('settings-non-webmail-kick-failed');
+  } finally {
+    writeFileSync(MAILSEC_CONFIG, config);
+  }
+  const shown = shownSince(since);
+  check(`a failed kick: saved and the warning, nothing else (${JSON.stringify(shown)})`,
+    shown.includes('Successfully saved.') && shown.every((text) => text === warning || text === 'Successfully saved.'));
+  check('a failed kick: access is off', JSON.parse(mailsecctl(['--json', 'show', CAROL])).non_webmail === 'disabled');
+  check('a failed kick: the owner is still in the webmail', await inbox());
+  mailsecctl(['non-webmail', 'enable', CAROL]);
 }
 
 // Still in the mailbox, and no message says the session ended (after

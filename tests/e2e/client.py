@@ -18,6 +18,10 @@ then); that server's certificate is not checked unless --ca is given.
 Options: --host HOST (default 127.0.0.1); --tls (TLS from the first byte,
 the server's certificate checked against --ca and HOST); --cert PEM and
 --key PEM: the client certificate; --timeout SECONDS (default 20).
+--hold (imap, pop3): once logged in, stay connected (IMAP: in IDLE on
+INBOX), print "held" on stdout, and wait for the server to end the
+connection: then print "closed TIME" (seconds since 1970, as date +%s.%N)
+and exit 0; exit 3 when it is still open after --timeout seconds.
 Exit 0: logged in (IMAP: and opened INBOX; sent); 1: refused (a login or a recipient refused, a
 TLS handshake or a connection the server ended or never answered, a
 socket it did not let us open); 2: anything else.
@@ -31,6 +35,25 @@ import smtplib
 import socket
 import ssl
 import sys
+import time
+
+
+class StillOpen(Exception):
+    """--hold: the server did not end the connection in time."""
+
+
+def hold(readline):
+    """Waits for the server to close the connection (a BYE, then EOF)."""
+    print("held", flush=True)
+    try:
+        while readline():
+            pass
+    except socket.timeout:
+        raise StillOpen()
+    except (ConnectionResetError, ssl.SSLError):
+        pass
+    print("closed %.3f" % time.time(), flush=True)
+    return 0
 
 
 class Refused(Exception):
@@ -99,6 +122,12 @@ def imap(options, password):
     kind, answer = client.select("INBOX")
     if kind != "OK":
         raise RuntimeError("SELECT INBOX: %s" % answer)
+    if options.hold:
+        client.send(b"h1 IDLE\r\n")
+        line = client.readline()
+        if not line.startswith(b"+"):
+            raise RuntimeError("IDLE: %r" % line)
+        return hold(client.readline)
     client.logout()
     return 0
 
@@ -112,6 +141,8 @@ def pop3(options, password):
         client.pass_(password)
     except poplib.error_proto:
         return 1
+    if options.hold:
+        return hold(client.file.readline)
     client.quit()
     return 0
 
@@ -194,6 +225,7 @@ def parse(argv):
     parser.add_argument("--key")
     parser.add_argument("--timeout", type=float, default=20)
     parser.add_argument("--service", default="smtp")
+    parser.add_argument("--hold", action="store_true")
     parser.add_argument("protocol",
                         choices=["imap", "pop3", "smtp", "send", "deliver",
                                  "auth"])
@@ -211,6 +243,10 @@ def main(argv):
              "deliver": deliver, "auth": auth}[options.protocol]
     try:
         return login(options, password)
+    except StillOpen:
+        print("client.py: %s: still open after %g s" %
+              (options.protocol, options.timeout), file=sys.stderr)
+        return 3
     except ssl.SSLCertVerificationError as error:  # ours, not the server's
         print("client.py: %s: %s" % (options.protocol, error),
               file=sys.stderr)

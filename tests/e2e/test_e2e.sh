@@ -189,6 +189,12 @@ if ! dovecot_start "$T" || ! postfix_start "$T"; then
 	tail -n 20 "$T/dovecot.log" "$T/postfix.log" 2>/dev/null
 	exit 1
 fi
+# Changes that take access away end the mailbox's connections through this
+# run's Dovecot (its own anvil socket: doveadm -c), from here on.
+DOVECOT_CONF=$T/root/etc/dovecot/dovecot.conf
+cat >>"$T/mailsec.conf" <<CONF
+kick_command = [ "/usr/bin/doveadm", "-c", "$DOVECOT_CONF", "kick", "%m" ];
+CONF
 
 echo "# client protocols: password alone"
 client_protocols ok bob@example.com bob-secret
@@ -334,6 +340,88 @@ activity_end_to_end() {
 
 echo "# activity: the journal of those logins"
 activity_end_to_end
+
+echo "# live sessions: a change closes the connections already open"
+declare -A hold_pid
+# hold NAME [LOGIN_OPTION...] -- PROTOCOL PORT USER PASSWORD: a client that
+# stays logged in (IMAP in IDLE) in the background, for at most 8 s.
+hold() {
+	local name=$1
+	shift
+	source=$((source + 1))
+	login --hold --timeout 8 "$@" >"$T/hold-$name.out" 2>"$T/hold-$name.err" &
+	hold_pid[$name]=$!
+}
+held() {
+	for _ in $(seq 100); do
+		grep -qx held "$T/hold-$1.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# closed_within NAME START SECONDS: the server ended NAME's connection at
+# most SECONDS after START (date +%s.%N).
+closed_within() {
+	local closed
+	wait "${hold_pid[$1]}" || return 1
+	closed=$(sed -n 's/^closed //p' "$T/hold-$1.out")
+	awk -v a="$2" -v b="$closed" -v n="$1" \
+		'BEGIN { printf "# %s: closed %.3f s after the change\n", n, b - a }' >>"$T/closed-after"
+	awk -v a="$2" -v b="$closed" -v s="$3" 'BEGIN { exit !(b != "" && b - a <= s) }'
+}
+# still_open NAME: its client saw no end of the connection (exit 3).
+still_open() {
+	wait "${hold_pid[$1]}"
+	[ $? = 3 ]
+}
+dave=dave@example.com
+printf 'dave-secret\n' | "$MAILSECCTL" add "$dave" >/dev/null
+hold imap -- imap "$IMAP" "$dave" dave-secret
+hold pop3 -- pop3 "$POP3" "$dave" dave-secret
+check held imap
+check held pop3
+start=$(date +%s.%N)
+out=$("$MAILSECCTL" --json non-webmail disable "$dave")
+check test "$(jq -r .sessions_ended <<<"$out")" = true
+check closed_within imap "$start" 2
+check closed_within pop3 "$start" 2
+cat "$T/closed-after"
+expect refused "IMAP after non-webmail disable" -- imap "$IMAP" "$dave" dave-secret
+expect refused "POP3 after non-webmail disable" -- pop3 "$POP3" "$dave" dave-secret
+check "$MAILSECCTL" non-webmail enable "$dave"
+hold imap -- imap "$IMAP" "$dave" dave-secret
+hold pop3 -- pop3 "$POP3" "$dave" dave-secret
+check held imap
+check held pop3
+start=$(date +%s.%N)
+check "$MAILSECCTL" passwd "$dave" < <(printf 'dave-new-secret\n')
+check closed_within imap "$start" 2
+check closed_within pop3 "$start" 2
+tail -n 2 "$T/closed-after"
+expect refused "IMAP, the old password after passwd" -- imap "$IMAP" "$dave" dave-secret
+expect ok "IMAP, the new password" -- imap "$IMAP" "$dave" dave-new-secret
+
+echo "# live sessions: a kick that hangs is killed; the change stays"
+sed '/^kick_command/d' "$T/mailsec.conf" >"$T/hang.conf"
+printf '%s\n' 'kick_timeout = 1;' 'kick_command = [ "/bin/sleep", "30" ];' >>"$T/hang.conf"
+start=$SECONDS
+out=$(MAILSEC_CONFIG=$T/hang.conf "$MAILSECCTL" --json non-webmail disable "$dave" 2>"$T/hang.err")
+check test $? = 7
+check test $((SECONDS - start)) -le 3
+check test "$(jq -r .sessions_ended <<<"$out")" = false
+check grep -q "saved, but its open connections were not closed: /bin/sleep timed out after 1 s" "$T/hang.err"
+check test "$("$MAILSECCTL" --json show "$dave" | jq -r .non_webmail)" = disabled
+expect refused "IMAP after the change a hanging kick left saved" -- imap "$IMAP" "$dave" dave-new-secret
+
+echo "# live sessions: a mailbox named like an address is not handed to doveadm"
+printf 'addr-secret\n' | "$MAILSECCTL" add 0x7f000001 >/dev/null
+hold bob from=127.0.0.1 -- imap "$IMAP" bob@example.com bob-secret
+check held bob
+out=$("$MAILSECCTL" --json non-webmail disable 0x7f000001 2>/dev/null)
+check test $? = 7
+check test "$(jq -r .sessions_ended <<<"$out")" = false
+check grep -q "would be read as an address" <<<"$(jq -r .kick_error <<<"$out")"
+check still_open bob
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

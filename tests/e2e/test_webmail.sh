@@ -112,10 +112,12 @@ installed_setup() {
 installed_undo() {
 	local name left=
 	[ -f "$T/system-mailsec.conf" ] && cp -p "$T/system-mailsec.conf" "$SYSTEM_CONFIG"
+	# The servers are stopped by now: nothing to kick.
+	sed '/^kick_command/d' "$SYSTEM_CONFIG" >"$T/undo.conf"
 	if [ -f "$T/state-before" ]; then
 		for name in "${MAILBOXES[@]}"; do
 			"$MAILSECCTL" show "$name" >/dev/null 2>&1 &&
-				"$MAILSECCTL" remove "$name" >/dev/null
+				MAILSEC_CONFIG=$T/undo.conf "$MAILSECCTL" remove "$name" >/dev/null
 			grep -qxF "$name.lock" "$T/state-before" || rm -f "$STATE_DIR/$name.lock"
 		done
 		grep -qxF .mailsec-hostkey "$T/state-before" || rm -f "$STATE_DIR/.mailsec-hostkey"
@@ -183,8 +185,13 @@ if [ "$INSTALLED" = 1 ]; then
 	# As in the default mode: codes of steps ahead of now without waiting
 	# (browser.mjs reads the window), room for the wrong codes it types.
 	# installed_undo puts the file back byte for byte.
+	# And the live sessions of this run's Dovecot, not the system's, end
+	# (the shipped kick_command, pointed at it with -c).
+	grep -q '^kick_command = \[ "/usr/bin/doveadm", "kick", "%m" \];$' "$SYSTEM_CONFIG" ||
+		fail "installed: mailsec.conf's kick_command is not the shipped one"
 	sed -i -e 's/^\([[:space:]]*window[[:space:]]*=[[:space:]]*\)[0-9]*;/\13;/' \
 		-e 's/^\([[:space:]]*max_failures[[:space:]]*=[[:space:]]*\)[0-9]*;/\120;/' \
+		-e "s|^kick_command = \[ \"/usr/bin/doveadm\", \"kick\"|kick_command = [ \"/usr/bin/doveadm\", \"-c\", \"$T/root/etc/dovecot/dovecot.conf\", \"kick\"|" \
 		"$SYSTEM_CONFIG" || fail "installed: mailsec.conf's window"
 	"$MAILSECCTL" check-config >/dev/null || fail "installed: mailsec.conf after the edit"
 	check_installed_plugin
@@ -196,6 +203,8 @@ state_dir = "$T/state";
 # Codes of steps ahead of now without waiting (browser.mjs).
 totp = { window = 3; };
 lockout = { max_failures = 20; within = 300; lock_for = 900; };
+# As the shipped kick_command, for this run's Dovecot.
+kick_command = [ "/usr/bin/doveadm", "-c", "$T/root/etc/dovecot/dovecot.conf", "kick", "%m" ];
 CONF
 	export MAILSEC_CONFIG="$T/mailsec.conf"
 	stack_config=$MAILSEC_CONFIG

@@ -18,6 +18,7 @@ Suite *cache_suite(void);    /* test_cache.c: verified-credential cache */
 Suite *codecheck_suite(void); /* test_codecheck.c: replay marks, lockout */
 Suite *apppass_suite(void); /* test_apppass.c: app passwords */
 Suite *journal_suite(void);  /* test_journal.c: the activity journal */
+Suite *kick_suite(void);     /* test_kick.c: kick_command */
 Suite *mailbox_suite(void);  /* test_mailbox.c: mailsecctl's edits, MAILSEC_AUTH */
 
 /* test_lock.c: the store's directories and per-mailbox lock, added to the

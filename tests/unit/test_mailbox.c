@@ -10,6 +10,7 @@
 #include "authkind.h"
 #include "helpers.h"
 #include "journal.h"
+#include "apppass.h"
 #include "mailbox_ops.h"
 #include "secure.h"
 #include "suites.h"
@@ -341,6 +342,58 @@ START_TEST(password_and_logout_end_sessions_and_the_cache)
 }
 END_TEST
 
+/* Which changes end the live sessions: one rule, here. */
+START_TEST(changes_that_take_access_away_mark_the_mailbox)
+{
+	struct ms_mailbox box;
+	struct ms_record fresh = { 0 };
+	struct ms_app_request app = { "phone", NULL, NULL, 0 };
+	char shown[MS_APP_SHOWN_MAX];
+	struct ms_error err = { 0 };
+	unsigned revoked;
+
+	created(&box);
+	ck_assert(!box.end_live_sessions);
+	ms_mailbox_set_non_webmail(&box, MS_NON_WEBMAIL_ENABLED);
+	ms_mailbox_unlock(&box, &th.settings, T0);
+	ck_assert_int_eq(ms_mailbox_app_add(&box, &app, T0, shown, &err), MS_OK);
+	ck_assert_int_eq(ms_mailbox_app_revoke(&box, "none", &revoked, &err),
+			 MS_NOT_FOUND);
+	ms_mailbox_disable(&box); /* 2FA off already: nothing done */
+	ck_assert_msg(!box.end_live_sessions, "a change that takes nothing away");
+
+	ms_mailbox_set_non_webmail(&box, MS_NON_WEBMAIL_DISABLED);
+	ck_assert(box.end_live_sessions);
+	box.end_live_sessions = false;
+	ms_mailbox_set_non_webmail(&box, MS_NON_WEBMAIL_APP_PASSWORDS);
+	ck_assert(box.end_live_sessions);
+	box.end_live_sessions = false;
+	ck_assert_int_eq(ms_mailbox_app_revoke(&box, "phone", &revoked, &err),
+			 MS_OK);
+	ck_assert(box.end_live_sessions);
+	box.end_live_sessions = false;
+	ms_mailbox_set_password(&box, "$5$other", true);
+	ck_assert(box.end_live_sessions);
+	box.end_live_sessions = false;
+	ms_mailbox_logout(&box);
+	ck_assert(box.end_live_sessions);
+	box.end_live_sessions = false;
+	ck_assert_int_eq(ms_mailbox_enroll(&box, &th.settings, &err), MS_OK);
+	ck_assert(box.end_live_sessions);
+	box.end_live_sessions = false;
+	box.record.totp.status = MS_TOTP_ENABLED;
+	ck_assert_int_eq(ms_mailbox_recovery_replace(&box, &fresh, &err), MS_OK);
+	ck_assert(box.end_live_sessions);
+	box.end_live_sessions = false;
+	ms_mailbox_disable(&box);
+	ck_assert(box.end_live_sessions);
+	box.end_live_sessions = false;
+	ck_assert_int_eq(ms_mailbox_remove(&th.store, &box, &err), MS_OK);
+	ck_assert(box.end_live_sessions);
+	ms_mailbox_wipe(&box);
+}
+END_TEST
+
 /* State first, then the record: read back as written. */
 START_TEST(save_then_load_round_trips)
 {
@@ -430,6 +483,7 @@ Suite *mailbox_suite(void)
 	tcase_add_test(ops, recovery_needs_2fa_and_ends_sessions);
 	tcase_add_test(ops, password_and_logout_end_sessions_and_the_cache);
 	tcase_add_test(ops, save_then_load_round_trips);
+	tcase_add_test(ops, changes_that_take_access_away_mark_the_mailbox);
 	tcase_add_test(codes, enroll_is_pending_with_the_settings_parameters);
 	tcase_add_test(codes, confirm_and_login_share_the_replay_rule);
 	tcase_add_test(codes, confirm_counts_wrong_codes_as_logins_do);

@@ -32,6 +32,12 @@ class mailsec extends rcube_plugin
     private $result;
     /** @var string|null what the result is: enroll, codes, apppassword */
     private $shown;
+    /** mailsecctl's exit status: saved, live sessions not ended */
+    const SESSIONS_LEFT = 7;
+
+    /** @var bool a change saved whose open connections were not closed */
+    private $sessions_left = false;
+
     /** @var int|null exit status of the last refused `mailsecctl self` */
     private $refusal;
 
@@ -313,6 +319,10 @@ class mailsec extends rcube_plugin
             return $args;
         }
 
+        if ($out && $this->sessions_left) {
+            // Before Roundcube's "Successfully saved": both are shown.
+            rcmail::get_instance()->output->show_message('mailsec.sessionsleft', 'warning', null, true, 15);
+        }
         if ($out) {
             $this->result = $out;
             if ($relogin) {
@@ -705,11 +715,18 @@ class mailsec extends rcube_plugin
             function ($time, $format) use ($rcmail) { return $rcmail->format_date($time, $format); });
     }
 
-    /** `mailsecctl self`'s JSON object, or null when refused. */
+    /** `mailsecctl self`'s JSON object, or null when refused. Exit 7 is
+     *  a change saved whose open IMAP/POP3 connections were not closed
+     *  (kick_command failed): done, with a warning (sessions_left). */
     private function ctl(array $command, array $lines)
     {
         $run = $this->run_self($command, $lines);
-        $json = $run['status'] === 0 ? json_decode($run['out'], true) : null;
+        $saved = in_array($run['status'], [0, self::SESSIONS_LEFT], true);
+        $json = $saved ? json_decode($run['out'], true) : null;
+        if (is_array($json) && $run['status'] === self::SESSIONS_LEFT) {
+            $this->sessions_left = true;
+            rcube::write_log('errors', 'mailsec: ' . implode(' ', $command) . ': ' . trim($run['err']));
+        }
         if (!is_array($json)) {
             $this->refusal = $run['status'];
             // mailsecctl never prints a credential (mailsecctl(8))

@@ -1,0 +1,344 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kick.h"
+
+/* What is kept of the command's output for the message. */
+#define FIRST_LINE_MAX 160
+/* How often a child that closed its output is looked at again. */
+#define REAP_STEP_MS 5
+
+bool ms_kick_arg_valid(const char *arg, char bad[3])
+{
+	for (const char *p = arg; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == 'm' || p[1] == '%') {
+			p++;
+			continue;
+		}
+		bad[0] = '%';
+		bad[1] = p[1];
+		bad[2] = '\0';
+		return false;
+	}
+	return true;
+}
+
+bool ms_kick_configured(const struct ms_settings *settings)
+{
+	return settings->n_kick_args > 0;
+}
+
+enum ms_status ms_kick_check_program(const struct ms_settings *settings,
+				     struct ms_error *err)
+{
+	const char *program = settings->kick_command[0];
+	struct stat st;
+
+	if (!ms_kick_configured(settings))
+		return MS_OK;
+	if (stat(program, &st) != 0)
+		return ms_fail_errno(err, MS_INVALID, errno,
+				     "%s: kick_command: %s", settings->path,
+				     program);
+	if (!S_ISREG(st.st_mode) || access(program, X_OK) != 0)
+		return ms_fail(err, MS_INVALID,
+			       "%s: kick_command: %s: not an executable file",
+			       settings->path, program);
+	return MS_OK;
+}
+
+enum ms_status ms_kick_name_check(const char *mailbox, struct ms_error *err)
+{
+	struct in_addr addr;
+
+	if (mailbox[0] == '-' || inet_aton(mailbox, &addr) != 0)
+		return ms_fail(err, MS_REFUSED,
+			       "mailbox name %s would be read as an "
+			       "address/option by the kick command; not run",
+			       mailbox);
+	return MS_OK;
+}
+
+/* `arg` with %m replaced by `mailbox` and %% by %; NULL when out of
+ * memory. The escapes were checked when mailsec.conf was loaded. */
+static char *expand(const char *arg, const char *mailbox)
+{
+	size_t name_len = strlen(mailbox), size = 1;
+	char *out, *q;
+
+	for (const char *p = arg; *p; p++)
+		size += (p[0] == '%' && p[1] == 'm') ? name_len : 1;
+	out = malloc(size);
+	if (!out)
+		return NULL;
+	for (q = out; *arg; arg++) {
+		if (arg[0] == '%' && (arg[1] == 'm' || arg[1] == '%')) {
+			arg++;
+			if (*arg == 'm') {
+				memcpy(q, mailbox, name_len);
+				q += name_len;
+				continue;
+			}
+		}
+		*q++ = *arg;
+	}
+	*q = '\0';
+	return out;
+}
+
+static void free_argv(char **argv)
+{
+	for (char **p = argv; p && *p; p++)
+		free(*p);
+	free(argv);
+}
+
+static char **build_argv(const struct ms_settings *settings,
+			 const char *mailbox)
+{
+	unsigned n = settings->n_kick_args;
+	char **argv = calloc(n + 1, sizeof(*argv));
+
+	for (unsigned i = 0; argv && i < n; i++) {
+		argv[i] = expand(settings->kick_command[i], mailbox);
+		if (!argv[i]) {
+			free_argv(argv);
+			return NULL;
+		}
+	}
+	return argv;
+}
+
+/* The child's descriptors: /dev/null in, the pipe out and err, nothing
+ * else (closefrom: a descriptor the caller inherited without O_CLOEXEC
+ * must not reach the command). */
+static int child_files(posix_spawn_file_actions_t *files, int out_fd)
+{
+	int rc = posix_spawn_file_actions_init(files);
+
+	if (rc)
+		return rc;
+	rc = posix_spawn_file_actions_addopen(files, 0, "/dev/null", O_RDONLY, 0);
+	if (!rc)
+		rc = posix_spawn_file_actions_adddup2(files, out_fd, 1);
+	if (!rc)
+		rc = posix_spawn_file_actions_adddup2(files, out_fd, 2);
+	if (!rc)
+		rc = posix_spawn_file_actions_addclosefrom_np(files, 3);
+	if (rc)
+		posix_spawn_file_actions_destroy(files);
+	return rc;
+}
+
+/* A group of its own (so that the timeout reaches whatever it started),
+ * no blocked signals, every signal at its default. */
+static int child_attributes(posix_spawnattr_t *attr)
+{
+	sigset_t none, all;
+	int rc = posix_spawnattr_init(attr);
+
+	if (rc)
+		return rc;
+	sigemptyset(&none);
+	sigfillset(&all);
+	rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP |
+					    POSIX_SPAWN_SETSIGMASK |
+					    POSIX_SPAWN_SETSIGDEF);
+	if (!rc)
+		rc = posix_spawnattr_setpgroup(attr, 0);
+	if (!rc)
+		rc = posix_spawnattr_setsigmask(attr, &none);
+	if (!rc)
+		rc = posix_spawnattr_setsigdefault(attr, &all);
+	if (rc)
+		posix_spawnattr_destroy(attr);
+	return rc;
+}
+
+static int spawn(char **argv, int out_fd, pid_t *pid)
+{
+	static char path_env[] = MS_KICK_PATH;
+	char *envp[] = { path_env, NULL };
+	posix_spawn_file_actions_t files;
+	posix_spawnattr_t attr;
+	int rc = child_files(&files, out_fd);
+
+	if (rc)
+		return rc;
+	rc = child_attributes(&attr);
+	if (!rc) {
+		rc = posix_spawn(pid, argv[0], &files, &attr, argv, envp);
+		posix_spawnattr_destroy(&attr);
+	}
+	posix_spawn_file_actions_destroy(&files);
+	return rc;
+}
+
+struct output {
+	char line[FIRST_LINE_MAX + 1]; /* printable, up to the first newline */
+	size_t len;
+	bool line_done;
+};
+
+static void keep_output(struct output *out, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n && !out->line_done; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n' || out->len == FIRST_LINE_MAX) {
+			out->line_done = out->len > 0 || c != '\n';
+			continue;
+		}
+		out->line[out->len++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	out->line[out->len] = '\0';
+}
+
+static long ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 +
+	       (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* Whether the child has ended, left unreaped: while it is a zombie its
+ * pid, and so its process group's id, cannot be taken by another. */
+static bool child_ended(pid_t pid)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       info.si_pid == pid;
+}
+
+static void read_some(int *read_fd, struct output *out)
+{
+	char buf[512];
+	ssize_t n = read(*read_fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		keep_output(out, buf, (size_t)n);
+	} else if (n == 0 || errno != EINTR) {
+		close(*read_fd);
+		*read_fd = -1;
+	}
+}
+
+/* What is left in the pipe once the child ended; not waiting for
+ * anything it left behind that still holds the pipe open. */
+static void drain(int *read_fd, struct output *out)
+{
+	struct pollfd pfd = { .fd = *read_fd, .events = POLLIN };
+
+	while (*read_fd >= 0 && !out->line_done && poll(&pfd, 1, 0) > 0)
+		read_some(read_fd, out);
+}
+
+/* Reads what the child writes and sees it end, before `deadline`: false
+ * on the timeout. */
+static bool wait_child(pid_t pid, int *read_fd, const struct timespec *deadline,
+		       struct output *out)
+{
+	for (;;) {
+		long left = ms_until(deadline);
+		struct pollfd pfd = { .fd = *read_fd, .events = POLLIN };
+		struct timespec step = { 0, REAP_STEP_MS * 1000000L };
+
+		if (child_ended(pid)) {
+			drain(read_fd, out);
+			return true;
+		}
+		if (left <= 0)
+			return false;
+		if (*read_fd < 0)
+			nanosleep(&step, NULL);
+		else if (poll(&pfd, 1, (int)(left < 1000 ? left : 1000)) > 0)
+			read_some(read_fd, out);
+	}
+}
+
+static enum ms_status judge(const char *program, int wstatus,
+			    const struct output *out, struct ms_error *err)
+{
+	const char *sep = out->len ? ": " : "";
+
+	if (WIFEXITED(wstatus) &&
+	    (WEXITSTATUS(wstatus) == 0 ||
+	     WEXITSTATUS(wstatus) == MS_KICK_EXIT_NONE_OPEN))
+		return MS_OK;
+	if (WIFEXITED(wstatus))
+		return ms_fail(err, MS_SYSTEM, "%s exited with status %d%s%s",
+			       program, WEXITSTATUS(wstatus), sep, out->line);
+	if (WIFSIGNALED(wstatus))
+		return ms_fail(err, MS_SYSTEM, "%s was killed by signal %d%s%s",
+			       program, WTERMSIG(wstatus), sep, out->line);
+	return ms_fail(err, MS_SYSTEM, "%s ended in an unknown way", program);
+}
+
+/* Runs argv with its output on a pipe, judged within the timeout. Its
+ * group is killed before it is reaped, on the timeout and after it ended
+ * alike: whatever it left running goes with it. */
+static enum ms_status run_argv(char **argv, unsigned timeout,
+			       struct ms_error *err)
+{
+	struct output out = { .len = 0 };
+	struct timespec deadline;
+	int fds[2], wstatus = 0, rc;
+	bool ended;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "pipe");
+	rc = spawn(argv, fds[1], &pid);
+	close(fds[1]);
+	if (rc) {
+		close(fds[0]);
+		return ms_fail_errno(err, MS_SYSTEM, rc, "cannot run %s", argv[0]);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout;
+	ended = wait_child(pid, &fds[0], &deadline, &out);
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (!ended)
+		return ms_fail(err, MS_SYSTEM, "%s timed out after %u s",
+			       argv[0], timeout);
+	return judge(argv[0], wstatus, &out, err);
+}
+
+enum ms_status ms_kick_run(const struct ms_settings *settings,
+			   const char *mailbox, struct ms_error *err)
+{
+	enum ms_status status = ms_kick_name_check(mailbox, err);
+	char **argv;
+
+	if (status != MS_OK)
+		return status;
+	argv = build_argv(settings, mailbox);
+	if (!argv)
+		return ms_fail(err, MS_SYSTEM, "out of memory");
+	status = run_argv(argv, settings->kick_timeout, err);
+	free_argv(argv);
+	return status;
+}

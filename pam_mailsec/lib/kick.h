@@ -1,0 +1,53 @@
+/* Ending a mailbox's live sessions: mailsec.conf's kick_command, an argv
+ * run without a shell, `%m` standing for the mailbox. No libpam: only
+ * mailsecctl runs it, after a change is saved and the lock released. */
+#ifndef MAILSEC_KICK_H
+#define MAILSEC_KICK_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "settings.h"
+
+/* The one environment the command gets: nothing of the caller's
+ * (mailsecctl may run under sudo for the webmail). */
+#define MS_KICK_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* doveadm's "no users kicked" (EX_NOUSER): nothing was open, so nothing
+ * is left open either. */
+#define MS_KICK_EXIT_NONE_OPEN 68
+
+/* Whether `arg` (one kick_command argument) holds only the escapes %m and
+ * %%; else false with the offending escape ("%x", or "%" at the end) in
+ * `bad`. */
+bool ms_kick_arg_valid(const char *arg, char bad[3]);
+
+/* Whether kick_command is set (not empty). */
+bool ms_kick_configured(const struct ms_settings *settings);
+
+/* For check-config: MS_OK when kick_command is unset, or its program is
+ * an executable regular file; else MS_INVALID, "CONF: kick_command:
+ * PROGRAM: why". */
+enum ms_status ms_kick_check_program(const struct ms_settings *settings,
+				     struct ms_error *err);
+
+/* Whether the kick command may be handed `mailbox` (canonical): doveadm
+ * reads a user argument that inet_aton(3) takes (1.2.3.4, 127.1,
+ * 0x7f000001, 12345) as an IP address and kicks everyone connected from
+ * it, and one that starts with '-' as an option. MS_REFUSED with the
+ * reason otherwise. */
+enum ms_status ms_kick_name_check(const char *mailbox, struct ms_error *err);
+
+/* Runs kick_command for `mailbox` (canonical) in a process group of its
+ * own: stdin /dev/null, stdout and stderr into one pipe, no other
+ * descriptor, MS_KICK_PATH as the whole environment. Waits at most
+ * kick_timeout seconds, then kills the group. MS_OK when it exits 0 or
+ * MS_KICK_EXIT_NONE_OPEN; otherwise (another status, a signal, no
+ * program, the timeout, the name check) MS_SYSTEM or MS_REFUSED with the
+ * reason alone in `err` (the first line of its output, when it gave one):
+ * the caller names the mailbox. Not to be called unless
+ * ms_kick_configured. */
+enum ms_status ms_kick_run(const struct ms_settings *settings,
+			   const char *mailbox, struct ms_error *err);
+
+#endif
