@@ -15,9 +15,10 @@
  * leaves the host), entry i at offset i * ENTRY_SIZE:
  * magic[4] version u32 seq u64 time i64 first i64 count u32 role u8
  * result u8 detail u8 zero u8 service[32] rhost[46] app[65], zero padding,
- * and a 16-byte BLAKE2b checksum of everything before it. Text fields are
- * NUL-terminated and zero-padded. An all-zero entry is free; one without
- * the magic or with a bad checksum is torn (or tampered with).
+ * and a 16-byte BLAKE2b checksum of everything before it. Text fields hold
+ * printable ASCII without space, then zeros. An all-zero entry is free;
+ * one without the magic, with a bad checksum or with fields this code
+ * would not write is torn (or tampered with).
  *
  * Every version starts magic[4] version u32 seq u64 and ends with the
  * checksum. An entry of a version this code does not know (a newer
@@ -164,19 +165,36 @@ static bool looks_current(const unsigned char *entry)
 	       entry_version(entry) == JOURNAL_VERSION;
 }
 
+/* Text as the writer leaves it: bytes put_text keeps, a NUL, then zeros
+ * to the end of the field. */
+static bool text_canonical(const unsigned char *field, size_t size)
+{
+	size_t i = 0;
+
+	while (i < size && field[i] > 0x20 && field[i] < 0x7f)
+		i++;
+	return i < size && all_zero(field + i, size - i);
+}
+
 /* The fields of an entry whose checksum holds: a checksum only says the
- * entry is whole, not that its writer filled it in right. */
+ * entry is whole, not that its writer filled it in right. Only what this
+ * code writes is valid, so that two alike decisions always have the same
+ * bytes, and a reader never meets a byte a terminal would take for
+ * control. */
 static bool fields_sane(const unsigned char *entry)
 {
 	uint32_t count;
+	uint64_t seq = entry_seq(entry);
 
 	memcpy(&count, entry + OFF_COUNT, sizeof(count));
-	return entry_seq(entry) != 0 && count != 0 &&
+	return seq != 0 && seq <= MS_JOURNAL_SEQ_MAX && count != 0 &&
 	       entry[OFF_ROLE] <= MS_ROLE_WEBMAIL &&
 	       entry[OFF_RESULT] <= MS_JOURNAL_REFUSED &&
 	       entry[OFF_DETAIL] < MS_JOURNAL_DETAIL_COUNT &&
-	       entry[OFF_RHOST - 1] == 0 && entry[OFF_APP - 1] == 0 &&
-	       entry[KEY_END - 1] == 0;
+	       entry[OFF_DETAIL + 1] == 0 &&
+	       text_canonical(entry + OFF_SERVICE, MS_JOURNAL_SERVICE_MAX) &&
+	       text_canonical(entry + OFF_RHOST, MS_JOURNAL_RHOST_MAX) &&
+	       text_canonical(entry + OFF_APP, MS_APP_NAME_MAX);
 }
 
 static enum entry_kind entry_kind(const unsigned char *entry)
@@ -496,6 +514,7 @@ static enum ms_status note_in_file(int fd, const char *shown,
 	int alike;
 	uint32_t count = 1;
 	int64_t first = event->time;
+	uint64_t seq;
 
 	memset(scan.checked, 0, sizeof(scan.checked));
 	if (status != MS_OK)
@@ -514,7 +533,9 @@ static enum ms_status note_in_file(int fd, const char *shown,
 			       entry[OFF_RHOST] != 0 &&
 			       !address_seen(&scan, entry);
 	}
-	entry_seal(entry, newest_seq(&scan) + 1, event->time, first, count);
+	seq = newest_seq(&scan);
+	seq = seq < MS_JOURNAL_SEQ_MAX ? seq + 1 : MS_JOURNAL_SEQ_MAX;
+	entry_seal(entry, seq, event->time, first, count);
 	return write_entry(fd, shown, (unsigned)alike, entry, err);
 }
 

@@ -31,6 +31,9 @@
 #define MS_JOURNAL_ENTRIES 64
 #define MS_JOURNAL_SERVICE_MAX 32 /* NUL included; longer ones are cut */
 #define MS_JOURNAL_RHOST_MAX 46   /* an IPv6 address in text, NUL included */
+/* Sequence numbers stop here (a tampered entry could claim any): ties
+ * then, never a wrap to 0, which is no entry's. */
+#define MS_JOURNAL_SEQ_MAX (UINT64_C(1) << 62)
 
 enum ms_journal_result { MS_JOURNAL_ACCEPTED, MS_JOURNAL_REFUSED };
 

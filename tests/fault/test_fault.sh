@@ -10,6 +10,8 @@
 #     with the change complete, when the call had a fallback); a login
 #     fails closed, or succeeds only with its state update written;
 #   - the store still loads, and the next normal run succeeds.
+# And the activity journal, written last, can fail (its lock, its open, its
+# write): the login goes through.
 # One exception is asserted as such: when fsync of the directory after the
 # rename fails, the new record is already in place; the command says so
 # with exit 6 (its durability is unknown) and the record is the new one.
@@ -300,10 +302,37 @@ sweep() {
 	printf 'calls failed of calls made:%s\n' "$summary"
 }
 
+# journal_fails FN: the last call of FN in a login, the activity journal's
+# (it is written after the state, as the login's last step), fails; the
+# login must go through all the same.
+journal_fails() {
+	local fn=$1 n=${COUNT[$1]} rc=0
+
+	reset_store
+	fresh_code login
+	rm -f "$FAULTS"
+	login_run FAULT_CALL="$fn:$n" FAULT_COUNT="$FAULTS" || rc=$?
+	check "journal: $fn #$n/$n fired" grep -q "^fired $fn $n " "$FAULTS"
+	check "journal: $fn #$n/$n failing, the login goes through" test "$rc" = 0
+	check "journal: $fn #$n/$n, the state was written" \
+		not cmp -s "$TPL/state/$ALICE.state" "$STATE/$ALICE.state"
+	check "journal: $fn #$n/$n, nothing noted" \
+		test ! -s "$STATE/$ALICE.journal"
+}
+
+not() {
+	! "$@"
+}
+
 started=$SECONDS
 make_template
 for op in add passwd confirm login; do
 	sweep "$op"
+done
+group "login, journal not writable"
+count_calls login
+for fn in flock openat pwrite; do
+	journal_fails "$fn"
 done
 # Where the file system has no O_TMPFILE, a record's temp file is named
 # from the start (store.h): that path, failed call by call too.

@@ -15,6 +15,7 @@
 static char fuzz_dir[PATH_MAX];
 static char fuzz_state_path[PATH_MAX + 300];
 static char fuzz_lock_path[PATH_MAX + 300];
+static char fuzz_journal_path[PATH_MAX + 300];
 static struct ms_settings fuzz_settings;
 static struct ms_store fuzz_store = { .users_fd = -1, .state_fd = -1 };
 
@@ -23,12 +24,14 @@ static inline void fuzz_store_cleanup(void)
 	ms_store_close(&fuzz_store);
 	unlink(fuzz_state_path);
 	unlink(fuzz_lock_path);
+	unlink(fuzz_journal_path);
 	rmdir(fuzz_settings.state_dir);
 	rmdir(fuzz_settings.users_dir);
 	rmdir(fuzz_dir);
 }
 
-/* Opens the store on first use; `name`'s state file is fuzz_state_path. */
+/* Opens the store on first use; `name`'s state file is fuzz_state_path,
+ * its activity journal fuzz_journal_path. */
 static inline void fuzz_store_open(const char *name)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -48,6 +51,8 @@ static inline void fuzz_store_open(const char *name)
 		 s->state_dir, name);
 	snprintf(fuzz_lock_path, sizeof(fuzz_lock_path), "%s/%s.lock",
 		 s->state_dir, name);
+	snprintf(fuzz_journal_path, sizeof(fuzz_journal_path), "%s/%s.journal",
+		 s->state_dir, name);
 	if (ms_store_open(s, MS_STORE_CREATE, &fuzz_store, &err) != MS_OK) {
 		fprintf(stderr, "ms_store_open: %s\n", err.msg);
 		abort();
@@ -55,15 +60,22 @@ static inline void fuzz_store_open(const char *name)
 	atexit(fuzz_store_cleanup);
 }
 
-/* The state file holds exactly `data`, mode 0600. */
-static inline void fuzz_state_put(const uint8_t *data, size_t size)
+/* The file at `path` holds exactly `data`, mode 0600. */
+static inline void fuzz_file_put(const char *path, const uint8_t *data,
+				 size_t size)
 {
-	int fd = open(fuzz_state_path,
+	int fd = open(path,
 		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size) ||
 	    close(fd) != 0)
 		abort();
+}
+
+/* The state file holds exactly `data`, mode 0600. */
+static inline void fuzz_state_put(const uint8_t *data, size_t size)
+{
+	fuzz_file_put(fuzz_state_path, data, size);
 }
 
 /* Whether the state file still holds exactly `data`. */

@@ -1,12 +1,14 @@
-/* Writes the seeds of the state and codecheck targets: state files as the
- * library writes them, and a few it never would. Built and run by
- * tests/fuzz/make-seeds; run it again when the state format changes.
+/* Writes the seeds of the state, codecheck and journal targets: state
+ * files and activity journals as the library writes them, and a few it
+ * never would. Built and run by tests/fuzz/make-seeds; run it again when
+ * the state or journal format changes.
  *
- *   seeds CORPUS_DIR   (writes the state and codecheck directories in it)
+ *   seeds CORPUS_DIR   (writes the state, codecheck and journal
+ *                       directories in it)
  *
- * Only the unknown-version seeds know the slot layout, as far as every
- * version shares it: magic[4] version u32 first, a 16-byte BLAKE2b of the
- * rest of the slot last. */
+ * Only the unknown-version seeds know the slot and entry layouts, as far
+ * as every version shares them: magic[4] version u32 first, a 16-byte
+ * BLAKE2b of the rest of the slot or entry last. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <sodium.h>
 
 #include "codecheck_input.h"
+#include "journal.h"
 #include "settings.h"
 #include "state.h"
 #include "store.h"
@@ -32,6 +35,7 @@ static char dir[] = "/tmp/mailsec-seeds.XXXXXX";
 static struct ms_settings settings;
 static struct ms_store store;
 static char state_path[PATH_MAX + 300];
+static char journal_path[PATH_MAX + 300];
 static const char *corpus;
 
 static void die(const char *what)
@@ -50,6 +54,8 @@ static void store_open(void)
 	snprintf(settings.users_dir, sizeof(settings.users_dir), "%s/u", dir);
 	snprintf(settings.state_dir, sizeof(settings.state_dir), "%s/s", dir);
 	snprintf(state_path, sizeof(state_path), "%s/%s.state",
+		 settings.state_dir, FUZZ_NAME);
+	snprintf(journal_path, sizeof(journal_path), "%s/%s.journal",
 		 settings.state_dir, FUZZ_NAME);
 	if (ms_store_open(&settings, MS_STORE_CREATE, &store, &err) != MS_OK) {
 		fprintf(stderr, "seeds: %s\n", err.msg);
@@ -222,6 +228,88 @@ static void codecheck_seeds(void)
 	login_seed("corrupt", 0, "=\x02", false, file, sizeof(file));
 }
 
+#define ENTRY_SIZE 256
+#define JOURNAL_SIZE (MS_JOURNAL_ENTRIES * ENTRY_SIZE)
+
+/* The k-th kind of decision: each detail, role and address in turn. */
+static void note_kind(unsigned k)
+{
+	char rhost[32];
+	struct ms_journal_event e = {
+		.time = FUZZ_BASE_TIME + k,
+		.role = k % 2 ? MS_ROLE_WEBMAIL : MS_ROLE_CLIENT,
+		.result = k % MS_JOURNAL_DETAIL_COUNT < MS_JOURNAL_BAD_PASSWORD
+				  ? MS_JOURNAL_ACCEPTED : MS_JOURNAL_REFUSED,
+		.detail = (enum ms_journal_detail)(k % MS_JOURNAL_DETAIL_COUNT),
+		.service = k % 2 ? "webmail" : "imap",
+		.rhost = rhost,
+		.app = k % 3 ? NULL : "phone",
+	};
+	struct ms_error err = { 0 };
+	bool new_address;
+
+	snprintf(rhost, sizeof(rhost), k % 5 ? "192.0.2.%u" : "2001:db8::%x",
+		 k % 7);
+	if (ms_journal_note(&store, FUZZ_NAME, &e, &new_address, &err) !=
+	    MS_OK) {
+		fprintf(stderr, "seeds: %s\n", err.msg);
+		exit(1);
+	}
+}
+
+/* The journal after `n` kinds of decision, the first `repeat` of them
+ * noted twice. */
+static size_t journal_of(unsigned n, unsigned repeat,
+			 unsigned char out[JOURNAL_SIZE])
+{
+	ssize_t got;
+	int fd;
+
+	unlink(journal_path);
+	for (unsigned k = 0; k < n; k++)
+		note_kind(k);
+	for (unsigned k = 0; k < repeat; k++)
+		note_kind(k);
+	fd = open(journal_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (got = pread(fd, out, JOURNAL_SIZE, 0)) < 0)
+		die(journal_path);
+	close(fd);
+	return (size_t)got;
+}
+
+static void journal_seeds(void)
+{
+	static const size_t sizes[] = { 1, 255, 256, 257, 1000,
+					JOURNAL_SIZE - 1 };
+	static unsigned char file[JOURNAL_SIZE + 1], copy[JOURNAL_SIZE];
+	unsigned char *entry;
+	char name[32];
+	uint32_t version = 2;
+
+	put("journal", "size_0", "", 0);
+	put("journal", "one", file, journal_of(1, 0, file));
+	put("journal", "few", file, journal_of(5, 3, file));
+	put("journal", "wrapped", file,
+	    journal_of(MS_JOURNAL_ENTRIES + 9, 4, file));
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		snprintf(name, sizeof(name), "size_%zu", sizes[i]);
+		put("journal", name, file, sizes[i]);
+	}
+	file[JOURNAL_SIZE] = 'x';
+	put("journal", "size_16385", file, JOURNAL_SIZE + 1);
+
+	memcpy(copy, file, JOURNAL_SIZE);
+	memset(copy + 3 * ENTRY_SIZE + 50, 'x', 20); /* one entry torn */
+	put("journal", "torn", copy, JOURNAL_SIZE);
+	memcpy(copy, file, JOURNAL_SIZE);
+	entry = copy + 7 * ENTRY_SIZE; /* one entry of a newer release */
+	memcpy(entry + 4, &version, sizeof(version));
+	crypto_generichash(entry + ENTRY_SIZE - CHECKSUM_SIZE, CHECKSUM_SIZE,
+			   entry, ENTRY_SIZE - CHECKSUM_SIZE, NULL, 0);
+	put("journal", "unknown_version", copy, JOURNAL_SIZE);
+	unlink(journal_path);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -234,6 +322,7 @@ int main(int argc, char **argv)
 	store_open();
 	state_seeds();
 	codecheck_seeds();
+	journal_seeds();
 	ms_store_close(&store);
 	unlink(state_path);
 	rmdir(settings.state_dir);

@@ -94,6 +94,27 @@ static void spoil(unsigned index, uint32_t version)
 	close(fd);
 }
 
+/* Writes `len` bytes at `offset` of entry `index`, under a checksum that
+ * fits: an entry whole, but not as the writer would make it. */
+static void tamper(unsigned index, size_t offset, const void *bytes,
+		   size_t len)
+{
+	unsigned char entry[ENTRY_SIZE];
+	char path[PATH_MAX];
+	off_t at = (off_t)index * ENTRY_SIZE;
+	int fd;
+
+	journal_path(path);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, entry, ENTRY_SIZE, at), ENTRY_SIZE);
+	memcpy(entry + offset, bytes, len);
+	crypto_generichash(entry + ENTRY_SIZE - 16, 16, entry, ENTRY_SIZE - 16,
+			   NULL, 0);
+	ck_assert_int_eq(pwrite(fd, entry, ENTRY_SIZE, at), ENTRY_SIZE);
+	close(fd);
+}
+
 static bool holds_rhost(const struct ms_journal_entry *entries, unsigned count,
 			const char *rhost)
 {
@@ -325,6 +346,46 @@ START_TEST(unknown_version_is_kept_until_needed)
 }
 END_TEST
 
+/* journal.c's offsets: seq at 8, the rhost field at 72, the service at 40
+ * (32 bytes). */
+START_TEST(only_what_the_writer_writes_is_valid)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	unsigned count, damaged;
+
+	note_kind(0, T0);
+	note_kind(1, T0 + 1);
+	note_kind(2, T0 + 2);
+	tamper(0, 72 + 3, "\033", 1); /* a control byte in the address */
+	tamper(1, 40 + 20, "x", 1);   /* a byte after the service's NUL */
+	tamper(2, 36, "\x07", 1);     /* no such role */
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 0);
+	ck_assert_uint_eq(damaged, 3);
+}
+END_TEST
+
+START_TEST(sequence_numbers_saturate)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	uint64_t top = MS_JOURNAL_SEQ_MAX, beyond = top + 1;
+	unsigned count, damaged;
+
+	note_kind(0, T0);
+	note_kind(1, T0 + 1);
+	tamper(1, 8, &beyond, sizeof(beyond));
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(damaged, 1);
+	tamper(1, 8, &top, sizeof(top));
+	note_kind(2, T0 + 2);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 3);
+	ck_assert_uint_eq(entries[0].seq, top);
+	ck_assert_uint_eq(entries[1].seq, top);
+}
+END_TEST
+
 START_TEST(new_address_rules)
 {
 	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
@@ -504,6 +565,8 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, torn_entry_is_never_counted_on);
 	tcase_add_test(tc, torn_newest_does_not_set_the_sequence);
 	tcase_add_test(tc, unknown_version_is_kept_until_needed);
+	tcase_add_test(tc, only_what_the_writer_writes_is_valid);
+	tcase_add_test(tc, sequence_numbers_saturate);
 	tcase_add_test(tc, new_address_rules);
 	tcase_add_test(tc, symlink_is_refused);
 	tcase_add_test(tc, remove_deletes_the_journal);
