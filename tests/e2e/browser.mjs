@@ -162,6 +162,12 @@ async function activityRows(frame) {
   return found;
 }
 
+// Settings > Recent activity has a row that MATCHES.
+async function activityShows(what, matches) {
+  const rows = await activityRows(await section('mailsecactivity'));
+  check(`activity: ${what} (${JSON.stringify(rows.map((row) => row.cells))})`, rows.some(matches));
+}
+
 // Settings > Recent activity after a mail app's wrong password and its
 // right one (from 127.0.0.9), beside this browser's webmail login (from
 // 127.0.0.1, the address the plugin gives Dovecot).
@@ -292,6 +298,8 @@ try {
   await shot('settings-non-webmail-off');
   await helpShot('settings-non-webmail-off', frame.locator('fieldset').first());
   check('IMAP client refused with access off', imapClient() === 1);
+  await activityShows('access off', (row) => row.refused && row.cells[2] === 'Mail app (IMAP)'
+    && row.cells[3] === 'Refused: access from mail apps is off');
   check('webmail still works with access off', await inbox());
 
   // 6. Send a mail from the webmail (its trusted SMTP listener).
@@ -419,6 +427,10 @@ async function appPasswords() {
   await frame.locator('#mailsec-revoke-0').click();
   await frame.locator('#mailsec-app-none').waitFor();
   check('revoked: the IMAP client is refused with it', imapClient(password) === 1);
+  await activityShows('the app password\'s login', (row) => !row.refused
+    && row.cells[2] === `App password “${APP}” (IMAP)` && row.cells[3] === 'Signed in');
+  await activityShows('the mailbox password with app passwords only', (row) => row.refused
+    && row.cells[2] === 'Mail app (IMAP)' && row.cells[3] === 'Refused: only app passwords work here');
 
   frame = await section('mailsecaccess');
   await chooseAccess(frame, 'enable', 'is on');
