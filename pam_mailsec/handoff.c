@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <security/pam_ext.h>
 #include <stdint.h>
@@ -21,6 +22,8 @@ struct handoff {
 	enum ms_role role;
 	bool known;
 	bool non_webmail_access;
+	char record_path[PATH_MAX]; /* when known */
+	struct ms_file_id record_id;
 };
 
 static int64_t monotonic_ns(void)
@@ -58,6 +61,12 @@ static struct handoff *handoff_new(const struct login *login)
 	h->role = login->role;
 	h->known = login->known;
 	h->non_webmail_access = login->record.non_webmail_access;
+	if (h->known && !ms_record_path(&login->settings, login->name,
+					h->record_path)) {
+		free(h);
+		return NULL;
+	}
+	h->record_id = login->record.file_id;
 	return h;
 }
 
@@ -82,24 +91,27 @@ static bool same_mailbox(pam_handle_t *pamh, const char *name)
 	       strcmp(canonical, name) == 0;
 }
 
-bool handoff_take(struct login *login)
+enum handoff_kept handoff_take(struct login *login)
 {
 	const void *data = NULL;
 	const struct handoff *h;
 
 	if (pam_get_data(login->pamh, HANDOFF_DATA, &data) != PAM_SUCCESS ||
 	    !data)
-		return false;
+		return HANDOFF_NONE;
 	h = data;
 	if (monotonic_ns() - h->read_at > HANDOFF_MAX_AGE_NS ||
 	    h->forced != login->args.role ||
 	    strcmp(h->config, config_arg(login)) != 0 ||
 	    strcmp(h->service, login->service) != 0 ||
 	    !same_mailbox(login->pamh, h->name))
-		return false;
+		return HANDOFF_NONE;
 	strcpy(login->name, h->name);
 	login->role = h->role;
 	login->known = h->known;
 	login->record.non_webmail_access = h->non_webmail_access;
-	return true;
+	if (h->known &&
+	    !ms_file_unchanged(AT_FDCWD, h->record_path, &h->record_id))
+		return HANDOFF_STALE;
+	return HANDOFF_TAKEN;
 }

@@ -5,8 +5,9 @@
  * on one handle. Reading mailsec.conf and the record again there costs as
  * much as the rest of a cached login. The account stage takes what the
  * auth stage read only for the same mailbox, service, config= and role=,
- * and only for a second after the read: a record changed in between counts
- * from the next login, as if it had changed just after this one. */
+ * and only for a second after the read. A record replaced or removed in
+ * between refuses the login: the change's kick_command may have run
+ * already, and would not end the session this login would open. */
 #ifndef PAM_MAILSEC_HANDOFF_H
 #define PAM_MAILSEC_HANDOFF_H
 
@@ -19,9 +20,15 @@
  * kept. */
 void handoff_save(const struct login *login, int begun);
 
+enum handoff_kept {
+	HANDOFF_NONE,  /* login_begin must read the record */
+	HANDOFF_TAKEN, /* mailbox, role, known and the access flag are set */
+	HANDOFF_STALE, /* as TAKEN, but the record changed since: refuse */
+};
+
 /* In the account stage, after the arguments are parsed: fills mailbox,
  * role, known and the access flag as login_begin would have, when the
- * auth stage's read applies. False: login_begin must read them. */
-bool handoff_take(struct login *login);
+ * auth stage's read applies. */
+enum handoff_kept handoff_take(struct login *login);
 
 #endif

@@ -10,6 +10,10 @@
 #include "login.h"
 #include "settings_cache.h"
 
+/* A change saved while a login was being checked is followed by its
+ * kick_command, which ends only the sessions open by then. */
+#define RECORD_CHANGED "the record changed during the login"
+
 /* pam_syslog's lines carry "pam_mailsec(SERVICE:TYPE)" from the handle
  * every call passes. */
 static void pam_sink(void *pamh, int priority, const char *fmt, va_list ap)
@@ -142,8 +146,17 @@ int login_begin_account(pam_handle_t *pamh, int argc, const char **argv,
 {
 	int rc = login_start(pamh, argc, argv, login);
 
-	if (rc != PAM_SUCCESS || handoff_take(login))
+	if (rc != PAM_SUCCESS)
 		return rc;
+	switch (handoff_take(login)) {
+	case HANDOFF_TAKEN:
+		return PAM_SUCCESS;
+	case HANDOFF_STALE:
+		login_refused(login, RECORD_CHANGED);
+		return PAM_AUTHINFO_UNAVAIL;
+	case HANDOFF_NONE:
+		break;
+	}
 	return login_read(login);
 }
 
@@ -158,6 +171,15 @@ enum ms_status login_store_ready(struct login *login, struct ms_error *err)
 		return status;
 	return ms_store_open(&login->settings, MS_STORE_READ, &login->store,
 			     err);
+}
+
+int login_still_current(const struct login *login)
+{
+	if (!login->known ||
+	    ms_record_current(&login->store, login->name, &login->record))
+		return PAM_SUCCESS;
+	login_refused(login, RECORD_CHANGED);
+	return PAM_AUTHINFO_UNAVAIL;
 }
 
 void login_end(struct login *login)

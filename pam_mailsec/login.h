@@ -46,6 +46,13 @@ int login_begin_account(pam_handle_t *pamh, int argc, const char **argv,
 
 void login_end(struct login *login);
 
+/* Before a login is admitted: PAM_SUCCESS when the record it was judged
+ * on is still the mailbox's file (or there is none); otherwise the login
+ * is refused and logged, PAM_AUTHINFO_UNAVAIL (a client tries again and
+ * meets the change). The account stage checks this in login_begin_account
+ * when it takes the auth stage's read. */
+int login_still_current(const struct login *login);
+
 /* One LOG_NOTICE line: mailbox, service, role, rhost and why. */
 void login_refused(const struct login *login, const char *reason);
 

@@ -390,6 +390,9 @@ static int authenticate(struct login *login)
 		if (rc != PAM_SUCCESS)
 			goto done;
 	}
+	rc = login_still_current(login);
+	if (rc != PAM_SUCCESS)
+		goto done;
 	rc = accept_login(login, &attempt, resumed);
 done:
 	credential_wipe(&attempt.cred);

@@ -601,10 +601,12 @@ enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
 	char *text = NULL;
 	size_t len;
+	struct ms_file_id id;
 	enum ms_status status;
 
 	record_file(name, file, sizeof(file));
-	status = ms_file_read(store->users_fd, dir, file, &text, &len, err);
+	status = ms_file_read_id(store->users_fd, dir, file, &text, &len, &id,
+				 err);
 	if (status == MS_NOT_FOUND)
 		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
 	if (status != MS_OK)
@@ -613,6 +615,7 @@ enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 	status = ms_record_parse(text, shown, record, err);
 	if (status != MS_OK)
 		goto done;
+	record->file_id = id;
 	if (crypto_generichash(record->digest.bytes, sizeof(record->digest.bytes),
 			       (const unsigned char *)text, len, NULL, 0) != 0) {
 		ms_record_wipe(record);
@@ -622,6 +625,26 @@ enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 done:
 	ms_free_secret(text);
 	return status;
+}
+
+bool ms_record_current(const struct ms_store *store, const char *name,
+		       const struct ms_record *record)
+{
+	char file[MS_FILE_NAME_MAX];
+
+	record_file(name, file, sizeof(file));
+	return ms_file_unchanged(store->users_fd, file, &record->file_id);
+}
+
+bool ms_record_path(const struct ms_settings *settings, const char *name,
+		    char out[PATH_MAX])
+{
+	char file[MS_FILE_NAME_MAX];
+	int len;
+
+	record_file(name, file, sizeof(file));
+	len = snprintf(out, PATH_MAX, "%s/%s", settings->users_dir, file);
+	return len > 0 && len < PATH_MAX;
 }
 
 enum ms_status ms_record_unchanged(const struct ms_record *record,

@@ -6,6 +6,7 @@
 #ifndef MAILSEC_RECORD_H
 #define MAILSEC_RECORD_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +69,9 @@ struct ms_record {
 	/* Of the file it was loaded from; all zero when it was not loaded
 	 * (parsed from text, or built in memory). */
 	struct ms_record_digest digest;
+	/* The file's identity at that load (ms_record_current); all zero
+	 * likewise. */
+	struct ms_file_id file_id;
 };
 
 const char *ms_totp_status_name(enum ms_totp_status status);
@@ -101,6 +105,18 @@ enum ms_status ms_record_format(const struct ms_record *record, char **text,
  * is none. */
 enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 			      struct ms_record *record, struct ms_error *err);
+
+/* Whether users_dir/NAME.conf is still the file `record` was loaded from:
+ * one fstatat, no read. A decision that took long (a password hash, a
+ * prompt) checks it before it admits a login, so that a login that read
+ * the record before a change (passwd, non-webmail disable, remove) cannot
+ * open a session after the change and its kick_command have run. */
+bool ms_record_current(const struct ms_store *store, const char *name,
+		       const struct ms_record *record);
+
+/* users_dir/NAME.conf as a path into `out`; false when it does not fit. */
+bool ms_record_path(const struct ms_settings *settings, const char *name,
+		    char out[PATH_MAX]);
 
 /* Whether `record`, loaded now, is the very record an earlier load gave
  * `then` for: MS_OK, or MS_REFUSED "NAME: the mailbox changed while DOING".

@@ -252,9 +252,19 @@ fail:
 	return status;
 }
 
+static void file_id_of(const struct stat *st, struct ms_file_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime_sec = st->st_mtim.tv_sec;
+	id->mtime_nsec = st->st_mtim.tv_nsec;
+}
+
 static enum ms_status read_checked(int dir_fd, const char *file,
 				   const char *shown, char **data, size_t *len,
-				   struct ms_error *err)
+				   struct ms_file_id *id, struct ms_error *err)
 {
 	struct stat st;
 	enum ms_status status;
@@ -265,22 +275,47 @@ static enum ms_status read_checked(int dir_fd, const char *file,
 		return status;
 	status = read_sized(fd, st.st_size, shown, data, len, err);
 	close(fd);
+	if (status == MS_OK && id)
+		file_id_of(&st, id);
 	return status;
 }
 
 enum ms_status ms_file_read(int dir_fd, const char *dir, const char *file,
 			    char **data, size_t *len, struct ms_error *err)
 {
+	return ms_file_read_id(dir_fd, dir, file, data, len, NULL, err);
+}
+
+enum ms_status ms_file_read_id(int dir_fd, const char *dir, const char *file,
+			       char **data, size_t *len, struct ms_file_id *id,
+			       struct ms_error *err)
+{
 	char shown[MS_SHOWN_MAX];
 
 	ms_path_shown(shown, dir, file);
-	return read_checked(dir_fd, file, shown, data, len, err);
+	return read_checked(dir_fd, file, shown, data, len, id, err);
+}
+
+bool ms_file_unchanged(int dir_fd, const char *file,
+		       const struct ms_file_id *id)
+{
+	struct ms_file_id now;
+	struct stat st;
+
+	if (id->ino == 0 ||
+	    fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return false;
+	file_id_of(&st, &now);
+	return now.dev == id->dev && now.ino == id->ino &&
+	       now.size == id->size && now.mtime_sec == id->mtime_sec &&
+	       now.mtime_nsec == id->mtime_nsec;
 }
 
 enum ms_status ms_file_read_path(const char *path, char **data, size_t *len,
 				 struct ms_error *err)
 {
-	return read_checked(AT_FDCWD, path, path, data, len, err);
+	return read_checked(AT_FDCWD, path, path, data, len, NULL, err);
 }
 
 enum ms_status ms_file_remove(int dir_fd, const char *dir, const char *file,

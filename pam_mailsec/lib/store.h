@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -61,6 +62,27 @@ enum ms_status ms_file_open(int dir_fd, const char *dir, const char *file,
  * a NUL byte. */
 enum ms_status ms_file_read(int dir_fd, const char *dir, const char *file,
 			    char **data, size_t *len, struct ms_error *err);
+
+/* Which file a read read: files are only ever replaced by a rename, so
+ * any change makes another inode, and an edit in place another mtime. */
+struct ms_file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime_sec;
+	long mtime_nsec;
+};
+
+/* ms_file_read, and the file's identity into *id. */
+enum ms_status ms_file_read_id(int dir_fd, const char *dir, const char *file,
+			       char **data, size_t *len, struct ms_file_id *id,
+			       struct ms_error *err);
+
+/* Whether dir_fd/file (AT_FDCWD and a path too) is still the file `id`
+ * names: one fstatat, never through a symbolic link. False when it is gone,
+ * replaced or changed, and for an all-zero `id`. */
+bool ms_file_unchanged(int dir_fd, const char *file,
+		       const struct ms_file_id *id);
 
 /* ms_file_read of a path: its last component must not be a symlink, its
  * parents are the admin's. */

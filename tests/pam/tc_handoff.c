@@ -1,9 +1,14 @@
 /* The account stage takes what the auth stage of the same transaction read
  * (handoff.h), and only that: the same mailbox, service and arguments,
- * moments later. A record broken between the stages tells which read the
- * account stage used. */
+ * moments later. A record made unreadable between the stages (its mode:
+ * the file stays the same) tells which read the account stage used. A
+ * record replaced while a login is under way refuses it, in either stage:
+ * the change's kick_command ends only the sessions open by then. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -13,12 +18,37 @@
 
 #define ALICE "alice@example.com"
 
+/* Group-writable: a read refuses it, and it is the same file. */
 static void break_record(void)
 {
 	char path[PATH_MAX];
 
 	ts_path(path, sizeof(path), fx.users, ALICE, "conf");
-	ts_write_str(path, "not a record", 0600);
+	ck_assert_int_eq(chmod(path, 0620), 0);
+}
+
+/* What mailsecctl does to save: the same text, a new file renamed over. */
+static void replace_record(void)
+{
+	char path[PATH_MAX], next[PATH_MAX + 8];
+	size_t len;
+	char *text;
+
+	ts_path(path, sizeof(path), fx.users, ALICE, "conf");
+	snprintf(next, sizeof(next), "%s.next", path);
+	text = ts_read(path, &len);
+	ts_write(next, text, len, 0600);
+	free(text);
+	ck_assert_int_eq(rename(next, path), 0);
+}
+
+/* Answers the prompts as ts_converse does, the record replaced first: a
+ * change saved while the module waits for the password. */
+static int replace_then_answer(int n, const struct pam_message **msg,
+			       struct pam_response **resp, void *talk)
+{
+	replace_record();
+	return ts_converse(n, msg, resp, talk);
 }
 
 /* A transaction that authenticates ALICE on `service`. */
@@ -104,6 +134,35 @@ START_TEST(failed_auth_drops_an_earlier_read)
 }
 END_TEST
 
+START_TEST(record_replaced_between_stages_refuses)
+{
+	struct ts_talk talk = { 0 };
+	pam_handle_t *pamh = authenticated("imap", &talk);
+
+	replace_record();
+	ck_pam(pam_acct_mgmt(pamh, 0), PAM_AUTHINFO_UNAVAIL);
+	pam_end(pamh, PAM_SUCCESS);
+	/* The next login reads the record it meets. */
+	pr_expect("imap", ALICE, MB_PASSWORD, NULL, PAM_SUCCESS, "P");
+}
+END_TEST
+
+START_TEST(record_replaced_during_auth_refuses)
+{
+	struct ts_talk talk = { .password = MB_PASSWORD };
+	struct pam_conv conv = { replace_then_answer, &talk };
+	struct mailbox mb;
+	pam_handle_t *pamh = NULL;
+
+	mb_create(&mb, ALICE, 0);
+	ck_pam(pam_start_confdir("imap", ALICE, &conv, fx.pamd, &pamh),
+	       PAM_SUCCESS);
+	ck_pam(pam_authenticate(pamh, 0), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_uint_eq(talk.password_asked, 1);
+	pam_end(pamh, PAM_SUCCESS);
+}
+END_TEST
+
 TCase *tcase_handoff(void)
 {
 	TCase *tc = tcase_with_fixture("handoff");
@@ -113,5 +172,7 @@ TCase *tcase_handoff(void)
 	tcase_add_test(tc, other_arguments_read_again);
 	tcase_add_test(tc, old_read_is_not_taken);
 	tcase_add_test(tc, failed_auth_drops_an_earlier_read);
+	tcase_add_test(tc, record_replaced_between_stages_refuses);
+	tcase_add_test(tc, record_replaced_during_auth_refuses);
 	return tc;
 }

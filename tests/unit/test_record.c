@@ -218,6 +218,34 @@ START_TEST(save_load_exists_remove)
 }
 END_TEST
 
+/* A login admits only on the file it read: a save in between (a rename,
+ * even of the same text), a removal, or a record never loaded from a file
+ * is not current. */
+START_TEST(current_tells_a_replaced_record)
+{
+	struct ms_record in, loaded;
+	struct ms_error err = { 0 };
+
+	full_record(&in);
+	ck_assert_msg(ms_record_save(&th.store, "ann@example.com", &in, &err) ==
+			      MS_OK, "%s", err.msg);
+	ck_assert_msg(!ms_record_current(&th.store, "ann@example.com", &in),
+		      "a record built in memory is never current");
+	ck_assert_msg(ms_record_load(&th.store, "ann@example.com", &loaded,
+				     &err) == MS_OK, "%s", err.msg);
+	ck_assert(ms_record_current(&th.store, "ann@example.com", &loaded));
+	ck_assert(ms_record_current(&th.store, "ann@example.com", &loaded));
+	ck_assert_msg(ms_record_save(&th.store, "ann@example.com", &in, &err) ==
+			      MS_OK, "%s", err.msg);
+	ck_assert(!ms_record_current(&th.store, "ann@example.com", &loaded));
+	ck_assert_msg(ms_record_load(&th.store, "ann@example.com", &loaded,
+				     &err) == MS_OK, "%s", err.msg);
+	ck_assert_int_eq(ms_record_remove(&th.store, "ann@example.com", &err),
+			 MS_OK);
+	ck_assert(!ms_record_current(&th.store, "ann@example.com", &loaded));
+}
+END_TEST
+
 static void load_digest(struct ms_record *r, struct ms_record_digest *d)
 {
 	struct ms_error err = { 0 };
@@ -330,6 +358,7 @@ Suite *record_suite(void)
 
 	tcase_add_test(store, save_load_exists_remove);
 	tcase_add_test(store, digest_tells_a_changed_record);
+	tcase_add_test(store, current_tells_a_replaced_record);
 	tcase_add_test(store, saved_record_is_0600_whatever_the_umask);
 	tcase_add_test(store, load_error_names_file_and_line);
 	tcase_add_test(store, unsafe_record_file_is_refused);
