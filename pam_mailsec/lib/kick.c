@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -62,11 +62,42 @@ enum ms_status ms_kick_check_program(const struct ms_settings *settings,
 	return MS_OK;
 }
 
+/* Whether the `len` bytes at `part` are a number an address parser may
+ * take: decimal digits, or "0x" and hex digits. Empty counts too ("1.",
+ * "1..2", "0x"): no name is worth the risk. */
+static bool numeric_part(const char *part, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 2 && part[0] == '0' && part[1] == 'x') {
+		for (i = 2; i < len && isxdigit((unsigned char)part[i]); i++)
+			;
+		return i == len;
+	}
+	for (; i < len && isdigit((unsigned char)part[i]); i++)
+		;
+	return i == len;
+}
+
+/* Not a parser of addresses: any name made of numbers and dots is one
+ * that some parser (inet_aton, Dovecot's own, with its leading zeros)
+ * could read as an address. */
+static bool looks_numeric(const char *name)
+{
+	for (;;) {
+		size_t len = strcspn(name, ".");
+
+		if (!numeric_part(name, len))
+			return false;
+		if (name[len] == '\0')
+			return true;
+		name += len + 1;
+	}
+}
+
 enum ms_status ms_kick_name_check(const char *mailbox, struct ms_error *err)
 {
-	struct in_addr addr;
-
-	if (mailbox[0] == '-' || inet_aton(mailbox, &addr) != 0)
+	if (mailbox[0] == '-' || looks_numeric(mailbox))
 		return ms_fail(err, MS_REFUSED,
 			       "mailbox name %s would be read as an "
 			       "address/option by the kick command; not run",

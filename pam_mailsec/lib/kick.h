@@ -32,10 +32,12 @@ enum ms_status ms_kick_check_program(const struct ms_settings *settings,
 				     struct ms_error *err);
 
 /* Whether the kick command may be handed `mailbox` (canonical): doveadm
- * reads a user argument that inet_aton(3) takes (1.2.3.4, 127.1,
- * 0x7f000001, 12345) as an IP address and kicks everyone connected from
- * it, and one that starts with '-' as an option. MS_REFUSED with the
- * reason otherwise. */
+ * reads a user argument that parses as an IPv4 address (1.2.3.4, 127.1,
+ * 0x7f000001, 12345, and 127.0.0.08 too) as one and kicks everyone
+ * connected from it, and one that starts with '-' as an option. Refused:
+ * a name starting with '-', or one whose every dot-separated part is
+ * empty, decimal digits, or "0x" and hex digits. MS_REFUSED with the
+ * reason then. */
 enum ms_status ms_kick_name_check(const char *mailbox, struct ms_error *err);
 
 /* Runs kick_command for `mailbox` (canonical) in a process group of its

@@ -247,21 +247,28 @@ START_TEST(environment_and_descriptors_are_its_own)
 }
 END_TEST
 
-/* doveadm kick takes a user argument that inet_aton reads as an IPv4
- * address (or range) for one, and kicks everyone from there. */
+/* doveadm kick takes a user argument that an address parser reads as an
+ * IPv4 address for one, and kicks everyone from there: inet_aton's
+ * forms, and Dovecot's own, which reads 127.0.0.08 as 127.0.0.8. */
 START_TEST(names_read_as_an_address_or_option_are_not_handed_over)
 {
-	static const char *const refused[] = { "0x7f000001", "127.1", "1.2.3.4",
-					       "12345", "0", "-f", "-a" };
+	static const char *const refused[] = {
+		"0x7f000001", "127.1", "1.2.3.4", "12345", "0", "-f", "-a",
+		"127.0.0.08", "0192.168.0.5", "10.0.0.09", "1", "0x7f.1",
+		"1.2.3.4.5", "0x", "999.999.999.999", "1.", "1..2", "-x.example"
+	};
 	static const char *const taken[] = { NAME, "0x7f000001@example.com",
-					     "1.2.3.4.5", "a-b", "x127.1" };
+					     "a-b", "x127.1", "a1.b2", "0xz",
+					     "1@x", "1.2.3.4.example",
+					     "127.0.0.1a", "0x7g.1", "1.2-3" };
 	struct ms_settings s;
 	struct ms_error err = { 0 };
 	char script[PATH_MAX + 64];
 	char *ran;
 
 	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
-		ck_assert_int_eq(ms_kick_name_check(refused[i], &err), MS_REFUSED);
+		ck_assert_msg(ms_kick_name_check(refused[i], &err) == MS_REFUSED,
+			      "%s was handed over", refused[i]);
 		ck_assert(th_has(err.msg, "would be read as an address/option"));
 	}
 	for (size_t i = 0; i < sizeof(taken) / sizeof(*taken); i++)
