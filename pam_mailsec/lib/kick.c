@@ -18,6 +18,15 @@
 
 /* What is kept of the command's output for the message. */
 #define FIRST_LINE_MAX 160
+/* What is read at once, and at most after the command ended (what it
+ * left behind may go on writing). */
+#define READ_CHUNK 512
+#define DRAIN_MAX (64 * 1024)
+/* doveadm kick's "warning: other connections would also be kicked from
+ * following users: ... Use the '-f' option": it exits 0 and kicked
+ * nobody, because the mailbox shares a process (imap-hibernate) with
+ * other users. */
+#define FORCE_WARNING "would also be kicked"
 /* How often a child that closed its output is looked at again. */
 #define REAP_STEP_MS 5
 
@@ -224,10 +233,32 @@ struct output {
 	char line[FIRST_LINE_MAX + 1]; /* printable, up to the first newline */
 	size_t len;
 	bool line_done;
+	/* The last bytes read, so that FORCE_WARNING is found across reads. */
+	char tail[sizeof(FORCE_WARNING) - 1];
+	size_t tail_len;
+	bool force_warning;
+	size_t total; /* bytes read */
 };
+
+/* Looks for FORCE_WARNING in what was read, `buf` after the tail. */
+static void find_warning(struct output *out, const char *buf, size_t n)
+{
+	const size_t keep = sizeof(out->tail);
+	char joined[sizeof(out->tail) + READ_CHUNK];
+	size_t len = out->tail_len + n;
+
+	memcpy(joined, out->tail, out->tail_len);
+	memcpy(joined + out->tail_len, buf, n);
+	if (memmem(joined, len, FORCE_WARNING, sizeof(FORCE_WARNING) - 1))
+		out->force_warning = true;
+	out->tail_len = len < keep ? len : keep;
+	memcpy(out->tail, joined + len - out->tail_len, out->tail_len);
+}
 
 static void keep_output(struct output *out, const char *buf, size_t n)
 {
+	out->total += n;
+	find_warning(out, buf, n);
 	for (size_t i = 0; i < n && !out->line_done; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
@@ -262,7 +293,7 @@ static bool child_ended(pid_t pid)
 
 static void read_some(int *read_fd, struct output *out)
 {
-	char buf[512];
+	char buf[READ_CHUNK];
 	ssize_t n = read(*read_fd, buf, sizeof(buf));
 
 	if (n > 0) {
@@ -273,13 +304,15 @@ static void read_some(int *read_fd, struct output *out)
 	}
 }
 
-/* What is left in the pipe once the child ended; not waiting for
- * anything it left behind that still holds the pipe open. */
+/* What is left in the pipe once the child ended, all of it (the
+ * warning may come after the first line); not waiting for anything it
+ * left behind that still holds the pipe open. */
 static void drain(int *read_fd, struct output *out)
 {
 	struct pollfd pfd = { .fd = *read_fd, .events = POLLIN };
+	size_t limit = out->total + DRAIN_MAX;
 
-	while (*read_fd >= 0 && !out->line_done && poll(&pfd, 1, 0) > 0)
+	while (*read_fd >= 0 && out->total < limit && poll(&pfd, 1, 0) > 0)
 		read_some(read_fd, out);
 }
 
@@ -313,8 +346,14 @@ static enum ms_status judge(const char *program, int wstatus,
 
 	if (WIFEXITED(wstatus) &&
 	    (WEXITSTATUS(wstatus) == 0 ||
-	     WEXITSTATUS(wstatus) == MS_KICK_EXIT_NONE_OPEN))
-		return MS_OK;
+	     WEXITSTATUS(wstatus) == MS_KICK_EXIT_NONE_OPEN)) {
+		if (!out->force_warning)
+			return MS_OK;
+		return ms_fail(err, MS_SYSTEM,
+			       "%s kicked nobody: the mailbox shares an "
+			       "imap-hibernate process; keep "
+			       "imap_hibernate_timeout = 0", program);
+	}
 	if (WIFEXITED(wstatus))
 		return ms_fail(err, MS_SYSTEM, "%s exited with status %d%s%s",
 			       program, WEXITSTATUS(wstatus), sep, out->line);

@@ -44,8 +44,10 @@ enum ms_status ms_kick_name_check(const char *mailbox, struct ms_error *err);
  * own: stdin /dev/null, stdout and stderr into one pipe, no other
  * descriptor, MS_KICK_PATH as the whole environment. Waits at most
  * kick_timeout seconds, then kills the group. MS_OK when it exits 0 or
- * MS_KICK_EXIT_NONE_OPEN; otherwise (another status, a signal, no
- * program, the timeout, the name check) MS_SYSTEM or MS_REFUSED with the
+ * MS_KICK_EXIT_NONE_OPEN and its output does not say "would also be
+ * kicked" (doveadm kicked nobody: an imap-hibernate process holds other
+ * users too); otherwise (that, another status, a signal, no program,
+ * the timeout, the name check) MS_SYSTEM or MS_REFUSED with the
  * reason alone in `err` (the first line of its output, when it gave one):
  * the caller names the mailbox. Not to be called unless
  * ms_kick_configured. */

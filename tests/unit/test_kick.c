@@ -156,6 +156,32 @@ START_TEST(done_is_0_or_68_else_the_first_line)
 }
 END_TEST
 
+/* doveadm kick exits 0 having kicked nobody when the mailbox shares an
+ * imap-hibernate process with other users: whatever line says so. */
+START_TEST(a_kick_that_would_need_force_kicked_nobody)
+{
+	static const char *const scripts[] = {
+		"echo 'warning: other connections would also be kicked from "
+		"following users:'; echo bob; echo \"Use the '-f' option to "
+		"kick all connections\"",
+		"echo noise >&2; i=0; while [ $i -lt 100 ]; do printf "
+		"xxxxxxxxxx; i=$((i+1)); done; echo; printf 'would also '; "
+		"sleep 0.1; echo 'be kicked'",
+	};
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	for (size_t i = 0; i < sizeof(scripts) / sizeof(*scripts); i++) {
+		shell_kick(&s, scripts[i], NULL);
+		ck_assert_msg(ms_kick_run(&s, NAME, &err) == MS_SYSTEM,
+			      "%zu: taken as done", i);
+		ck_assert_str_eq(err.msg, "/bin/sh kicked nobody: the mailbox "
+					  "shares an imap-hibernate process; "
+					  "keep imap_hibernate_timeout = 0");
+	}
+}
+END_TEST
+
 /* A whole line longer than kept is cut, never overruns. */
 START_TEST(long_output_is_bounded)
 {
@@ -318,6 +344,7 @@ Suite *kick_suite(void)
 	tcase_add_test(conf, check_program_exists_and_runs);
 	tcase_add_test(run, argv_is_substituted_without_a_shell);
 	tcase_add_test(run, done_is_0_or_68_else_the_first_line);
+	tcase_add_test(run, a_kick_that_would_need_force_kicked_nobody);
 	tcase_add_test(run, long_output_is_bounded);
 	tcase_add_test(run, a_hanging_command_is_killed_at_the_timeout);
 	tcase_add_test(run, environment_and_descriptors_are_its_own);
