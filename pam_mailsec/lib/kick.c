@@ -316,25 +316,92 @@ static void drain(int *read_fd, struct output *out)
 		read_some(read_fd, out);
 }
 
-/* Reads what the child writes and sees it end, before `deadline`: false
- * on the timeout. */
-static bool wait_child(pid_t pid, int *read_fd, const struct timespec *deadline,
-		       struct output *out)
+/* The signals that stop mailsecctl: the webmail's deadline (SIGTERM,
+ * through sudo), Ctrl-C, a closed terminal. While the command runs they
+ * only note themselves; the command, in a group of its own, is killed
+ * with the group before the signal does what it would have done. */
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+#define N_STOP_SIGNALS (sizeof(stop_signals) / sizeof(*stop_signals))
+
+static volatile sig_atomic_t stopped_by;
+
+static void note_stop(int sig)
+{
+	stopped_by = sig;
+}
+
+struct stop_catch {
+	struct sigaction old[N_STOP_SIGNALS];
+	bool caught[N_STOP_SIGNALS];
+	sigset_t old_mask; /* restored after, and the one to wait with */
+};
+
+static bool ignored(const struct sigaction *action)
+{
+	return !(action->sa_flags & SA_SIGINFO) && action->sa_handler == SIG_IGN;
+}
+
+/* Blocked, but while waiting (ppoll with old_mask): none can come
+ * between a look at stopped_by and the wait. One ignored stays so. */
+static void catch_stops(struct stop_catch *stops)
+{
+	struct sigaction note = { .sa_handler = note_stop };
+	sigset_t block;
+
+	stopped_by = 0;
+	sigemptyset(&note.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < N_STOP_SIGNALS; i++) {
+		stops->caught[i] = sigaction(stop_signals[i], NULL,
+					     &stops->old[i]) == 0 &&
+				   !ignored(&stops->old[i]);
+		if (stops->caught[i])
+			sigaddset(&block, stop_signals[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &stops->old_mask);
+	for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+		if (stops->caught[i])
+			sigaction(stop_signals[i], &note, NULL);
+}
+
+/* The handlers and mask as they were; then the signal that came, if
+ * one did, as if it had come now: mailsecctl ends of it. */
+static void release_stops(const struct stop_catch *stops)
+{
+	for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+		if (stops->caught[i])
+			sigaction(stop_signals[i], &stops->old[i], NULL);
+	sigprocmask(SIG_SETMASK, &stops->old_mask, NULL);
+	if (stopped_by)
+		raise(stopped_by);
+}
+
+enum wait_end { CHILD_ENDED, TIMED_OUT, STOPPED };
+
+/* Reads what the child writes and sees it end, before `deadline`,
+ * unless a stop signal comes first. */
+static enum wait_end wait_child(pid_t pid, int *read_fd,
+				const struct timespec *deadline,
+				const sigset_t *wait_mask, struct output *out)
 {
 	for (;;) {
 		long left = ms_until(deadline);
 		struct pollfd pfd = { .fd = *read_fd, .events = POLLIN };
 		struct timespec step = { 0, REAP_STEP_MS * 1000000L };
 
+		if (stopped_by)
+			return STOPPED;
 		if (child_ended(pid)) {
 			drain(read_fd, out);
-			return true;
+			return CHILD_ENDED;
 		}
 		if (left <= 0)
-			return false;
-		if (*read_fd < 0)
-			nanosleep(&step, NULL);
-		else if (poll(&pfd, 1, (int)(left < 1000 ? left : 1000)) > 0)
+			return TIMED_OUT;
+		if (*read_fd >= 0 && left < 1000)
+			step = (struct timespec){ 0, left * 1000000L };
+		else if (*read_fd >= 0)
+			step = (struct timespec){ 1, 0 };
+		if (ppoll(&pfd, 1, &step, wait_mask) > 0)
 			read_some(read_fd, out);
 	}
 }
@@ -364,22 +431,18 @@ static enum ms_status judge(const char *program, int wstatus,
 }
 
 /* Runs argv with its output on a pipe, judged within the timeout. Its
- * group is killed before it is reaped, on the timeout and after it ended
- * alike: whatever it left running goes with it. */
-static enum ms_status run_argv(char **argv, unsigned timeout,
-			       struct ms_error *err)
+ * group is killed before it is reaped, on the timeout, on a stop signal
+ * and after it ended alike: whatever it left running goes with it. */
+static enum ms_status run_spawned(char **argv, unsigned timeout,
+				  const sigset_t *wait_mask,
+				  struct ms_error *err)
 {
 	struct output out = { .len = 0 };
 	struct timespec deadline;
 	int fds[2], wstatus = 0, rc;
-	bool ended;
+	enum wait_end end;
 	pid_t pid;
 
-	/* posix_spawn says so too, but not where it is emulated by fork
-	 * (valgrind): there the child exits 127. */
-	if (access(argv[0], X_OK) != 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "cannot run %s",
-				     argv[0]);
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "pipe");
 	rc = spawn(argv, fds[1], &pid);
@@ -390,16 +453,36 @@ static enum ms_status run_argv(char **argv, unsigned timeout,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout;
-	ended = wait_child(pid, &fds[0], &deadline, &out);
+	end = wait_child(pid, &fds[0], &deadline, wait_mask, &out);
 	kill(-pid, SIGKILL);
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
 	if (fds[0] >= 0)
 		close(fds[0]);
-	if (!ended)
+	if (end == TIMED_OUT)
 		return ms_fail(err, MS_SYSTEM, "%s timed out after %u s",
 			       argv[0], timeout);
+	if (end == STOPPED)
+		return ms_fail(err, MS_SYSTEM, "%s stopped: signal %d came",
+			       argv[0], (int)stopped_by);
 	return judge(argv[0], wstatus, &out, err);
+}
+
+static enum ms_status run_argv(char **argv, unsigned timeout,
+			       struct ms_error *err)
+{
+	struct stop_catch stops;
+	enum ms_status status;
+
+	/* posix_spawn says so too, but not where it is emulated by fork
+	 * (valgrind): there the child exits 127. */
+	if (access(argv[0], X_OK) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "cannot run %s",
+				     argv[0]);
+	catch_stops(&stops);
+	status = run_spawned(argv, timeout, &stops.old_mask, err);
+	release_stops(&stops);
+	return status;
 }
 
 enum ms_status ms_kick_run(const struct ms_settings *settings,

@@ -49,8 +49,10 @@ enum ms_status ms_kick_name_check(const char *mailbox, struct ms_error *err);
  * users too); otherwise (that, another status, a signal, no program,
  * the timeout, the name check) MS_SYSTEM or MS_REFUSED with the
  * reason alone in `err` (the first line of its output, when it gave one):
- * the caller names the mailbox. Not to be called unless
- * ms_kick_configured. */
+ * the caller names the mailbox. While it runs, SIGTERM, SIGINT and
+ * SIGHUP (unless ignored) are caught: the group is then killed and
+ * reaped, the handlers restored and the signal raised again. Not to be
+ * called unless ms_kick_configured. */
 enum ms_status ms_kick_run(const struct ms_settings *settings,
 			   const char *mailbox, struct ms_error *err);
 

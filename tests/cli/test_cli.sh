@@ -1177,6 +1177,30 @@ test_audit() {
 	one_change "remove" remove
 }
 
+# wait_for_pid FILE: the pid the file comes to hold, within 3 s.
+wait_for_pid() {
+	local i
+	for i in $(seq 60); do
+		[ -s "$1" ] && { cat "$1"; return; }
+		sleep 0.05
+	done
+}
+
+# gone_within_1s PID: the process ends (gone, or a zombie) within 1 s.
+# shellcheck disable=SC2317 # called through check
+gone_within_1s() {
+	local deadline state
+	[ -n "$1" ] || return 1
+	deadline=$(($(date +%s%N) + 1000000000))
+	while [ "$(date +%s%N)" -lt "$deadline" ]; do
+		state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) ||
+			return 0
+		[ "$state" = Z ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 # kick_command: run after the changes that take access away, never for
 # the others; a failure keeps the change, says so, and exits 7.
 test_kick() {
@@ -1242,6 +1266,26 @@ test_kick() {
 	expect_exit 7 "$M" --json logout "$box"
 	check "a hanging kick ends within kick_timeout" test $((SECONDS - start)) -le 3
 	check_json "timed out" '.sessions_ended == false and .kick_error == "/bin/sleep timed out after 1 s"' "$OUT"
+
+	# mailsecctl stopped while the kick runs (the webmail's deadline,
+	# Ctrl-C) takes the command with it, and dies of the signal.
+	local pidf=$dir/kick.pid sig mpid sleeper status
+	conf=$(make_config "$dir" 'kick_timeout = 10;' \
+		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \$\$ >'$pidf'; exec sleep 30\" ];")
+	for sig in TERM HUP; do
+		rm -f "$pidf"
+		"$M" --config "$conf" logout "$box" >/dev/null 2>&1 &
+		mpid=$!
+		sleeper=$(wait_for_pid "$pidf")
+		kill -"$sig" "$mpid"
+		check "SIG$sig to mailsecctl: its kick is gone within 1 s" \
+			gone_within_1s "$sleeper"
+		wait "$mpid"
+		status=$?
+		check_eq "SIG$sig: mailsecctl died of it" \
+			"$((128 + $(kill -l "$sig")))" "$status"
+		[ -n "$sleeper" ] && kill -KILL "$sleeper" 2>/dev/null
+	done
 
 	# A name doveadm would read as an address is never handed over.
 	conf=$(make_config "$dir" \
