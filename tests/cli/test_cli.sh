@@ -1267,6 +1267,35 @@ test_kick() {
 	check "a hanging kick ends within kick_timeout" test $((SECONDS - start)) -le 3
 	check_json "timed out" '.sessions_ended == false and .kick_error == "/bin/sleep timed out after 1 s"' "$OUT"
 
+	# A remove that fails after the record is gone (here the app state
+	# is a directory) still ends the sessions of a mailbox that no longer
+	# exists; the status stays the failure's.
+	local part
+	part_remove() {
+		expect_exit_input $'pw\n' 0 "$M" --config "$conf" add "$part"
+		rm -f "$dir/state/$part.apps"
+		mkdir -p "$dir/state/$part.apps/x"
+		: >"$ran"
+		audited "" 6 "$M" --config "$conf" remove "$part"
+		check "$part: the record is gone" test ! -e "$dir/users/$part.conf"
+		rm -rf "${dir:?}/state/$part.apps"
+	}
+	part=part1@example.com
+	conf=$(make_config "$dir" \
+		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \\\"\$1\\\" >>'$ran'\", \"sh\", \"%m\" ];")
+	part_remove
+	check_eq "a remove that failed after the record still kicks" "$part" "$(cat "$ran")"
+	check_match "its kick logged at LOG_INFO" \
+		"^authpriv.info mailsecctl: ended live sessions: mailbox=$part\$" "$LOGGED"
+	part=part2@example.com
+	conf=$(make_config "$dir" \
+		'kick_command = [ "/bin/sh", "-c", "echo anvil down >&2; exit 75" ];')
+	part_remove
+	check_match "a failed kick after a failed remove: said" \
+		"^mailsecctl: $part: its open connections were not closed: /bin/sh exited with status 75: anvil down\$" "$ERR"
+	check_match "and logged at LOG_WARNING" \
+		"^authpriv.warning mailsecctl: $part: its open connections were not closed: " "$LOGGED"
+
 	# mailsecctl stopped while the kick runs (the webmail's deadline,
 	# Ctrl-C) takes the command with it, and dies of the signal.
 	local pidf=$dir/kick.pid sig mpid sleeper status
