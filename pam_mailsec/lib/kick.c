@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -52,23 +53,61 @@ bool ms_kick_configured(const struct ms_settings *settings)
 	return settings->n_kick_args > 0;
 }
 
+/* MS_OK unless `st` (the program, or its directory) could have been
+ * written by someone other than root or this process's user: then
+ * "SHOWN: why". */
+static enum ms_status writable_by_others(const char *shown,
+					 const struct stat *st,
+					 struct ms_error *err)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return ms_fail(err, MS_SYSTEM, "%s: owned by uid %lu, not root",
+			       shown, (unsigned long)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return ms_fail(err, MS_SYSTEM,
+			       "%s: writable by group or others (mode %04o)",
+			       shown, (unsigned)(st->st_mode & 07777));
+	return MS_OK;
+}
+
+/* The program as it is run: symbolic links resolved (what is checked is
+ * what runs, whatever a link is changed to later), a regular executable
+ * file that only root or this user could have written, in a directory
+ * where only they could have put it. "PROGRAM: why" otherwise. */
+static enum ms_status program_safe(const char *program,
+				   char resolved[PATH_MAX],
+				   struct ms_error *err)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	enum ms_status status;
+
+	if (!realpath(program, resolved) || stat(resolved, &st) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", program);
+	if (!S_ISREG(st.st_mode) || access(resolved, X_OK) != 0)
+		return ms_fail(err, MS_SYSTEM, "%s: not an executable file",
+			       program);
+	status = writable_by_others(resolved, &st, err);
+	if (status != MS_OK)
+		return status;
+	strcpy(dir, resolved);
+	*strrchr(dir, '/') = '\0';
+	if (stat(dir[0] ? dir : "/", &st) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", dir);
+	return writable_by_others(dir[0] ? dir : "/", &st, err);
+}
+
 enum ms_status ms_kick_check_program(const struct ms_settings *settings,
 				     struct ms_error *err)
 {
-	const char *program = settings->kick_command[0];
-	struct stat st;
+	char resolved[PATH_MAX];
+	struct ms_error why = { .msg = "" };
 
-	if (!ms_kick_configured(settings))
+	if (!ms_kick_configured(settings) ||
+	    program_safe(settings->kick_command[0], resolved, &why) == MS_OK)
 		return MS_OK;
-	if (stat(program, &st) != 0)
-		return ms_fail_errno(err, MS_INVALID, errno,
-				     "%s: kick_command: %s", settings->path,
-				     program);
-	if (!S_ISREG(st.st_mode) || access(program, X_OK) != 0)
-		return ms_fail(err, MS_INVALID,
-			       "%s: kick_command: %s: not an executable file",
-			       settings->path, program);
-	return MS_OK;
+	return ms_fail(err, MS_INVALID, "%s: kick_command: %s", settings->path,
+		       why.msg);
 }
 
 /* Whether the `len` bytes at `part` are a number an address parser may
@@ -210,7 +249,7 @@ static int child_attributes(posix_spawnattr_t *attr)
 	return rc;
 }
 
-static int spawn(char **argv, int out_fd, pid_t *pid)
+static int spawn(const char *path, char **argv, int out_fd, pid_t *pid)
 {
 	static char path_env[] = MS_KICK_PATH;
 	char *envp[] = { path_env, NULL };
@@ -222,7 +261,7 @@ static int spawn(char **argv, int out_fd, pid_t *pid)
 		return rc;
 	rc = child_attributes(&attr);
 	if (!rc) {
-		rc = posix_spawn(pid, argv[0], &files, &attr, argv, envp);
+		rc = posix_spawn(pid, path, &files, &attr, argv, envp);
 		posix_spawnattr_destroy(&attr);
 	}
 	posix_spawn_file_actions_destroy(&files);
@@ -433,8 +472,8 @@ static enum ms_status judge(const char *program, int wstatus,
 /* Runs argv with its output on a pipe, judged within the timeout. Its
  * group is killed before it is reaped, on the timeout, on a stop signal
  * and after it ended alike: whatever it left running goes with it. */
-static enum ms_status run_spawned(char **argv, unsigned timeout,
-				  const sigset_t *wait_mask,
+static enum ms_status run_spawned(const char *path, char **argv,
+				  unsigned timeout, const sigset_t *wait_mask,
 				  struct ms_error *err)
 {
 	struct output out = { .len = 0 };
@@ -445,7 +484,7 @@ static enum ms_status run_spawned(char **argv, unsigned timeout,
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "pipe");
-	rc = spawn(argv, fds[1], &pid);
+	rc = spawn(path, argv, fds[1], &pid);
 	close(fds[1]);
 	if (rc) {
 		close(fds[0]);
@@ -471,16 +510,18 @@ static enum ms_status run_spawned(char **argv, unsigned timeout,
 static enum ms_status run_argv(char **argv, unsigned timeout,
 			       struct ms_error *err)
 {
+	char path[PATH_MAX];
+	struct ms_error why = { .msg = "" };
 	struct stop_catch stops;
 	enum ms_status status;
 
-	/* posix_spawn says so too, but not where it is emulated by fork
-	 * (valgrind): there the child exits 127. */
-	if (access(argv[0], X_OK) != 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "cannot run %s",
-				     argv[0]);
+	/* Also what posix_spawn would say of a missing program, but not
+	 * where it is emulated by fork (valgrind): there the child exits
+	 * 127. */
+	if (program_safe(argv[0], path, &why) != MS_OK)
+		return ms_fail(err, MS_SYSTEM, "cannot run %s", why.msg);
 	catch_stops(&stops);
-	status = run_spawned(argv, timeout, &stops.old_mask, err);
+	status = run_spawned(path, argv, timeout, &stops.old_mask, err);
 	release_stops(&stops);
 	return status;
 }

@@ -25,9 +25,11 @@ bool ms_kick_arg_valid(const char *arg, char bad[3]);
 /* Whether kick_command is set (not empty). */
 bool ms_kick_configured(const struct ms_settings *settings);
 
-/* For check-config: MS_OK when kick_command is unset, or its program is
- * an executable regular file; else MS_INVALID, "CONF: kick_command:
- * PROGRAM: why". */
+/* For check-config: MS_OK when kick_command is unset, or its program
+ * may be run: symbolic links resolved, an executable regular file owned
+ * by root or the effective user and not writable by group or others, in
+ * a directory of which the same holds. Else MS_INVALID, "CONF:
+ * kick_command: PROGRAM: why". ms_kick_run checks the same each time. */
 enum ms_status ms_kick_check_program(const struct ms_settings *settings,
 				     struct ms_error *err);
 
@@ -46,8 +48,9 @@ enum ms_status ms_kick_name_check(const char *mailbox, struct ms_error *err);
  * kick_timeout seconds, then kills the group. MS_OK when it exits 0 or
  * MS_KICK_EXIT_NONE_OPEN and its output does not say "would also be
  * kicked" (doveadm kicked nobody: an imap-hibernate process holds other
- * users too); otherwise (that, another status, a signal, no program,
- * the timeout, the name check) MS_SYSTEM or MS_REFUSED with the
+ * users too); otherwise (that, another status, a signal, no program or
+ * one ms_kick_check_program refuses, the timeout, the name check)
+ * MS_SYSTEM or MS_REFUSED with the
  * reason alone in `err` (the first line of its output, when it gave one):
  * the caller names the mailbox. While it runs, SIGTERM, SIGINT and
  * SIGHUP (unless ignored) are caught: the group is then killed and

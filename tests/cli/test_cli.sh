@@ -1331,6 +1331,19 @@ test_kick() {
 	expect_exit 5 "$M" --config "$conf" --json check-config
 	check_json "check-config: a missing kick program is a problem" \
 		'.problems | any(contains("kick_command: /nonexistent/doveadm"))' "$OUT"
+	# It runs as root: a program others could have written is not run.
+	local loose=$dir/loose.sh
+	printf '#!/bin/sh\necho ran >>%s\n' "$ran" >"$loose"
+	chmod 0777 "$loose"
+	conf=$(make_config "$dir" "kick_command = [ \"$loose\", \"%m\" ];")
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "check-config: a program others can write is a problem" \
+		'.problems | any(contains("loose.sh: writable by group or others (mode 0777)"))' "$OUT"
+	: >"$ran"
+	expect_exit 7 "$M" --config "$conf" --json logout "$box"
+	check_json "a program others can write: a failed kick" \
+		'.sessions_ended == false and (.kick_error | startswith("cannot run ") and contains("writable by group or others"))' "$OUT"
+	check_eq "it never ran" "" "$(cat "$ran")"
 	conf=$(make_config "$dir" 'kick_command = [ "doveadm", "kick", "%m" ];')
 	expect_exit 5 "$M" --config "$conf" check-config
 	check_match "check-config: a relative program named with its line" \

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -312,6 +313,85 @@ START_TEST(names_read_as_an_address_or_option_are_not_handed_over)
 }
 END_TEST
 
+/* th.dir/NAME, a script of mode `mode` whose run leaves th.dir/ran. */
+static void ran_script(const char *name, mode_t mode, char *path,
+		       size_t size)
+{
+	char text[PATH_MAX + 64];
+
+	snprintf(text, sizeof(text), "#!/bin/sh\necho ran >'%s/ran'\n", th.dir);
+	ts_path(path, size, th.dir, name, NULL);
+	ts_write_str(path, text, mode);
+}
+
+/* It runs as root (for the webmail too, through sudo): a program that
+ * someone else could have written is refused, and never run. */
+START_TEST(a_program_others_can_write_is_not_run)
+{
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+	char path[PATH_MAX], dir[PATH_MAX], *ran;
+
+	ms_settings_defaults(&s);
+	s.n_kick_args = 1;
+	ran_script("kick.sh", 0777, path, sizeof(path));
+	strcpy(s.kick_command[0], path);
+	ck_assert_int_eq(ms_kick_run(&s, NAME, &err), MS_SYSTEM);
+	ck_assert_msg(th_has(err.msg, "writable by group or others (mode 0777)"),
+		      "%s", err.msg);
+	ck_assert(th_has(err.msg, "cannot run "));
+	ck_assert_int_eq(ms_kick_check_program(&s, &err), MS_INVALID);
+	ck_assert(th_has(err.msg, "kick.sh: writable by group or others"));
+	ran = read_back("ran");
+	ck_assert_str_eq(ran, "");
+	free(ran);
+
+	ts_path(dir, sizeof(dir), th.dir, "open", NULL);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ts_path(path, sizeof(path), dir, "kick.sh", NULL);
+	ts_write_str(path, "#!/bin/sh\nexit 0\n", 0755);
+	strcpy(s.kick_command[0], path);
+	ck_assert_int_eq(ms_kick_run(&s, NAME, &err), MS_SYSTEM);
+	ck_assert_msg(th_has(err.msg, "open: writable by group or others"),
+		      "%s", err.msg);
+	ck_assert_int_eq(ms_kick_check_program(&s, &err), MS_INVALID);
+
+	ran_script("kick.sh", 0755, path, sizeof(path));
+	strcpy(s.kick_command[0], path);
+	ck_assert_msg(ms_kick_run(&s, NAME, &err) == MS_OK, "%s", err.msg);
+	ran = read_back("ran");
+	ck_assert_str_eq(ran, "ran\n");
+	free(ran);
+}
+END_TEST
+
+/* Owned by someone else: only root can make such a file. */
+START_TEST(a_program_of_another_owner_is_not_run)
+{
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+	char path[PATH_MAX], *ran;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "kick: another owner's program: not checked "
+				"(needs root)\n");
+		return;
+	}
+	ms_settings_defaults(&s);
+	s.n_kick_args = 1;
+	ran_script("kick.sh", 0755, path, sizeof(path));
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	strcpy(s.kick_command[0], path);
+	ck_assert_int_eq(ms_kick_run(&s, NAME, &err), MS_SYSTEM);
+	ck_assert_msg(th_has(err.msg, "owned by uid 65534"), "%s", err.msg);
+	ck_assert_int_eq(ms_kick_check_program(&s, &err), MS_INVALID);
+	ran = read_back("ran");
+	ck_assert_str_eq(ran, "");
+	free(ran);
+}
+END_TEST
+
 START_TEST(check_program_exists_and_runs)
 {
 	struct ms_settings s;
@@ -343,6 +423,8 @@ Suite *kick_suite(void)
 	tcase_add_test(conf, unset_by_default_and_bounded);
 	tcase_add_test(conf, config_errors_name_the_line);
 	tcase_add_test(conf, check_program_exists_and_runs);
+	tcase_add_test(run, a_program_others_can_write_is_not_run);
+	tcase_add_test(run, a_program_of_another_owner_is_not_run);
 	tcase_add_test(run, argv_is_substituted_without_a_shell);
 	tcase_add_test(run, done_is_0_or_68_else_the_first_line);
 	tcase_add_test(run, a_kick_that_would_need_force_kicked_nobody);
