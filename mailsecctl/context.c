@@ -96,7 +96,7 @@ static void end_live_sessions(struct ctl *ctl, const struct ms_mailbox *box)
 {
 	struct ms_error err;
 
-	if (!box->end_live_sessions || !ms_kick_configured(&ctl->settings))
+	if (!ms_kick_configured(&ctl->settings))
 		return;
 	strcpy(ctl->kicked, box->name);
 	if (ms_kick_run(&ctl->settings, box->name, &err) == MS_OK) {
@@ -116,7 +116,7 @@ enum ms_status ctl_edit(struct ctl *ctl, struct ms_mailbox *box,
 	enum ms_status status = with_lock(ctl, box, load_edit_save, &step,
 					  true);
 
-	if (status == MS_OK)
+	if (ms_mailbox_ends_sessions(box, status))
 		end_live_sessions(ctl, box);
 	return status;
 }
@@ -214,22 +214,25 @@ enum ms_status ctl_read_named(struct ctl *ctl, struct ms_mailbox *box)
 	return ctl_read(ctl, box);
 }
 
-enum ms_status ctl_sessions_report(const struct ctl *ctl)
+enum ms_status ctl_sessions_report(struct ctl *ctl, bool saved)
 {
-	if (ctl->sessions == CTL_SESSIONS_UNTOUCHED)
+	const char *but = saved ? "saved, but " : "";
+	enum ctl_sessions sessions = ctl->sessions;
+
+	if (sessions == CTL_SESSIONS_UNTOUCHED)
 		return MS_OK;
+	ctl->sessions = CTL_SESSIONS_UNTOUCHED; /* said once */
 	openlog("mailsecctl", LOG_PID, LOG_AUTHPRIV);
-	if (ctl->sessions == CTL_SESSIONS_ENDED)
+	if (sessions == CTL_SESSIONS_ENDED)
 		syslog(LOG_INFO, "ended live sessions: mailbox=%s", ctl->kicked);
 	else
 		syslog(LOG_WARNING,
-		       "%s: saved, but its open connections were not closed: %s",
-		       ctl->kicked, ctl->kick_error);
+		       "%s: %sits open connections were not closed: %s",
+		       ctl->kicked, but, ctl->kick_error);
 	closelog();
-	if (ctl->sessions == CTL_SESSIONS_ENDED)
+	if (sessions == CTL_SESSIONS_ENDED)
 		return MS_OK;
-	fprintf(stderr,
-		"mailsecctl: %s: saved, but its open connections were not "
-		"closed: %s\n", ctl->kicked, ctl->kick_error);
+	fprintf(stderr, "mailsecctl: %s: %sits open connections were not "
+		"closed: %s\n", ctl->kicked, but, ctl->kick_error);
 	return MS_SESSIONS_LEFT;
 }

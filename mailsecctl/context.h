@@ -76,10 +76,11 @@ enum ms_status ctl_with_lock(struct ctl *ctl, struct ms_mailbox *box,
 /* Loads the mailbox under its lock, calls ctl->check_loaded and `edit`,
  * writes what it changed (state first, then the record atomically),
  * unlocks. A mailbox without a record is MS_NOT_FOUND, with no lock file
- * or directory made for it. On success box holds the result, and when
- * the change marked it (end_live_sessions) and kick_command is set, its
- * live sessions are ended: what came of it in ctl->sessions, never in
- * the status (the change stands). */
+ * or directory made for it. On success box holds the result. When
+ * kick_command is set and ms_mailbox_ends_sessions (the change marked
+ * the box, and it stands: on success, or a remove failing after the
+ * record), the live sessions are ended: what came of it in
+ * ctl->sessions, never in the status. */
 enum ms_status ctl_edit(struct ctl *ctl, struct ms_mailbox *box,
 			ctl_edit_fn edit, void *arg);
 
@@ -110,10 +111,13 @@ void ctl_invoker(char out[CTL_INVOKER_MAX]);
  * with ctl->audit_detail after the command when set. */
 void ctl_audit(const struct ctl *ctl, const char *command);
 
-/* After a command that succeeded: when ctl_edit ended the live sessions,
- * the syslog line (authpriv, LOG_INFO) "ended live sessions: mailbox=M"
- * and MS_OK; when it failed, "M: saved, but its open connections were not
- * closed: REASON" on stderr and at LOG_WARNING, and MS_SESSIONS_LEFT. */
-enum ms_status ctl_sessions_report(const struct ctl *ctl);
+/* After a command (`saved`: it succeeded; else it failed after its
+ * change stood, as a remove whose record is gone): when ctl_edit ended
+ * the live sessions, the syslog line (authpriv, LOG_INFO) "ended live
+ * sessions: mailbox=M" and MS_OK; when that failed, "M: saved, but its
+ * open connections were not closed: REASON" (without "saved, but " for a
+ * command that failed) on stderr and at LOG_WARNING, and
+ * MS_SESSIONS_LEFT. MS_OK when no kick ran, or it was reported already. */
+enum ms_status ctl_sessions_report(struct ctl *ctl, bool saved);
 
 #endif

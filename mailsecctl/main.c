@@ -365,7 +365,7 @@ static enum ms_status run_verb(const struct verb *verb, struct ctl *ctl)
 		return status;
 	if (verb->flags & VERB_CHANGES)
 		ctl_audit(ctl, verb_words(verb, false, words, sizeof(words)));
-	status = ctl_sessions_report(ctl);
+	status = ctl_sessions_report(ctl, true);
 	/* Said already, in its own words. */
 	if (status != MS_OK)
 		ms_error_clear(&ctl->err);
@@ -378,6 +378,10 @@ static int run(const struct verb *verb, struct ctl *ctl)
 
 	if (status != MS_OK && ctl->err.msg[0])
 		ms_log(NULL, LOG_ERR, "%s", ctl->err.msg);
+	/* A change that stood though the command failed (a remove): what
+	 * became of its sessions after the error; the status stays. */
+	if (status != MS_OK)
+		ctl_sessions_report(ctl, false);
 	if (fflush(stdout) != 0 && status == MS_OK) {
 		ms_log(NULL, LOG_ERR, "cannot write the output");
 		status = MS_SYSTEM;

@@ -1,8 +1,9 @@
 #include "config.h"
 
-#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -18,6 +19,15 @@
 
 /* What is kept of the command's output for the message. */
 #define FIRST_LINE_MAX 160
+/* What is read at once, and at most after the command ended (what it
+ * left behind may go on writing). */
+#define READ_CHUNK 512
+#define DRAIN_MAX (64 * 1024)
+/* doveadm kick's "warning: other connections would also be kicked from
+ * following users: ... Use the '-f' option": it exits 0 and kicked
+ * nobody, because the mailbox shares a process (imap-hibernate) with
+ * other users. */
+#define FORCE_WARNING "would also be kicked"
 /* How often a child that closed its output is looked at again. */
 #define REAP_STEP_MS 5
 
@@ -43,30 +53,99 @@ bool ms_kick_configured(const struct ms_settings *settings)
 	return settings->n_kick_args > 0;
 }
 
+/* MS_OK unless `st` (the program, or its directory) could have been
+ * written by someone other than root or this process's user: then
+ * "SHOWN: why". */
+static enum ms_status writable_by_others(const char *shown,
+					 const struct stat *st,
+					 struct ms_error *err)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return ms_fail(err, MS_SYSTEM, "%s: owned by uid %lu, not root",
+			       shown, (unsigned long)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return ms_fail(err, MS_SYSTEM,
+			       "%s: writable by group or others (mode %04o)",
+			       shown, (unsigned)(st->st_mode & 07777));
+	return MS_OK;
+}
+
+/* The program as it is run: symbolic links resolved (what is checked is
+ * what runs, whatever a link is changed to later), a regular executable
+ * file that only root or this user could have written, in a directory
+ * where only they could have put it. "PROGRAM: why" otherwise. */
+static enum ms_status program_safe(const char *program,
+				   char resolved[PATH_MAX],
+				   struct ms_error *err)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	enum ms_status status;
+
+	if (!realpath(program, resolved) || stat(resolved, &st) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", program);
+	if (!S_ISREG(st.st_mode) || access(resolved, X_OK) != 0)
+		return ms_fail(err, MS_SYSTEM, "%s: not an executable file",
+			       program);
+	status = writable_by_others(resolved, &st, err);
+	if (status != MS_OK)
+		return status;
+	strcpy(dir, resolved);
+	*strrchr(dir, '/') = '\0';
+	if (stat(dir[0] ? dir : "/", &st) != 0)
+		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", dir);
+	return writable_by_others(dir[0] ? dir : "/", &st, err);
+}
+
 enum ms_status ms_kick_check_program(const struct ms_settings *settings,
 				     struct ms_error *err)
 {
-	const char *program = settings->kick_command[0];
-	struct stat st;
+	char resolved[PATH_MAX];
+	struct ms_error why = { .msg = "" };
 
-	if (!ms_kick_configured(settings))
+	if (!ms_kick_configured(settings) ||
+	    program_safe(settings->kick_command[0], resolved, &why) == MS_OK)
 		return MS_OK;
-	if (stat(program, &st) != 0)
-		return ms_fail_errno(err, MS_INVALID, errno,
-				     "%s: kick_command: %s", settings->path,
-				     program);
-	if (!S_ISREG(st.st_mode) || access(program, X_OK) != 0)
-		return ms_fail(err, MS_INVALID,
-			       "%s: kick_command: %s: not an executable file",
-			       settings->path, program);
-	return MS_OK;
+	return ms_fail(err, MS_INVALID, "%s: kick_command: %s", settings->path,
+		       why.msg);
+}
+
+/* Whether the `len` bytes at `part` are a number an address parser may
+ * take: decimal digits, or "0x" and hex digits. Empty counts too ("1.",
+ * "1..2", "0x"): no name is worth the risk. */
+static bool numeric_part(const char *part, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 2 && part[0] == '0' && part[1] == 'x') {
+		for (i = 2; i < len && isxdigit((unsigned char)part[i]); i++)
+			;
+		return i == len;
+	}
+	for (; i < len && isdigit((unsigned char)part[i]); i++)
+		;
+	return i == len;
+}
+
+/* Not a parser of addresses: any name made of numbers and dots is one
+ * that some parser (inet_aton, Dovecot's own, with its leading zeros)
+ * could read as an address. */
+static bool looks_numeric(const char *name)
+{
+	for (;;) {
+		size_t len = strcspn(name, ".");
+
+		if (!numeric_part(name, len))
+			return false;
+		if (name[len] == '\0')
+			return true;
+		name += len + 1;
+	}
 }
 
 enum ms_status ms_kick_name_check(const char *mailbox, struct ms_error *err)
 {
-	struct in_addr addr;
-
-	if (mailbox[0] == '-' || inet_aton(mailbox, &addr) != 0)
+	if (mailbox[0] == '-' || looks_numeric(mailbox))
 		return ms_fail(err, MS_REFUSED,
 			       "mailbox name %s would be read as an "
 			       "address/option by the kick command; not run",
@@ -170,7 +249,7 @@ static int child_attributes(posix_spawnattr_t *attr)
 	return rc;
 }
 
-static int spawn(char **argv, int out_fd, pid_t *pid)
+static int spawn(const char *path, char **argv, int out_fd, pid_t *pid)
 {
 	static char path_env[] = MS_KICK_PATH;
 	char *envp[] = { path_env, NULL };
@@ -182,7 +261,7 @@ static int spawn(char **argv, int out_fd, pid_t *pid)
 		return rc;
 	rc = child_attributes(&attr);
 	if (!rc) {
-		rc = posix_spawn(pid, argv[0], &files, &attr, argv, envp);
+		rc = posix_spawn(pid, path, &files, &attr, argv, envp);
 		posix_spawnattr_destroy(&attr);
 	}
 	posix_spawn_file_actions_destroy(&files);
@@ -193,10 +272,32 @@ struct output {
 	char line[FIRST_LINE_MAX + 1]; /* printable, up to the first newline */
 	size_t len;
 	bool line_done;
+	/* The last bytes read, so that FORCE_WARNING is found across reads. */
+	char tail[sizeof(FORCE_WARNING) - 1];
+	size_t tail_len;
+	bool force_warning;
+	size_t total; /* bytes read */
 };
+
+/* Looks for FORCE_WARNING in what was read, `buf` after the tail. */
+static void find_warning(struct output *out, const char *buf, size_t n)
+{
+	const size_t keep = sizeof(out->tail);
+	char joined[sizeof(out->tail) + READ_CHUNK];
+	size_t len = out->tail_len + n;
+
+	memcpy(joined, out->tail, out->tail_len);
+	memcpy(joined + out->tail_len, buf, n);
+	if (memmem(joined, len, FORCE_WARNING, sizeof(FORCE_WARNING) - 1))
+		out->force_warning = true;
+	out->tail_len = len < keep ? len : keep;
+	memcpy(out->tail, joined + len - out->tail_len, out->tail_len);
+}
 
 static void keep_output(struct output *out, const char *buf, size_t n)
 {
+	out->total += n;
+	find_warning(out, buf, n);
 	for (size_t i = 0; i < n && !out->line_done; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
@@ -231,7 +332,7 @@ static bool child_ended(pid_t pid)
 
 static void read_some(int *read_fd, struct output *out)
 {
-	char buf[512];
+	char buf[READ_CHUNK];
 	ssize_t n = read(*read_fd, buf, sizeof(buf));
 
 	if (n > 0) {
@@ -242,35 +343,104 @@ static void read_some(int *read_fd, struct output *out)
 	}
 }
 
-/* What is left in the pipe once the child ended; not waiting for
- * anything it left behind that still holds the pipe open. */
+/* What is left in the pipe once the child ended, all of it (the
+ * warning may come after the first line); not waiting for anything it
+ * left behind that still holds the pipe open. */
 static void drain(int *read_fd, struct output *out)
 {
 	struct pollfd pfd = { .fd = *read_fd, .events = POLLIN };
+	size_t limit = out->total + DRAIN_MAX;
 
-	while (*read_fd >= 0 && !out->line_done && poll(&pfd, 1, 0) > 0)
+	while (*read_fd >= 0 && out->total < limit && poll(&pfd, 1, 0) > 0)
 		read_some(read_fd, out);
 }
 
-/* Reads what the child writes and sees it end, before `deadline`: false
- * on the timeout. */
-static bool wait_child(pid_t pid, int *read_fd, const struct timespec *deadline,
-		       struct output *out)
+/* The signals that stop mailsecctl: the webmail's deadline (SIGTERM,
+ * through sudo), Ctrl-C, a closed terminal. While the command runs they
+ * only note themselves; the command, in a group of its own, is killed
+ * with the group before the signal does what it would have done. */
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+#define N_STOP_SIGNALS (sizeof(stop_signals) / sizeof(*stop_signals))
+
+static volatile sig_atomic_t stopped_by;
+
+static void note_stop(int sig)
+{
+	stopped_by = sig;
+}
+
+struct stop_catch {
+	struct sigaction old[N_STOP_SIGNALS];
+	bool caught[N_STOP_SIGNALS];
+	sigset_t old_mask; /* restored after, and the one to wait with */
+};
+
+static bool ignored(const struct sigaction *action)
+{
+	return !(action->sa_flags & SA_SIGINFO) && action->sa_handler == SIG_IGN;
+}
+
+/* Blocked, but while waiting (ppoll with old_mask): none can come
+ * between a look at stopped_by and the wait. One ignored stays so. */
+static void catch_stops(struct stop_catch *stops)
+{
+	struct sigaction note = { .sa_handler = note_stop };
+	sigset_t block;
+
+	stopped_by = 0;
+	sigemptyset(&note.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < N_STOP_SIGNALS; i++) {
+		stops->caught[i] = sigaction(stop_signals[i], NULL,
+					     &stops->old[i]) == 0 &&
+				   !ignored(&stops->old[i]);
+		if (stops->caught[i])
+			sigaddset(&block, stop_signals[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &stops->old_mask);
+	for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+		if (stops->caught[i])
+			sigaction(stop_signals[i], &note, NULL);
+}
+
+/* The handlers and mask as they were; then the signal that came, if
+ * one did, as if it had come now: mailsecctl ends of it. */
+static void release_stops(const struct stop_catch *stops)
+{
+	for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+		if (stops->caught[i])
+			sigaction(stop_signals[i], &stops->old[i], NULL);
+	sigprocmask(SIG_SETMASK, &stops->old_mask, NULL);
+	if (stopped_by)
+		raise(stopped_by);
+}
+
+enum wait_end { CHILD_ENDED, TIMED_OUT, STOPPED };
+
+/* Reads what the child writes and sees it end, before `deadline`,
+ * unless a stop signal comes first. */
+static enum wait_end wait_child(pid_t pid, int *read_fd,
+				const struct timespec *deadline,
+				const sigset_t *wait_mask, struct output *out)
 {
 	for (;;) {
 		long left = ms_until(deadline);
 		struct pollfd pfd = { .fd = *read_fd, .events = POLLIN };
 		struct timespec step = { 0, REAP_STEP_MS * 1000000L };
 
+		if (stopped_by)
+			return STOPPED;
 		if (child_ended(pid)) {
 			drain(read_fd, out);
-			return true;
+			return CHILD_ENDED;
 		}
 		if (left <= 0)
-			return false;
-		if (*read_fd < 0)
-			nanosleep(&step, NULL);
-		else if (poll(&pfd, 1, (int)(left < 1000 ? left : 1000)) > 0)
+			return TIMED_OUT;
+		if (*read_fd >= 0 && left < 1000)
+			step = (struct timespec){ 0, left * 1000000L };
+		else if (*read_fd >= 0)
+			step = (struct timespec){ 1, 0 };
+		if (ppoll(&pfd, 1, &step, wait_mask) > 0)
 			read_some(read_fd, out);
 	}
 }
@@ -282,8 +452,14 @@ static enum ms_status judge(const char *program, int wstatus,
 
 	if (WIFEXITED(wstatus) &&
 	    (WEXITSTATUS(wstatus) == 0 ||
-	     WEXITSTATUS(wstatus) == MS_KICK_EXIT_NONE_OPEN))
-		return MS_OK;
+	     WEXITSTATUS(wstatus) == MS_KICK_EXIT_NONE_OPEN)) {
+		if (!out->force_warning)
+			return MS_OK;
+		return ms_fail(err, MS_SYSTEM,
+			       "%s kicked nobody: the mailbox shares an "
+			       "imap-hibernate process; keep "
+			       "imap_hibernate_timeout = 0", program);
+	}
 	if (WIFEXITED(wstatus))
 		return ms_fail(err, MS_SYSTEM, "%s exited with status %d%s%s",
 			       program, WEXITSTATUS(wstatus), sep, out->line);
@@ -294,20 +470,21 @@ static enum ms_status judge(const char *program, int wstatus,
 }
 
 /* Runs argv with its output on a pipe, judged within the timeout. Its
- * group is killed before it is reaped, on the timeout and after it ended
- * alike: whatever it left running goes with it. */
-static enum ms_status run_argv(char **argv, unsigned timeout,
-			       struct ms_error *err)
+ * group is killed before it is reaped, on the timeout, on a stop signal
+ * and after it ended alike: whatever it left running goes with it. */
+static enum ms_status run_spawned(const char *path, char **argv,
+				  unsigned timeout, const sigset_t *wait_mask,
+				  struct ms_error *err)
 {
 	struct output out = { .len = 0 };
 	struct timespec deadline;
 	int fds[2], wstatus = 0, rc;
-	bool ended;
+	enum wait_end end;
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "pipe");
-	rc = spawn(argv, fds[1], &pid);
+	rc = spawn(path, argv, fds[1], &pid);
 	close(fds[1]);
 	if (rc) {
 		close(fds[0]);
@@ -315,16 +492,38 @@ static enum ms_status run_argv(char **argv, unsigned timeout,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout;
-	ended = wait_child(pid, &fds[0], &deadline, &out);
+	end = wait_child(pid, &fds[0], &deadline, wait_mask, &out);
 	kill(-pid, SIGKILL);
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
 	if (fds[0] >= 0)
 		close(fds[0]);
-	if (!ended)
+	if (end == TIMED_OUT)
 		return ms_fail(err, MS_SYSTEM, "%s timed out after %u s",
 			       argv[0], timeout);
+	if (end == STOPPED)
+		return ms_fail(err, MS_SYSTEM, "%s stopped: signal %d came",
+			       argv[0], (int)stopped_by);
 	return judge(argv[0], wstatus, &out, err);
+}
+
+static enum ms_status run_argv(char **argv, unsigned timeout,
+			       struct ms_error *err)
+{
+	char path[PATH_MAX];
+	struct ms_error why = { .msg = "" };
+	struct stop_catch stops;
+	enum ms_status status;
+
+	/* Also what posix_spawn would say of a missing program, but not
+	 * where it is emulated by fork (valgrind): there the child exits
+	 * 127. */
+	if (program_safe(argv[0], path, &why) != MS_OK)
+		return ms_fail(err, MS_SYSTEM, "cannot run %s", why.msg);
+	catch_stops(&stops);
+	status = run_spawned(path, argv, timeout, &stops.old_mask, err);
+	release_stops(&stops);
+	return status;
 }
 
 enum ms_status ms_kick_run(const struct ms_settings *settings,

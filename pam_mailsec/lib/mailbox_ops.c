@@ -64,6 +64,12 @@ enum ms_status ms_mailbox_create(const struct ms_store *store,
 	return ms_record_save(store, box->name, &box->record, err);
 }
 
+bool ms_mailbox_ends_sessions(const struct ms_mailbox *box,
+			      enum ms_status status)
+{
+	return box->end_live_sessions && (status == MS_OK || box->record_gone);
+}
+
 enum ms_status ms_mailbox_remove(const struct ms_store *store,
 				 struct ms_mailbox *box,
 				 struct ms_error *err)
@@ -72,7 +78,7 @@ enum ms_status ms_mailbox_remove(const struct ms_store *store,
 
 	if (status != MS_OK)
 		return status;
-	box->end_live_sessions = true;
+	box->record_gone = box->end_live_sessions = true;
 	if (ms_state_remove(store, box->name, err) == MS_SYSTEM ||
 	    ms_app_state_remove(store, box->name, err) == MS_SYSTEM ||
 	    ms_journal_remove(store, box->name, err) == MS_SYSTEM)

@@ -33,7 +33,16 @@ struct ms_mailbox {
 	struct ms_state state;
 	bool save_record, save_state; /* what an operation changed */
 	bool end_live_sessions;       /* see above */
+	/* ms_mailbox_remove deleted the record: the mailbox is gone,
+	 * whatever failed after. */
+	bool record_gone;
 };
+
+/* Whether the caller ends the connections already open after an
+ * operation (and its save) that ended with `status`: when it marked the
+ * box, and it stands: it succeeded, or the record is gone. */
+bool ms_mailbox_ends_sessions(const struct ms_mailbox *box,
+			      enum ms_status status);
 
 /* Record and state of box->name; MS_NOT_FOUND without a record. */
 enum ms_status ms_mailbox_load(const struct ms_store *store,
@@ -56,7 +65,9 @@ enum ms_status ms_mailbox_create(const struct ms_store *store,
 				 struct ms_error *err);
 
 /* The record, then the state and the activity journal, of box->name
- * (loaded under the lock). The lock file stays: see ms_store_lock. */
+ * (loaded under the lock). The lock file stays: see ms_store_lock. Once
+ * the record is deleted, record_gone and end_live_sessions are set, also
+ * when removing the state or the journal then fails. */
 enum ms_status ms_mailbox_remove(const struct ms_store *store,
 				 struct ms_mailbox *box,
 				 struct ms_error *err);

@@ -25,7 +25,7 @@
 #define MS_KICK_ARGS_MAX 16           /* kick_command, words */
 #define MS_KICK_ARG_MAX 256           /* kick_command, bytes a word + NUL */
 #define MS_KICK_TIMEOUT_MIN 1         /* kick_timeout, seconds */
-#define MS_KICK_TIMEOUT_MAX 60
+#define MS_KICK_TIMEOUT_MAX 10        /* below the webmail's 20 s for self */
 #define MS_KICK_TIMEOUT_DEFAULT 5
 
 /* The three settings of non-webmail access (mailsecctl non-webmail). */

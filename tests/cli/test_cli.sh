@@ -1198,6 +1198,30 @@ test_audit() {
 	one_change "remove" remove
 }
 
+# wait_for_pid FILE: the pid the file comes to hold, within 3 s.
+wait_for_pid() {
+	local i
+	for i in $(seq 60); do
+		[ -s "$1" ] && { cat "$1"; return; }
+		sleep 0.05
+	done
+}
+
+# gone_within_1s PID: the process ends (gone, or a zombie) within 1 s.
+# shellcheck disable=SC2317 # called through check
+gone_within_1s() {
+	local deadline state
+	[ -n "$1" ] || return 1
+	deadline=$(($(date +%s%N) + 1000000000))
+	while [ "$(date +%s%N)" -lt "$deadline" ]; do
+		state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) ||
+			return 0
+		[ "$state" = Z ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 # kick_command: run after the changes that take access away, never for
 # the others; a failure keeps the change, says so, and exits 7.
 test_kick() {
@@ -1264,6 +1288,55 @@ test_kick() {
 	check "a hanging kick ends within kick_timeout" test $((SECONDS - start)) -le 3
 	check_json "timed out" '.sessions_ended == false and .kick_error == "/bin/sleep timed out after 1 s"' "$OUT"
 
+	# A remove that fails after the record is gone (here the app state
+	# is a directory) still ends the sessions of a mailbox that no longer
+	# exists; the status stays the failure's.
+	local part
+	part_remove() {
+		expect_exit_input $'pw\n' 0 "$M" --config "$conf" add "$part"
+		rm -f "$dir/state/$part.apps"
+		mkdir -p "$dir/state/$part.apps/x"
+		: >"$ran"
+		audited "" 6 "$M" --config "$conf" remove "$part"
+		check "$part: the record is gone" test ! -e "$dir/users/$part.conf"
+		rm -rf "${dir:?}/state/$part.apps"
+	}
+	part=part1@example.com
+	conf=$(make_config "$dir" \
+		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \\\"\$1\\\" >>'$ran'\", \"sh\", \"%m\" ];")
+	part_remove
+	check_eq "a remove that failed after the record still kicks" "$part" "$(cat "$ran")"
+	check_match "its kick logged at LOG_INFO" \
+		"^authpriv.info mailsecctl: ended live sessions: mailbox=$part\$" "$LOGGED"
+	part=part2@example.com
+	conf=$(make_config "$dir" \
+		'kick_command = [ "/bin/sh", "-c", "echo anvil down >&2; exit 75" ];')
+	part_remove
+	check_match "a failed kick after a failed remove: said" \
+		"^mailsecctl: $part: its open connections were not closed: /bin/sh exited with status 75: anvil down\$" "$ERR"
+	check_match "and logged at LOG_WARNING" \
+		"^authpriv.warning mailsecctl: $part: its open connections were not closed: " "$LOGGED"
+
+	# mailsecctl stopped while the kick runs (the webmail's deadline,
+	# Ctrl-C) takes the command with it, and dies of the signal.
+	local pidf=$dir/kick.pid sig mpid sleeper status
+	conf=$(make_config "$dir" 'kick_timeout = 10;' \
+		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \$\$ >'$pidf'; exec sleep 30\" ];")
+	for sig in TERM HUP; do
+		rm -f "$pidf"
+		"$M" --config "$conf" logout "$box" >/dev/null 2>&1 &
+		mpid=$!
+		sleeper=$(wait_for_pid "$pidf")
+		kill -"$sig" "$mpid"
+		check "SIG$sig to mailsecctl: its kick is gone within 1 s" \
+			gone_within_1s "$sleeper"
+		wait "$mpid"
+		status=$?
+		check_eq "SIG$sig: mailsecctl died of it" \
+			"$((128 + $(kill -l "$sig")))" "$status"
+		[ -n "$sleeper" ] && kill -KILL "$sleeper" 2>/dev/null
+	done
+
 	# A name doveadm would read as an address is never handed over.
 	conf=$(make_config "$dir" \
 		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \\\"\$1\\\" >>'$ran'\", \"sh\", \"%m\" ];")
@@ -1279,6 +1352,19 @@ test_kick() {
 	expect_exit 5 "$M" --config "$conf" --json check-config
 	check_json "check-config: a missing kick program is a problem" \
 		'.problems | any(contains("kick_command: /nonexistent/doveadm"))' "$OUT"
+	# It runs as root: a program others could have written is not run.
+	local loose=$dir/loose.sh
+	printf '#!/bin/sh\necho ran >>%s\n' "$ran" >"$loose"
+	chmod 0777 "$loose"
+	conf=$(make_config "$dir" "kick_command = [ \"$loose\", \"%m\" ];")
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "check-config: a program others can write is a problem" \
+		'.problems | any(contains("loose.sh: writable by group or others (mode 0777)"))' "$OUT"
+	: >"$ran"
+	expect_exit 7 "$M" --config "$conf" --json logout "$box"
+	check_json "a program others can write: a failed kick" \
+		'.sessions_ended == false and (.kick_error | startswith("cannot run ") and contains("writable by group or others"))' "$OUT"
+	check_eq "it never ran" "" "$(cat "$ran")"
 	conf=$(make_config "$dir" 'kick_command = [ "doveadm", "kick", "%m" ];')
 	expect_exit 5 "$M" --config "$conf" check-config
 	check_match "check-config: a relative program named with its line" \

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,17 +76,18 @@ START_TEST(unset_by_default_and_bounded)
 	ck_assert_int_eq(load_text("kick_command = [ ];\n", &s, &err), MS_OK);
 	ck_assert(!ms_kick_configured(&s));
 	ck_assert_int_eq(load_text("kick_command = [ \"/usr/bin/doveadm\", "
-				   "\"kick\", \"%m\" ];\nkick_timeout = 60;\n",
+				   "\"kick\", \"%m\" ];\nkick_timeout = 10;\n",
 				   &s, &err), MS_OK);
 	ck_assert(ms_kick_configured(&s));
 	ck_assert_uint_eq(s.n_kick_args, 3);
 	ck_assert_str_eq(s.kick_command[2], "%m");
-	ck_assert_uint_eq(s.kick_timeout, 60);
+	ck_assert_uint_eq(s.kick_timeout, 10);
 	ck_assert_int_eq(load_text("kick_command = ( \"/bin/true\", \"100%%\" );\n",
 				   &s, &err), MS_OK);
 	ck_assert_int_eq(load_text("kick_timeout = 0;\n", &s, &err), MS_INVALID);
 	ck_assert(th_has(err.msg, "mailsec.conf:1:"));
-	ck_assert_int_eq(load_text("kick_timeout = 61;\n", &s, &err), MS_INVALID);
+	/* mailsecctl self must end well within the webmail's deadline. */
+	ck_assert_int_eq(load_text("kick_timeout = 11;\n", &s, &err), MS_INVALID);
 }
 END_TEST
 
@@ -153,6 +155,32 @@ START_TEST(done_is_0_or_68_else_the_first_line)
 	s.n_kick_args = 1;
 	ck_assert_int_eq(ms_kick_run(&s, NAME, &err), MS_SYSTEM);
 	ck_assert(th_has(err.msg, "cannot run /nonexistent/doveadm"));
+}
+END_TEST
+
+/* doveadm kick exits 0 having kicked nobody when the mailbox shares an
+ * imap-hibernate process with other users: whatever line says so. */
+START_TEST(a_kick_that_would_need_force_kicked_nobody)
+{
+	static const char *const scripts[] = {
+		"echo 'warning: other connections would also be kicked from "
+		"following users:'; echo bob; echo \"Use the '-f' option to "
+		"kick all connections\"",
+		"echo noise >&2; i=0; while [ $i -lt 100 ]; do printf "
+		"xxxxxxxxxx; i=$((i+1)); done; echo; printf 'would also '; "
+		"sleep 0.1; echo 'be kicked'",
+	};
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	for (size_t i = 0; i < sizeof(scripts) / sizeof(*scripts); i++) {
+		shell_kick(&s, scripts[i], NULL);
+		ck_assert_msg(ms_kick_run(&s, NAME, &err) == MS_SYSTEM,
+			      "%zu: taken as done", i);
+		ck_assert_str_eq(err.msg, "/bin/sh kicked nobody: the mailbox "
+					  "shares an imap-hibernate process; "
+					  "keep imap_hibernate_timeout = 0");
+	}
 }
 END_TEST
 
@@ -247,21 +275,28 @@ START_TEST(environment_and_descriptors_are_its_own)
 }
 END_TEST
 
-/* doveadm kick takes a user argument that inet_aton reads as an IPv4
- * address (or range) for one, and kicks everyone from there. */
+/* doveadm kick takes a user argument that an address parser reads as an
+ * IPv4 address for one, and kicks everyone from there: inet_aton's
+ * forms, and Dovecot's own, which reads 127.0.0.08 as 127.0.0.8. */
 START_TEST(names_read_as_an_address_or_option_are_not_handed_over)
 {
-	static const char *const refused[] = { "0x7f000001", "127.1", "1.2.3.4",
-					       "12345", "0", "-f", "-a" };
+	static const char *const refused[] = {
+		"0x7f000001", "127.1", "1.2.3.4", "12345", "0", "-f", "-a",
+		"127.0.0.08", "0192.168.0.5", "10.0.0.09", "1", "0x7f.1",
+		"1.2.3.4.5", "0x", "999.999.999.999", "1.", "1..2", "-x.example"
+	};
 	static const char *const taken[] = { NAME, "0x7f000001@example.com",
-					     "1.2.3.4.5", "a-b", "x127.1" };
+					     "a-b", "x127.1", "a1.b2", "0xz",
+					     "1@x", "1.2.3.4.example",
+					     "127.0.0.1a", "0x7g.1", "1.2-3" };
 	struct ms_settings s;
 	struct ms_error err = { 0 };
 	char script[PATH_MAX + 64];
 	char *ran;
 
 	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
-		ck_assert_int_eq(ms_kick_name_check(refused[i], &err), MS_REFUSED);
+		ck_assert_msg(ms_kick_name_check(refused[i], &err) == MS_REFUSED,
+			      "%s was handed over", refused[i]);
 		ck_assert(th_has(err.msg, "would be read as an address/option"));
 	}
 	for (size_t i = 0; i < sizeof(taken) / sizeof(*taken); i++)
@@ -272,6 +307,85 @@ START_TEST(names_read_as_an_address_or_option_are_not_handed_over)
 	ck_assert_int_eq(ms_kick_run(&s, "127.1", &err), MS_REFUSED);
 	ck_assert_str_eq(err.msg, "mailbox name 127.1 would be read as an "
 				  "address/option by the kick command; not run");
+	ran = read_back("ran");
+	ck_assert_str_eq(ran, "");
+	free(ran);
+}
+END_TEST
+
+/* th.dir/NAME, a script of mode `mode` whose run leaves th.dir/ran. */
+static void ran_script(const char *name, mode_t mode, char *path,
+		       size_t size)
+{
+	char text[PATH_MAX + 64];
+
+	snprintf(text, sizeof(text), "#!/bin/sh\necho ran >'%s/ran'\n", th.dir);
+	ts_path(path, size, th.dir, name, NULL);
+	ts_write_str(path, text, mode);
+}
+
+/* It runs as root (for the webmail too, through sudo): a program that
+ * someone else could have written is refused, and never run. */
+START_TEST(a_program_others_can_write_is_not_run)
+{
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+	char path[PATH_MAX], dir[PATH_MAX], *ran;
+
+	ms_settings_defaults(&s);
+	s.n_kick_args = 1;
+	ran_script("kick.sh", 0777, path, sizeof(path));
+	strcpy(s.kick_command[0], path);
+	ck_assert_int_eq(ms_kick_run(&s, NAME, &err), MS_SYSTEM);
+	ck_assert_msg(th_has(err.msg, "writable by group or others (mode 0777)"),
+		      "%s", err.msg);
+	ck_assert(th_has(err.msg, "cannot run "));
+	ck_assert_int_eq(ms_kick_check_program(&s, &err), MS_INVALID);
+	ck_assert(th_has(err.msg, "kick.sh: writable by group or others"));
+	ran = read_back("ran");
+	ck_assert_str_eq(ran, "");
+	free(ran);
+
+	ts_path(dir, sizeof(dir), th.dir, "open", NULL);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ts_path(path, sizeof(path), dir, "kick.sh", NULL);
+	ts_write_str(path, "#!/bin/sh\nexit 0\n", 0755);
+	strcpy(s.kick_command[0], path);
+	ck_assert_int_eq(ms_kick_run(&s, NAME, &err), MS_SYSTEM);
+	ck_assert_msg(th_has(err.msg, "open: writable by group or others"),
+		      "%s", err.msg);
+	ck_assert_int_eq(ms_kick_check_program(&s, &err), MS_INVALID);
+
+	ran_script("kick.sh", 0755, path, sizeof(path));
+	strcpy(s.kick_command[0], path);
+	ck_assert_msg(ms_kick_run(&s, NAME, &err) == MS_OK, "%s", err.msg);
+	ran = read_back("ran");
+	ck_assert_str_eq(ran, "ran\n");
+	free(ran);
+}
+END_TEST
+
+/* Owned by someone else: only root can make such a file. */
+START_TEST(a_program_of_another_owner_is_not_run)
+{
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+	char path[PATH_MAX], *ran;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "kick: another owner's program: not checked "
+				"(needs root)\n");
+		return;
+	}
+	ms_settings_defaults(&s);
+	s.n_kick_args = 1;
+	ran_script("kick.sh", 0755, path, sizeof(path));
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	strcpy(s.kick_command[0], path);
+	ck_assert_int_eq(ms_kick_run(&s, NAME, &err), MS_SYSTEM);
+	ck_assert_msg(th_has(err.msg, "owned by uid 65534"), "%s", err.msg);
+	ck_assert_int_eq(ms_kick_check_program(&s, &err), MS_INVALID);
 	ran = read_back("ran");
 	ck_assert_str_eq(ran, "");
 	free(ran);
@@ -309,8 +423,11 @@ Suite *kick_suite(void)
 	tcase_add_test(conf, unset_by_default_and_bounded);
 	tcase_add_test(conf, config_errors_name_the_line);
 	tcase_add_test(conf, check_program_exists_and_runs);
+	tcase_add_test(run, a_program_others_can_write_is_not_run);
+	tcase_add_test(run, a_program_of_another_owner_is_not_run);
 	tcase_add_test(run, argv_is_substituted_without_a_shell);
 	tcase_add_test(run, done_is_0_or_68_else_the_first_line);
+	tcase_add_test(run, a_kick_that_would_need_force_kicked_nobody);
 	tcase_add_test(run, long_output_is_bounded);
 	tcase_add_test(run, a_hanging_command_is_killed_at_the_timeout);
 	tcase_add_test(run, environment_and_descriptors_are_its_own);

@@ -5,7 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "authkind.h"
 #include "helpers.h"
@@ -394,6 +396,33 @@ START_TEST(changes_that_take_access_away_mark_the_mailbox)
 }
 END_TEST
 
+/* A change stands once saved; a remove stands once the record is gone,
+ * whatever fails after: its sessions are ended then too. */
+START_TEST(a_remove_that_fails_after_the_record_still_ends_sessions)
+{
+	struct ms_mailbox box;
+	struct ms_error err = { 0 };
+	char apps[PATH_MAX], inside[PATH_MAX];
+
+	created(&box);
+	ms_mailbox_set_non_webmail(&box, MS_NON_WEBMAIL_DISABLED);
+	ck_assert(ms_mailbox_ends_sessions(&box, MS_OK));
+	ck_assert_msg(!ms_mailbox_ends_sessions(&box, MS_SYSTEM),
+		      "a change not saved ends nothing");
+	ts_path(apps, sizeof(apps), th.state, box.name, "apps");
+	ts_path(inside, sizeof(inside), apps, "x", NULL);
+	unlink(apps);
+	ck_assert_int_eq(mkdir(apps, 0700), 0);
+	ck_assert_int_eq(mkdir(inside, 0700), 0);
+	ck_assert_int_eq(ms_mailbox_remove(&th.store, &box, &err), MS_SYSTEM);
+	ck_assert(box.record_gone);
+	ck_assert(ms_mailbox_ends_sessions(&box, MS_SYSTEM));
+	rmdir(inside);
+	rmdir(apps);
+	ms_mailbox_wipe(&box);
+}
+END_TEST
+
 /* State first, then the record: read back as written. */
 START_TEST(save_then_load_round_trips)
 {
@@ -484,6 +513,7 @@ Suite *mailbox_suite(void)
 	tcase_add_test(ops, password_and_logout_end_sessions_and_the_cache);
 	tcase_add_test(ops, save_then_load_round_trips);
 	tcase_add_test(ops, changes_that_take_access_away_mark_the_mailbox);
+	tcase_add_test(ops, a_remove_that_fails_after_the_record_still_ends_sessions);
 	tcase_add_test(codes, enroll_is_pending_with_the_settings_parameters);
 	tcase_add_test(codes, confirm_and_login_share_the_replay_rule);
 	tcase_add_test(codes, confirm_counts_wrong_codes_as_logins_do);

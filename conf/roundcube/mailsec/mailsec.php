@@ -51,8 +51,11 @@ class mailsec extends rcube_plugin
     const REFUSED = ['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED'];
 
     /** Seconds a run of `mailsecctl self` may take: its own bounds are 5 s
-     *  for standard input (written at once here) and 3 s for a lock. */
-    const SELF_TIMEOUT = 10;
+     *  for standard input (written at once here), 3 s for a lock and 10 s
+     *  for kick_command after the change (mailsec.conf's kick_timeout, at
+     *  most 10), with a password hash or two on top. Stopped earlier, it
+     *  may have saved a change this plugin then reports as not made. */
+    const SELF_TIMEOUT = 20;
 
     function init()
     {
