@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -19,6 +20,10 @@
  * printable ASCII without space, then zeros. An all-zero entry is free;
  * one without the magic, with a bad checksum or with fields this code
  * would not write is torn (or tampered with).
+ *
+ * The file is its own lock (flock: shared to read, exclusive to write):
+ * it is only ever written in place, never replaced, and a login's note
+ * then costs three system calls fewer than under the mailbox's lock file.
  *
  * Every version starts magic[4] version u32 seq u64 and ends with the
  * checksum. An entry of a version this code does not know (a newer
@@ -133,13 +138,13 @@ static bool checksum_holds(const unsigned char *entry)
 		      CHECKSUM_SIZE) == 0;
 }
 
+/* memcmp, which the C library does many bytes at a time: a writer looks
+ * at up to 64 entries for a free one. */
 static bool all_zero(const unsigned char *bytes, size_t len)
 {
-	unsigned char any = 0;
+	static const unsigned char zero[ENTRY_SIZE];
 
-	for (size_t i = 0; i < len; i++)
-		any |= bytes[i];
-	return any == 0;
+	return memcmp(bytes, zero, len) == 0;
 }
 
 static uint32_t entry_version(const unsigned char *entry)
@@ -275,15 +280,21 @@ static void journal_file(const char *name, char *file, size_t size)
 }
 
 /* The whole journal into `bytes`; a short file reads as free entries. */
-static enum ms_status read_all_entries(int fd, const char *shown,
-				       unsigned char bytes[JOURNAL_SIZE],
-				       struct ms_error *err)
+/* The journal's entries into `bytes`, and into *present how many the
+ * file reaches into (the last one, when cut short, is zero-filled): those
+ * past its end are free. */
+static enum ms_status read_entries(int fd, const char *shown,
+				   unsigned char bytes[JOURNAL_SIZE],
+				   unsigned *present, struct ms_error *err)
 {
 	ssize_t got = pread(fd, bytes, JOURNAL_SIZE, 0);
+	size_t end;
 
 	if (got < 0)
 		return ms_fail_errno(err, MS_SYSTEM, errno, "read %s", shown);
-	memset(bytes + got, 0, JOURNAL_SIZE - (size_t)got);
+	*present = (unsigned)(((size_t)got + ENTRY_SIZE - 1) / ENTRY_SIZE);
+	end = (size_t)*present * ENTRY_SIZE;
+	memset(bytes + got, 0, end - (size_t)got);
 	return MS_OK;
 }
 
@@ -296,6 +307,7 @@ enum ms_status ms_journal_read(const struct ms_store *store, const char *name,
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
 	unsigned char bytes[JOURNAL_SIZE];
 	enum ms_status status;
+	unsigned present;
 	int fd = -1;
 
 	*count = *damaged = 0;
@@ -308,10 +320,13 @@ enum ms_status ms_journal_read(const struct ms_store *store, const char *name,
 	}
 	if (status != MS_OK)
 		return status;
-	status = read_all_entries(fd, shown, bytes, err);
+	status = ms_fd_lock(fd, LOCK_SH, shown, err);
+	if (status == MS_OK)
+		status = read_entries(fd, shown, bytes, &present, err);
 	close(fd);
 	if (status == MS_OK)
-		ms_journal_decode(bytes, JOURNAL_SIZE, entries, count, damaged);
+		ms_journal_decode(bytes, (size_t)present * ENTRY_SIZE, entries,
+				  count, damaged);
 	return status;
 }
 
@@ -390,6 +405,7 @@ static void entry_seal(unsigned char entry[ENTRY_SIZE], uint64_t seq,
  * already noted checks one or two entries, not all of them. */
 struct scan {
 	unsigned char bytes[JOURNAL_SIZE];
+	unsigned present; /* entries the file reaches into; the rest are free */
 	bool checked[MS_JOURNAL_ENTRIES];
 	bool valid[MS_JOURNAL_ENTRIES];
 };
@@ -411,7 +427,7 @@ static bool valid_at(struct scan *scan, unsigned i)
 /* The valid entry of the same key as `key`, or -1. */
 static int find_alike(struct scan *scan, const unsigned char *key)
 {
-	for (unsigned i = 0; i < MS_JOURNAL_ENTRIES; i++) {
+	for (unsigned i = 0; i < scan->present; i++) {
 		const unsigned char *entry = entry_at(scan, i);
 
 		if (looks_current(entry) &&
@@ -431,7 +447,7 @@ static uint64_t newest_seq(struct scan *scan)
 		int best = -1;
 		uint64_t best_seq = 0;
 
-		for (unsigned i = 0; i < MS_JOURNAL_ENTRIES; i++) {
+		for (unsigned i = 0; i < scan->present; i++) {
 			const unsigned char *entry = entry_at(scan, i);
 
 			if (scan->checked[i] && !scan->valid[i])
@@ -446,37 +462,44 @@ static uint64_t newest_seq(struct scan *scan)
 	}
 }
 
-/* Where a decision unlike any held goes: a free entry, else a torn one,
- * else the oldest (an entry of an unknown version counting as older than
- * any valid one). */
-static unsigned entry_to_reuse(struct scan *scan)
+/* Where a decision unlike any held goes: a free entry, else one that is
+ * damaged at first sight (no magic), else the one of the lowest sequence
+ * number, an entry of an unknown version counting as older than any valid
+ * one. No checksum is computed: whatever the entry chosen holds, valid or
+ * not, it is the one to overwrite, and a full journal then costs a new
+ * kind of login no more than a repeated one. An entry whose checksum
+ * alone fails is so reused once it is the oldest. */
+static unsigned entry_to_reuse(const struct scan *scan)
 {
 	int torn = -1, oldest = 0;
 	uint64_t oldest_seq = UINT64_MAX;
 
-	for (unsigned i = 0; i < MS_JOURNAL_ENTRIES; i++) {
+	for (unsigned i = 0; i < scan->present; i++) {
 		const unsigned char *entry = entry_at(scan, i);
-		enum entry_kind kind = entry_kind(entry);
-		uint64_t seq = kind == ENTRY_UNKNOWN ? 0 : entry_seq(entry);
+		uint64_t seq;
 
-		scan->checked[i] = true;
-		scan->valid[i] = kind == ENTRY_VALID;
-		if (kind == ENTRY_FREE)
-			return i;
-		if (kind == ENTRY_TORN && torn < 0)
-			torn = (int)i;
-		if (kind != ENTRY_TORN && seq < oldest_seq) {
+		if (memcmp(entry, JOURNAL_MAGIC, 4) != 0) {
+			if (all_zero(entry, ENTRY_SIZE))
+				return i;
+			if (torn < 0)
+				torn = (int)i;
+			continue;
+		}
+		seq = looks_current(entry) ? entry_seq(entry) : 0;
+		if (seq < oldest_seq) {
 			oldest = (int)i;
 			oldest_seq = seq;
 		}
 	}
+	if (scan->present < MS_JOURNAL_ENTRIES)
+		return scan->present;
 	return torn >= 0 ? (unsigned)torn : (unsigned)oldest;
 }
 
 /* Whether a valid accepted entry has the address of `key`. */
 static bool address_seen(struct scan *scan, const unsigned char *key)
 {
-	for (unsigned i = 0; i < MS_JOURNAL_ENTRIES; i++) {
+	for (unsigned i = 0; i < scan->present; i++) {
 		const unsigned char *entry = entry_at(scan, i);
 
 		if (looks_current(entry) &&
@@ -510,7 +533,8 @@ static enum ms_status note_in_file(int fd, const char *shown,
 {
 	struct scan scan;
 	unsigned char entry[ENTRY_SIZE];
-	enum ms_status status = read_all_entries(fd, shown, scan.bytes, err);
+	enum ms_status status = read_entries(fd, shown, scan.bytes,
+					     &scan.present, err);
 	int alike;
 	uint32_t count = 1;
 	int64_t first = event->time;
@@ -545,22 +569,21 @@ enum ms_status ms_journal_note(const struct ms_store *store, const char *name,
 {
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
 	enum ms_status status;
-	int lock_fd = -1, fd = -1;
+	int fd = -1;
 
 	*new_address = false;
 	if (!store->settings->activity_journal)
 		return MS_OK;
-	status = ms_store_lock(store, name, &lock_fd, err);
-	if (status != MS_OK)
-		return status;
 	journal_file(name, file, sizeof(file));
 	status = ms_slots_open_rw(store, file, shown, &fd, err);
-	if (status == MS_OK) {
+	if (status != MS_OK)
+		return status;
+	status = ms_fd_lock(fd, LOCK_EX, shown, err);
+	if (status == MS_OK)
 		status = note_in_file(fd, shown, event, new_address, err);
-		if (close(fd) != 0 && status == MS_OK)
-			status = ms_fail_errno(err, MS_SYSTEM, errno,
-					       "close %s", shown);
-	}
-	ms_store_unlock(lock_fd);
+	/* The close releases the lock. */
+	if (close(fd) != 0 && status == MS_OK)
+		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",
+				       shown);
 	return status;
 }

@@ -4,12 +4,13 @@
  *
  * A fixed-size file of MS_JOURNAL_ENTRIES entries, each with its own
  * sequence number and checksum, written in place with one pwrite under
- * the mailbox lock: no new inode per login, and a torn write can only
- * ever spoil the one entry being written, which readers then skip.
+ * a lock on the file itself: no new inode per login, and a torn write can
+ * only ever spoil the one entry being written, which readers then skip.
  *
  * A decision like one the journal holds (same role, service, address,
  * result, detail and app password) counts on that entry, which becomes
- * the newest; any other takes a free or damaged entry, else the oldest.
+ * the newest; any other takes a free entry, else a torn one, else the
+ * oldest (journal.c says how a writer tells them apart cheaply).
  * So the journal keeps the last MS_JOURNAL_ENTRIES kinds of activity, and
  * a webmail that logs in at every request, or a guesser from one address,
  * takes one entry, not all of them. */
@@ -93,7 +94,7 @@ struct ms_journal_entry {
 	char app[MS_APP_NAME_MAX];        /* "" unless an app password's */
 };
 
-/* Takes the mailbox lock, counts `event` in the journal of `name` (made
+/* Takes the journal's lock, counts `event` in the journal of `name` (made
  * 0600 when missing), and sets *new_address when the event is accepted,
  * has an address, and no accepted entry of the journal had that address
  * before. Callers in the login path log a failure and go on: a login never

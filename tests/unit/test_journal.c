@@ -267,7 +267,7 @@ START_TEST(torn_entry_is_skipped_and_reused)
 
 	for (unsigned k = 0; k < MS_JOURNAL_ENTRIES; k++)
 		note_kind(k, T0 + k);
-	spoil(10, 0);
+	tamper(10, 0, "xxxx", 4); /* its start torn: no magic */
 	read_all(entries, &count, &damaged);
 	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES - 1);
 	ck_assert_uint_eq(damaged, 1);
@@ -278,6 +278,30 @@ START_TEST(torn_entry_is_skipped_and_reused)
 	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
 	ck_assert_uint_eq(damaged, 0);
 	ck_assert(holds_rhost(entries, count, "192.0.2.0"));
+}
+END_TEST
+
+/* Telling that takes a checksum, which a writer computes only where its
+ * choice depends on it: such an entry is reused when it is the oldest. */
+START_TEST(entry_failing_its_checksum_goes_when_oldest)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	unsigned count, damaged;
+
+	for (unsigned k = 0; k < MS_JOURNAL_ENTRIES; k++)
+		note_kind(k, T0 + k);
+	spoil(1, 0);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES - 1);
+	ck_assert_uint_eq(damaged, 1);
+	ck_assert(!holds_rhost(entries, count, "192.0.2.1"));
+	note_kind(MS_JOURNAL_ENTRIES, T0 + 100); /* over the oldest, 0 */
+	note_kind(MS_JOURNAL_ENTRIES + 1, T0 + 101); /* over 1 */
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
+	ck_assert_uint_eq(damaged, 0);
+	ck_assert(!holds_rhost(entries, count, "192.0.2.0"));
+	ck_assert(holds_rhost(entries, count, "192.0.2.2"));
 }
 END_TEST
 
@@ -562,6 +586,7 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, alike_decisions_coalesce);
 	tcase_add_test(tc, full_journal_replaces_the_oldest);
 	tcase_add_test(tc, torn_entry_is_skipped_and_reused);
+	tcase_add_test(tc, entry_failing_its_checksum_goes_when_oldest);
 	tcase_add_test(tc, torn_entry_is_never_counted_on);
 	tcase_add_test(tc, torn_newest_does_not_set_the_sequence);
 	tcase_add_test(tc, unknown_version_is_kept_until_needed);
