@@ -10,7 +10,7 @@
  * A decision like one the journal holds (same role, service, address,
  * result, detail and app password) counts on that entry, which becomes
  * the newest; any other takes a free entry, else a torn one, else the
- * oldest (journal.c says how a writer tells them apart cheaply).
+ * oldest (journal_note.c says how a writer tells them apart cheaply).
  * So the journal keeps the last MS_JOURNAL_ENTRIES kinds of activity, and
  * a webmail that logs in at every request, or a guesser from one address,
  * takes one entry, not all of them. */

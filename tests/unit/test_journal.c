@@ -1,5 +1,5 @@
 /* The activity journal: fixed entries, coalesced, reused oldest first,
- * each checksummed (journal.c). */
+ * each checksummed (journal.c, journal_entry.c, journal_note.c). */
 #include "config.h"
 
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include "suites.h"
 
 #define NAME "alice@example.com"
-/* journal.c's layout: entry i at offset i * ENTRY_SIZE, the checksum in
- * its last 16 bytes, the version at offset 4. */
+/* journal_entry.c's layout: entry i at offset i * ENTRY_SIZE, the
+ * checksum in its last 16 bytes, the version at offset 4. */
 #define ENTRY_SIZE 256
 #define T0 1700000000
 
@@ -370,8 +370,8 @@ START_TEST(unknown_version_is_kept_until_needed)
 }
 END_TEST
 
-/* journal.c's offsets: seq at 8, the rhost field at 72, the service at 40
- * (32 bytes). */
+/* journal_entry.c's offsets: seq at 8, the rhost field at 72, the
+ * service at 40 (32 bytes). */
 START_TEST(only_what_the_writer_writes_is_valid)
 {
 	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
