@@ -493,6 +493,28 @@ START_TEST(off_writes_nothing)
 }
 END_TEST
 
+START_TEST(event_of_no_known_detail_is_refused)
+{
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_DETAIL_COUNT, "192.0.2.1",
+					  T0);
+	struct ms_error err = { 0 };
+	char path[PATH_MAX];
+	bool new_address;
+
+	ck_assert_int_eq(ms_journal_note(&th.store, NAME, &e, &new_address,
+					 &err),
+			 MS_INVALID);
+	e.detail = MS_JOURNAL_PASSWORD;
+	e.result = (enum ms_journal_result)7;
+	ck_assert_int_eq(ms_journal_note(&th.store, NAME, &e, &new_address,
+					 &err),
+			 MS_INVALID);
+	journal_path(path);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
+}
+END_TEST
+
 START_TEST(names_and_code_results)
 {
 	ck_assert_str_eq(ms_journal_detail_name(MS_JOURNAL_PASSWORD), "password");
@@ -596,6 +618,7 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, symlink_is_refused);
 	tcase_add_test(tc, remove_deletes_the_journal);
 	tcase_add_test(tc, off_writes_nothing);
+	tcase_add_test(tc, event_of_no_known_detail_is_refused);
 	tcase_add_test(tc, names_and_code_results);
 	tcase_add_test(tc, last_accepted_per_role);
 	tcase_add_test(tc, decode_of_short_and_odd_bytes);
