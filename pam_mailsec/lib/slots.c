@@ -73,10 +73,12 @@ enum ms_status ms_slots_open_rw(const struct ms_store *store,
 	enum ms_status status;
 
 	ms_path_shown(shown, store->settings->state_dir, file);
-	*fd = openat(store->state_fd, file,
-		     O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-			     O_NONBLOCK,
-		     0600);
+	/* Without O_CREAT first: the file is there for all but a mailbox's
+	 * first write, and the kernel then need not lock the directory. */
+	*fd = openat(store->state_fd, file, O_RDWR | MS_OPEN_FLAGS);
+	if (*fd < 0 && errno == ENOENT)
+		*fd = openat(store->state_fd, file,
+			     O_RDWR | O_CREAT | MS_OPEN_FLAGS, 0600);
 	if (*fd < 0)
 		return errno == ELOOP
 			? ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", shown)
