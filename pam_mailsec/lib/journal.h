@@ -9,11 +9,15 @@
  *
  * A decision like one the journal holds (same role, service, address,
  * result, detail and app password) counts on that entry, which becomes
- * the newest; any other takes a free entry, else a torn one, else the
- * oldest (journal_note.c says how a writer tells them apart cheaply).
- * So the journal keeps the last MS_JOURNAL_ENTRIES kinds of activity, and
- * a webmail that logs in at every request, or a guesser from one address,
- * takes one entry, not all of them. */
+ * the newest; any other takes a free entry, else a damaged one (torn, or
+ * of an unknown version), else: a refusal the oldest refused entry, an
+ * acceptance (or a refusal when none is refused) the oldest entry
+ * (journal_note.c says how a writer tells them apart cheaply). So the
+ * journal keeps the last MS_JOURNAL_ENTRIES kinds of activity, a webmail
+ * that logs in at every request, or a guesser from one address, takes one
+ * entry, not all of them, and a refusal never replaces an acceptance
+ * while a refused entry is there to replace: a guesser with many
+ * addresses cannot erase the logins that got in. */
 #ifndef MAILSEC_JOURNAL_H
 #define MAILSEC_JOURNAL_H
 

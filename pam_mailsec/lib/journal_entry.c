@@ -116,6 +116,11 @@ int64_t ms_jentry_first(const unsigned char *entry)
 	return first;
 }
 
+bool ms_jentry_refused(const unsigned char *entry)
+{
+	return entry[OFF_RESULT] == MS_JOURNAL_REFUSED;
+}
+
 /* Text as the writer leaves it: bytes put_text keeps, a NUL, then zeros
  * to the end of the field. */
 static bool text_canonical(const unsigned char *field, size_t size)

@@ -32,6 +32,7 @@ bool ms_jentry_looks_current(const unsigned char *entry);
 uint64_t ms_jentry_seq(const unsigned char *entry);
 uint32_t ms_jentry_count(const unsigned char *entry);
 int64_t ms_jentry_first(const unsigned char *entry);
+bool ms_jentry_refused(const unsigned char *entry);
 
 /* A valid entry's fields. */
 void ms_jentry_decode(const unsigned char *entry, struct ms_journal_entry *out);

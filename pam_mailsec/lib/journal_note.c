@@ -76,38 +76,66 @@ static uint64_t newest_seq(struct scan *scan)
 	}
 }
 
-/* Where a decision unlike any held goes: a free entry, else one that is
- * damaged at first sight (no magic), else the one of the lowest sequence
- * number, an entry of an unknown version counting as older than any valid
- * one. No checksum is computed: whatever the entry chosen holds, valid or
- * not, it is the one to overwrite, and a full journal then costs a new
- * kind of login no more than a repeated one. An entry whose checksum
- * alone fails is so reused once it is the oldest. */
-static unsigned entry_to_reuse(const struct scan *scan)
+/* The entries a new kind of decision may take, free ones aside. */
+struct candidates {
+	int damaged, oldest, oldest_refusal;
+	uint64_t oldest_seq, refusal_seq;
+};
+
+/* An entry of an unknown version is damaged for this code, as one without
+ * the magic is; only the checksum is left unchecked. */
+static void consider(struct candidates *best, const unsigned char *entry,
+		     unsigned i)
 {
-	int torn = -1, oldest = 0;
-	uint64_t oldest_seq = UINT64_MAX;
+	uint64_t seq;
+
+	if (!ms_jentry_looks_current(entry)) {
+		if (best->damaged < 0)
+			best->damaged = (int)i;
+		return;
+	}
+	seq = ms_jentry_seq(entry);
+	if (seq < best->oldest_seq) {
+		best->oldest = (int)i;
+		best->oldest_seq = seq;
+	}
+	if (ms_jentry_refused(entry) && seq < best->refusal_seq) {
+		best->oldest_refusal = (int)i;
+		best->refusal_seq = seq;
+	}
+}
+
+/* Where a decision unlike any held goes: a free entry, else a damaged one
+ * (no magic, or an unknown version), else, for a refusal, the oldest
+ * refusal, else the entry of the lowest sequence number. So refusals,
+ * from however many addresses, never push an acceptance out while a
+ * refusal is there to replace. No checksum is computed: whatever the
+ * entry chosen holds, valid or not, it is the one to overwrite, and a
+ * full journal then costs a new kind of login no more than a repeated
+ * one. An entry whose checksum alone fails is so reused once it is the
+ * oldest (of its kind, for a refusal). */
+static unsigned entry_to_reuse(const struct scan *scan, bool refusal)
+{
+	struct candidates best = { .damaged = -1, .oldest = 0,
+				   .oldest_refusal = -1,
+				   .oldest_seq = UINT64_MAX,
+				   .refusal_seq = UINT64_MAX };
 
 	for (unsigned i = 0; i < scan->present; i++) {
 		const unsigned char *entry = entry_at(scan, i);
-		uint64_t seq;
 
-		if (!ms_jentry_has_magic(entry)) {
-			if (ms_jentry_free(entry))
-				return i;
-			if (torn < 0)
-				torn = (int)i;
-			continue;
-		}
-		seq = ms_jentry_looks_current(entry) ? ms_jentry_seq(entry) : 0;
-		if (seq < oldest_seq) {
-			oldest = (int)i;
-			oldest_seq = seq;
-		}
+		/* The magic first: 4 bytes, where a free entry is 256. */
+		if (!ms_jentry_has_magic(entry) && ms_jentry_free(entry))
+			return i;
+		consider(&best, entry, i);
 	}
 	if (scan->present < MS_JOURNAL_ENTRIES)
 		return scan->present;
-	return torn >= 0 ? (unsigned)torn : (unsigned)oldest;
+	if (best.damaged >= 0)
+		return (unsigned)best.damaged;
+	if (refusal && best.oldest_refusal >= 0)
+		return (unsigned)best.oldest_refusal;
+	return (unsigned)best.oldest;
 }
 
 /* Whether a valid entry was accepted from the address of `key`. */
@@ -163,7 +191,8 @@ static enum ms_status note_in_file(int fd, const char *shown,
 		count = count == UINT32_MAX ? count : count + 1;
 		first = ms_jentry_first(old);
 	} else {
-		at = (int)entry_to_reuse(&scan);
+		at = (int)entry_to_reuse(&scan, event->result ==
+						      MS_JOURNAL_REFUSED);
 		*new_address = event->result == MS_JOURNAL_ACCEPTED &&
 			       ms_jentry_key_has_rhost(entry) &&
 			       !address_seen(&scan, entry);

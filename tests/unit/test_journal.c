@@ -260,6 +260,38 @@ START_TEST(full_journal_replaces_the_oldest)
 }
 END_TEST
 
+/* An intruder's refusals from ever new addresses cannot push the
+ * owner's, or their own, acceptance out of a full journal. */
+START_TEST(refusals_never_replace_an_acceptance)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event good = event(MS_JOURNAL_ACCEPTED,
+					     MS_JOURNAL_PASSWORD, "192.0.2.250",
+					     T0);
+	const struct ms_journal_entry *last;
+	unsigned count, damaged;
+
+	note(&good);
+	for (unsigned k = 0; k < 200; k++)
+		note_kind(k, T0 + 1 + k);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
+	last = ms_journal_last_accepted(entries, count, MS_ROLE_CLIENT);
+	ck_assert_ptr_nonnull(last);
+	ck_assert_str_eq(last->rhost, "192.0.2.250");
+	/* The refusals took the oldest refusal's entry each time. */
+	ck_assert_str_eq(entries[0].rhost, "192.0.2.199");
+	ck_assert_str_eq(entries[count - 1].rhost, "192.0.2.250");
+	ck_assert_str_eq(entries[count - 2].rhost, "192.0.2.137");
+	/* An acceptance still takes the oldest entry, whatever it holds. */
+	good.rhost = "192.0.2.251";
+	note(&good);
+	read_all(entries, &count, &damaged);
+	ck_assert(!holds_rhost(entries, count, "192.0.2.250"));
+	ck_assert(holds_rhost(entries, count, "192.0.2.137"));
+}
+END_TEST
+
 START_TEST(torn_entry_is_skipped_and_reused)
 {
 	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
@@ -607,6 +639,7 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, text_is_cut_and_made_safe);
 	tcase_add_test(tc, alike_decisions_coalesce);
 	tcase_add_test(tc, full_journal_replaces_the_oldest);
+	tcase_add_test(tc, refusals_never_replace_an_acceptance);
 	tcase_add_test(tc, torn_entry_is_skipped_and_reused);
 	tcase_add_test(tc, entry_failing_its_checksum_goes_when_oldest);
 	tcase_add_test(tc, torn_entry_is_never_counted_on);
