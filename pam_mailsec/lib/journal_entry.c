@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "apppass.h"
 #include "journal_entry.h"
 #include "store.h"
 
@@ -13,8 +14,10 @@
  * leaves the host), entry i at offset i * MS_JENTRY_SIZE:
  * magic[4] version u32 seq u64 time i64 first i64 count u32 role u8
  * result u8 detail u8 zero u8 service[32] rhost[46] app[65], zero padding,
- * and a 16-byte BLAKE2b checksum of everything before it. Text fields hold
- * printable ASCII without space, then zeros. An all-zero entry is free;
+ * and a 16-byte BLAKE2b checksum of everything before it. Text fields
+ * hold their text, then zeros: service and rhost printable ASCII without
+ * space, app what an app password's name may hold (UTF-8, space
+ * included, no control). An all-zero entry is free;
  * one without the magic, with a bad checksum or with fields this code
  * would not write is torn (or tampered with).
  *
@@ -132,6 +135,16 @@ static bool text_canonical(const unsigned char *field, size_t size)
 	return i < size && all_zero(field + i, size - i);
 }
 
+/* The app field as put_app leaves it. */
+static bool app_canonical(const unsigned char *field)
+{
+	size_t i = 0, len;
+
+	while (i < MS_APP_NAME_MAX - 1 && (len = ms_app_name_char(field + i)))
+		i += len;
+	return i < MS_APP_NAME_MAX && all_zero(field + i, MS_APP_NAME_MAX - i);
+}
+
 /* The fields of an entry whose checksum holds: a checksum only says the
  * entry is whole, not that its writer filled it in right. Only what this
  * code writes is valid, so that two alike decisions always have the same
@@ -149,7 +162,7 @@ static bool fields_sane(const unsigned char *entry)
 	       entry[OFF_DETAIL + 1] == 0 &&
 	       text_canonical(entry + OFF_SERVICE, MS_JOURNAL_SERVICE_MAX) &&
 	       text_canonical(entry + OFF_RHOST, MS_JOURNAL_RHOST_MAX) &&
-	       text_canonical(entry + OFF_APP, MS_APP_NAME_MAX);
+	       app_canonical(entry + OFF_APP);
 }
 
 enum ms_jentry_kind ms_jentry_kind(const unsigned char *entry)
@@ -195,9 +208,32 @@ static bool has_rhost(const char *rhost)
  * become '?' (an address may come from the client). */
 static void put_text(unsigned char *field, size_t size, const char *text)
 {
-	for (size_t i = 0; text && text[i] && i + 1 < size; i++)
-		field[i] = text[i] > 0x20 && text[i] < 0x7f
-				   ? (unsigned char)text[i] : '?';
+	const unsigned char *at = (const unsigned char *)text;
+
+	for (size_t i = 0; at && at[i] && i + 1 < size; i++)
+		field[i] = at[i] > 0x20 && at[i] < 0x7f ? at[i] : '?';
+}
+
+/* An app password's name whole, as its record allows it (UTF-8, space
+ * included: names that differ stay apart), cut at a character's end if
+ * it must be; a byte a name may not hold becomes '?'. */
+static void put_app(unsigned char *field, const char *name)
+{
+	const unsigned char *at = (const unsigned char *)name;
+	size_t i = 0;
+
+	while (at && *at) {
+		size_t len = ms_app_name_char(at);
+
+		if (i + (len ? len : 1) > MS_APP_NAME_MAX - 1)
+			break;
+		if (len)
+			memcpy(field + i, at, len);
+		else
+			field[i] = '?';
+		i += len ? len : 1;
+		at += len ? len : 1;
+	}
 }
 
 void ms_jentry_key(const struct ms_journal_event *event,
@@ -211,7 +247,7 @@ void ms_jentry_key(const struct ms_journal_event *event,
 	put_text(entry + OFF_SERVICE, MS_JOURNAL_SERVICE_MAX, event->service);
 	if (has_rhost(event->rhost))
 		put_text(entry + OFF_RHOST, MS_JOURNAL_RHOST_MAX, event->rhost);
-	put_text(entry + OFF_APP, MS_APP_NAME_MAX, event->app);
+	put_app(entry + OFF_APP, event->app);
 }
 
 bool ms_jentry_alike(const unsigned char *entry, const unsigned char *key)

@@ -188,6 +188,70 @@ START_TEST(text_is_cut_and_made_safe)
 }
 END_TEST
 
+/* The app field keeps a name as its record allows it: names that differ
+ * only in spaces or accents stay apart. */
+START_TEST(app_name_is_kept_whole)
+{
+	static const char *const names[] = {
+		"Thunderbird at home", "Thunderbird?at?home",
+		"Mon t\xc3\xa9l\xc3\xa9phone", "Mon t??l??phone",
+	};
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_APP_PASSWORD, "192.0.2.1",
+					  T0);
+	char name[80];
+	unsigned count, damaged;
+
+	for (unsigned i = 0; i < 4; i++) {
+		e.app = names[i];
+		note(&e);
+	}
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 4);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_str_eq(entries[i].app, names[3 - i]);
+	/* 63 bytes and a 2-byte character: cut before the character. */
+	memset(name, 'a', 63);
+	strcpy(name + 63, "\xc3\xa9");
+	e.app = name;
+	note(&e);
+	/* A control, or a byte that is no UTF-8, is never kept. */
+	e.app = "tab\there \xff";
+	note(&e);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 6);
+	ck_assert_uint_eq(damaged, 0);
+	ck_assert_str_eq(entries[0].app, "tab?here ?");
+	name[63] = '\0';
+	ck_assert_str_eq(entries[1].app, name);
+}
+END_TEST
+
+/* A whole entry whose app field holds what no name may: a C1 control
+ * (in UTF-8), or a byte past the name's end. */
+START_TEST(app_field_of_a_control_is_torn)
+{
+	static const char csi[] = "x\xc2\x9b" "2J";
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_APP_PASSWORD, "192.0.2.1",
+					  T0);
+	unsigned count, damaged;
+
+	e.app = "phone";
+	note(&e);
+	e.app = "tablet";
+	note(&e);
+	/* journal_entry.c's layout: the app field at offset 118. */
+	tamper(0, 118, csi, sizeof(csi));
+	tamper(1, 118 + 64, "x", 1);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 0);
+	ck_assert_uint_eq(damaged, 2);
+}
+END_TEST
+
 START_TEST(alike_decisions_coalesce)
 {
 	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
@@ -637,6 +701,8 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, missing_journal_is_empty);
 	tcase_add_test(tc, round_trip_every_field);
 	tcase_add_test(tc, text_is_cut_and_made_safe);
+	tcase_add_test(tc, app_name_is_kept_whole);
+	tcase_add_test(tc, app_field_of_a_control_is_torn);
 	tcase_add_test(tc, alike_decisions_coalesce);
 	tcase_add_test(tc, full_journal_replaces_the_oldest);
 	tcase_add_test(tc, refusals_never_replace_an_acceptance);
