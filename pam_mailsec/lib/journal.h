@@ -99,7 +99,9 @@ struct ms_journal_entry {
 };
 
 /* Takes the journal's lock, counts `event` in the journal of `name` (made
- * 0600 when missing), and sets *new_address when the event is accepted,
+ * 0600 when missing, but only while the record of `name` exists: for a
+ * login decided after its mailbox's removal it notes nothing, MS_OK),
+ * and sets *new_address when the event is accepted,
  * has an address, and no accepted entry of the journal had that address
  * before. Callers in the login path log a failure and go on: a login never
  * fails for its journal. With activity_journal false, does nothing (and

@@ -226,7 +226,12 @@ enum ms_status ms_journal_note(const struct ms_store *store, const char *name,
 		return ms_fail(err, MS_INVALID, "%s: no such journal event",
 			       name);
 	ms_journal_file_name(name, file, sizeof(file));
-	status = ms_slots_open_rw(store, file, shown, &fd, err);
+	status = ms_slots_open_rw_of(store, name, file, shown, &fd, err);
+	/* A login decided after its mailbox's removal: nothing to note. */
+	if (status == MS_NOT_FOUND) {
+		ms_error_clear(err);
+		return MS_OK;
+	}
 	if (status != MS_OK)
 		return status;
 	status = ms_fd_lock(fd, LOCK_EX, shown, err);

@@ -25,6 +25,16 @@ static void journal_path(char path[PATH_MAX])
 	ts_path(path, PATH_MAX, th.state, NAME ".journal", NULL);
 }
 
+/* The store, and a record for NAME: only a mailbox has a journal. */
+static void journal_setup(void)
+{
+	char path[PATH_MAX];
+
+	th_store_setup();
+	ts_path(path, sizeof(path), th.users, NAME ".conf", NULL);
+	ts_write_str(path, "", 0600);
+}
+
 static struct ms_journal_event event(enum ms_journal_result result,
 				     enum ms_journal_detail detail,
 				     const char *rhost, int64_t time)
@@ -576,6 +586,34 @@ START_TEST(remove_deletes_the_journal)
 }
 END_TEST
 
+/* A login that read the record before a remove, and is decided after
+ * it, leaves no journal behind for the name. */
+START_TEST(no_journal_without_a_record)
+{
+	struct ms_journal_event e = event(MS_JOURNAL_REFUSED,
+					  MS_JOURNAL_BAD_PASSWORD, "192.0.2.1",
+					  T0);
+	struct ms_error err = { 0 };
+	char path[PATH_MAX], record[PATH_MAX];
+	bool new_address = true;
+
+	ts_path(record, sizeof(record), th.users, NAME ".conf", NULL);
+	ck_assert_int_eq(unlink(record), 0);
+	ck_assert_int_eq(ms_journal_note(&th.store, NAME, &e, &new_address,
+					 &err), MS_OK);
+	ck_assert(!new_address);
+	journal_path(path);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
+	/* A journal there already (the remove not done yet) is written. */
+	ts_write_str(record, "", 0600);
+	note(&e);
+	ck_assert_int_eq(unlink(record), 0);
+	e.time = T0 + 1;
+	note(&e);
+	ck_assert_uint_eq(ts_mode(path), 0600);
+}
+END_TEST
+
 START_TEST(off_writes_nothing)
 {
 	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
@@ -696,7 +734,8 @@ END_TEST
 Suite *journal_suite(void)
 {
 	Suite *s = suite_create("journal");
-	TCase *tc = th_tcase_store("journal");
+	TCase *tc = ts_tcase_fixture("journal", journal_setup,
+				     th_store_teardown);
 
 	tcase_add_test(tc, missing_journal_is_empty);
 	tcase_add_test(tc, round_trip_every_field);
@@ -716,6 +755,7 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, new_address_rules);
 	tcase_add_test(tc, symlink_is_refused);
 	tcase_add_test(tc, remove_deletes_the_journal);
+	tcase_add_test(tc, no_journal_without_a_record);
 	tcase_add_test(tc, off_writes_nothing);
 	tcase_add_test(tc, event_of_no_known_detail_is_refused);
 	tcase_add_test(tc, names_and_code_results);
