@@ -75,6 +75,43 @@ static void check_file(struct check *check, const struct ms_store *store,
 	ms_mailbox_wipe(&box);
 }
 
+/* A journal for a name without a record: a login decided as its mailbox
+ * was removed. It costs nothing, and `add` of that name drops it. */
+static void check_orphan(struct check *check, const struct ms_store *store,
+			 const char *file)
+{
+	char name[MS_NAME_MAX + 1], shown[MS_SHOWN_MAX];
+	struct ms_error err = { .status = MS_OK };
+
+	if (!ms_file_name_parse(file, "journal", name, sizeof(name)))
+		return;
+	if (ms_record_exists(store, name, &err) == MS_NOT_FOUND) {
+		ms_path_shown(shown, store->settings->state_dir, file);
+		ms_fail(&err, MS_INVALID, "%s: orphan journal: no mailbox %s",
+			shown, name);
+	}
+	if (err.status != MS_OK)
+		problem(check, &err);
+}
+
+static void check_orphans(struct check *check, const struct ms_store *store)
+{
+	struct dirent **entries = NULL;
+	struct ms_error err;
+	int count = scandirat(store->state_fd, ".", &entries, NULL, alphasort);
+
+	if (count < 0) {
+		ms_fail_errno(&err, MS_SYSTEM, errno, "%s",
+			      store->settings->state_dir);
+		problem(check, &err);
+	}
+	for (int i = 0; i < count; i++) {
+		check_orphan(check, store, entries[i]->d_name);
+		free(entries[i]);
+	}
+	free(entries);
+}
+
 /* Every visible entry: a stray file in users_dir is worth a word too. */
 static int visible(const struct dirent *entry)
 {
@@ -104,6 +141,7 @@ static void check_records(struct check *check)
 		free(entries[i]);
 	}
 	free(entries);
+	check_orphans(check, &store);
 	ms_store_close(&store);
 }
 

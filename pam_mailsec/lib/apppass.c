@@ -150,6 +150,17 @@ static size_t utf8_char(const unsigned char *s, unsigned *code)
 	return len;
 }
 
+size_t ms_app_name_char(const unsigned char *s)
+{
+	unsigned code = 0;
+	size_t len = utf8_char(s, &code);
+
+	/* C0, DEL and C1 controls: a name is printed in lists and logs. */
+	if (!len || code < 0x20 || (code >= 0x7f && code < 0xa0))
+		return 0;
+	return len;
+}
+
 bool ms_app_name_valid(const char *name)
 {
 	const unsigned char *at = (const unsigned char *)name;
@@ -161,11 +172,9 @@ bool ms_app_name_valid(const char *name)
 	if (name[0] == '-')
 		return false;
 	while (*at) {
-		unsigned code = 0;
-		size_t len = utf8_char(at, &code);
+		size_t len = ms_app_name_char(at);
 
-		/* C0, DEL and C1 controls: a name is printed in lists and logs. */
-		if (!len || code < 0x20 || (code >= 0x7f && code < 0xa0))
+		if (!len)
 			return false;
 		at += len;
 	}

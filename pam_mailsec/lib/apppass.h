@@ -13,6 +13,7 @@
 #define MAILSEC_APPPASS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -45,6 +46,9 @@ bool ms_app_digest_matches(const char *normalised, const char *stored);
 /* What is accepted in a record and on the command line. */
 /* 1..64 bytes of UTF-8, no controls, not starting with "-". */
 bool ms_app_name_valid(const char *name);
+/* The length of the character at `s` (1..4) when a name may hold it
+ * (well-formed UTF-8, no C0, DEL or C1 control), else 0. */
+size_t ms_app_name_char(const unsigned char *s);
 bool ms_app_id_valid(const char *id);       /* 16 lower-case hex digits */
 bool ms_app_digest_valid(const char *digest);
 bool ms_app_service_valid(const char *service); /* [a-z0-9._-], 1..31 */

@@ -4,15 +4,20 @@
  *
  * A fixed-size file of MS_JOURNAL_ENTRIES entries, each with its own
  * sequence number and checksum, written in place with one pwrite under
- * the mailbox lock: no new inode per login, and a torn write can only
- * ever spoil the one entry being written, which readers then skip.
+ * a lock on the file itself: no new inode per login, and a torn write can
+ * only ever spoil the one entry being written, which readers then skip.
  *
  * A decision like one the journal holds (same role, service, address,
  * result, detail and app password) counts on that entry, which becomes
- * the newest; any other takes a free or damaged entry, else the oldest.
- * So the journal keeps the last MS_JOURNAL_ENTRIES kinds of activity, and
- * a webmail that logs in at every request, or a guesser from one address,
- * takes one entry, not all of them. */
+ * the newest; any other takes a free entry, else a damaged one (torn, or
+ * of an unknown version), else: a refusal the oldest refused entry, an
+ * acceptance (or a refusal when none is refused) the oldest entry
+ * (journal_note.c says how a writer tells them apart cheaply). So the
+ * journal keeps the last MS_JOURNAL_ENTRIES kinds of activity, a webmail
+ * that logs in at every request, or a guesser from one address, takes one
+ * entry, not all of them, and a refusal never replaces an acceptance
+ * while a refused entry is there to replace: a guesser with many
+ * addresses cannot erase the logins that got in. */
 #ifndef MAILSEC_JOURNAL_H
 #define MAILSEC_JOURNAL_H
 
@@ -93,8 +98,10 @@ struct ms_journal_entry {
 	char app[MS_APP_NAME_MAX];        /* "" unless an app password's */
 };
 
-/* Takes the mailbox lock, counts `event` in the journal of `name` (made
- * 0600 when missing), and sets *new_address when the event is accepted,
+/* Takes the journal's lock, counts `event` in the journal of `name` (made
+ * 0600 when missing, but only while the record of `name` exists: for a
+ * login decided after its mailbox's removal it notes nothing, MS_OK),
+ * and sets *new_address when the event is accepted,
  * has an address, and no accepted entry of the journal had that address
  * before. Callers in the login path log a failure and go on: a login never
  * fails for its journal. With activity_journal false, does nothing (and

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record.h"
 #include "slots.h"
 
 static bool all_zero(const unsigned char *bytes, size_t len)
@@ -66,17 +67,11 @@ enum ms_status ms_slots_write(int fd, const char *shown,
 	return MS_OK;
 }
 
-enum ms_status ms_slots_open_rw(const struct ms_store *store,
-				const char *file, char shown[MS_SHOWN_MAX],
-				int *fd, struct ms_error *err)
+/* The result of an openat into *fd, checked. */
+static enum ms_status opened(int *fd, const char *shown, struct ms_error *err)
 {
 	enum ms_status status;
 
-	ms_path_shown(shown, store->settings->state_dir, file);
-	*fd = openat(store->state_fd, file,
-		     O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-			     O_NONBLOCK,
-		     0600);
 	if (*fd < 0)
 		return errno == ELOOP
 			? ms_fail(err, MS_SYSTEM, "%s: is a symbolic link", shown)
@@ -87,4 +82,64 @@ enum ms_status ms_slots_open_rw(const struct ms_store *store,
 		*fd = -1;
 	}
 	return status;
+}
+
+static int open_rw(const struct ms_store *store, const char *file, int create)
+{
+	return openat(store->state_fd, file, O_RDWR | create | MS_OPEN_FLAGS,
+		      0600);
+}
+
+enum ms_status ms_slots_open_rw(const struct ms_store *store,
+				const char *file, char shown[MS_SHOWN_MAX],
+				int *fd, struct ms_error *err)
+{
+	ms_path_shown(shown, store->settings->state_dir, file);
+	/* Without O_CREAT first: the file is there for all but a mailbox's
+	 * first write, and the kernel then need not lock the directory. */
+	*fd = open_rw(store, file, 0);
+	if (*fd < 0 && errno == ENOENT)
+		*fd = open_rw(store, file, O_CREAT);
+	return opened(fd, shown, err);
+}
+
+/* The record is looked at again once the file is made: a remove takes the
+ * record first and this file next, so a file made after the remove took
+ * it sees the record gone, and goes. */
+static enum ms_status create_of_mailbox(const struct ms_store *store,
+					const char *name, const char *file,
+					int *fd, struct ms_error *err)
+{
+	enum ms_status status = ms_record_exists(store, name, err);
+
+	if (status == MS_OK) {
+		*fd = open_rw(store, file, O_CREAT);
+		if (*fd < 0 ||
+		    ms_record_exists(store, name, err) != MS_NOT_FOUND)
+			return MS_OK;
+		unlinkat(store->state_fd, file, 0);
+		close(*fd);
+		*fd = -1;
+		status = MS_NOT_FOUND;
+	}
+	if (status == MS_NOT_FOUND)
+		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
+	return status;
+}
+
+enum ms_status ms_slots_open_rw_of(const struct ms_store *store,
+				   const char *name, const char *file,
+				   char shown[MS_SHOWN_MAX], int *fd,
+				   struct ms_error *err)
+{
+	enum ms_status status;
+
+	ms_path_shown(shown, store->settings->state_dir, file);
+	*fd = open_rw(store, file, 0);
+	if (*fd < 0 && errno == ENOENT) {
+		status = create_of_mailbox(store, name, file, fd, err);
+		if (status != MS_OK)
+			return status;
+	}
+	return opened(fd, shown, err);
 }

@@ -44,4 +44,12 @@ enum ms_status ms_slots_open_rw(const struct ms_store *store,
 				const char *file, char shown[MS_SHOWN_MAX],
 				int *fd, struct ms_error *err);
 
+/* As ms_slots_open_rw for a file of mailbox `name`, but made only while
+ * the mailbox's record exists: a login decided after its mailbox was
+ * removed leaves no file behind. MS_NOT_FOUND when neither is there. */
+enum ms_status ms_slots_open_rw_of(const struct ms_store *store,
+				   const char *name, const char *file,
+				   char shown[MS_SHOWN_MAX], int *fd,
+				   struct ms_error *err);
+
 #endif

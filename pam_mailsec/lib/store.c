@@ -343,13 +343,13 @@ static int64_t monotonic_ns(void)
  * set: try without blocking, sleeping between tries from 50 µs up to
  * 10 ms (holders keep the lock for microseconds; a waiter is rarely
  * late by more than one sleep). */
-static bool flock_within(int fd, unsigned wait_ms)
+static bool flock_within(int fd, int operation, unsigned wait_ms)
 {
 	int64_t deadline = monotonic_ns() + (int64_t)wait_ms * 1000000;
 	struct timespec pause = { 0, 50 * 1000 };
 
 	for (;;) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(fd, operation | LOCK_NB) == 0)
 			return true;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return false;
@@ -383,18 +383,25 @@ enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 		close(fd);
 		return status;
 	}
-	if (!flock_within(fd, MS_LOCK_WAIT_MS)) {
-		status = errno == EWOULDBLOCK
-			? ms_fail(err, MS_SYSTEM,
-				  "lock %s: still held by another process "
-				  "after %u s", shown, MS_LOCK_WAIT_MS / 1000)
-			: ms_fail_errno(err, MS_SYSTEM, errno, "lock %s",
-					shown);
+	status = ms_fd_lock(fd, LOCK_EX, shown, err);
+	if (status != MS_OK) {
 		close(fd);
 		return status;
 	}
 	*lock_fd = fd;
 	return MS_OK;
+}
+
+enum ms_status ms_fd_lock(int fd, int operation, const char *shown,
+			  struct ms_error *err)
+{
+	if (flock_within(fd, operation, MS_LOCK_WAIT_MS))
+		return MS_OK;
+	return errno == EWOULDBLOCK
+		? ms_fail(err, MS_SYSTEM,
+			  "lock %s: still held by another process after %u s",
+			  shown, MS_LOCK_WAIT_MS / 1000)
+		: ms_fail_errno(err, MS_SYSTEM, errno, "lock %s", shown);
 }
 
 void ms_store_unlock(int lock_fd)

@@ -49,6 +49,12 @@ enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 			     int *lock_fd, struct ms_error *err);
 void ms_store_unlock(int lock_fd);
 
+/* flock(2) `operation` (LOCK_EX, LOCK_SH) on an open file, waiting as
+ * ms_store_lock does; `shown` names the file in the error. For a file
+ * that is its own lock: written in place, never replaced. */
+enum ms_status ms_fd_lock(int fd, int operation, const char *shown,
+			  struct ms_error *err);
+
 /* Checks an open descriptor as described above; `shown` names the file in
  * the error. */
 enum ms_status ms_fd_check(int fd, const char *shown, struct ms_error *err);

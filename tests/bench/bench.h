@@ -62,6 +62,7 @@ struct store {
 	char pamd[PATH_MAX];       /* service files for pam_start_confdir */
 	char conf[PATH_MAX];       /* mailsec.conf, cache_ttl = 0 */
 	char conf_cache[PATH_MAX]; /* mailsec.conf, cache_ttl = BENCH_CACHE_TTL */
+	char conf_nojournal[PATH_MAX]; /* mailsec.conf, activity_journal = false */
 	char ga[PATH_MAX];         /* one google_authenticator file per user */
 	char ga_reuse[PATH_MAX];   /* the same with DISALLOW_REUSE */
 	char oath[PATH_MAX];       /* users.oath */
@@ -170,7 +171,8 @@ struct bench_opts {
 enum sc_id {
 	SC_BASE, SC_BASE_KEPT, SC_A, SC_B0, SC_B, SC_BC, SC_C2, SC_C8, SC_C32,
 	SC_GA, SC_GAR, SC_OATH, SC_PW_GA, SC_PW_GAR, SC_PW_OATH,
-	SC_PW_GA8, SC_PW_GAR8, SC_PW_OATH8, SC_D0, SC_D1, SC_E, SC_COUNT
+	SC_PW_GA8, SC_PW_GAR8, SC_PW_OATH8, SC_D0, SC_D1, SC_E, SC_A_NJ,
+	SC_BC_NJ, SC_COUNT
 };
 
 /* Results of one store size, by scenario (`ran` false: not run). */

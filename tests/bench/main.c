@@ -29,7 +29,7 @@
 
 /* --only: groups of scenarios. */
 static const char *const group_names[] = { "base", "a", "b", "c", "alone",
-					   "pw", "pw8", "d", "bc", "e" };
+					   "pw", "pw8", "d", "bc", "e", "j" };
 
 static unsigned group_of(enum sc_id id)
 {
@@ -43,6 +43,7 @@ static unsigned group_of(enum sc_id id)
 		[SC_PW_GA8] = 6, [SC_PW_GAR8] = 6, [SC_PW_OATH8] = 6,
 		[SC_D0] = 7, [SC_D1] = 7,
 		[SC_E] = 9,
+		[SC_A_NJ] = 10, [SC_BC_NJ] = 10,
 	};
 	return group[id];
 }
@@ -68,7 +69,7 @@ static void usage(FILE *out)
 		"  --module        pam_mailsec.so (default $MAILSEC_MODULE, else the built one)\n"
 		"  --ga, --oath    pam_google_authenticator.so, pam_oath.so (default: libpam's dir)\n"
 		"  --dir           where the stores are made (default $TMPDIR or /tmp)\n"
-		"  --only          run only these groups: base a b bc c alone pw pw8 d e\n"
+		"  --only          run only these groups: base a b bc c alone pw pw8 d e j\n"
 		"  --keep          keep the stores\n"
 		"  --console       leave /dev/console alone (see the notes printed)\n"
 		"Exit status 1 when a store or a scenario could not be run; the figures\n"
@@ -115,8 +116,14 @@ static bool parse_only(const char *text)
 
 static bool selected(enum sc_id id)
 {
-	/* (b0) makes the state files (b), (bc) and (c) are to find. */
-	if (id == SC_B0 && opt.only & (1u << group_of(SC_C2) | 1u << group_of(SC_BC)))
+	/* (b0) makes the state files (and journals) (b), (bc), (c) and the
+	 * journal's pair are to find. */
+	if (id == SC_B0 && opt.only & (1u << group_of(SC_C2) |
+				       1u << group_of(SC_BC) |
+				       1u << group_of(SC_A_NJ)))
+		return true;
+	/* The journal's cost is a difference: "j" runs both sides. */
+	if ((id == SC_A || id == SC_BC) && opt.only & (1u << group_of(SC_A_NJ)))
 		return true;
 	/* "b" keeps naming all three webmail scenarios. */
 	if (id == SC_BC && opt.only & (1u << group_of(SC_B)))
@@ -338,6 +345,9 @@ static void run_mailsec(const struct store *st, struct size_run *sr)
 	a.label = "(a)   imap: password";
 	a.service = "imap";
 	scenario_run(st, sr, SC_A, a);
+	a.label = "(a-)  (a), activity_journal = false";
+	a.service = "imap-nojournal";
+	scenario_run(st, sr, SC_A_NJ, a);
 	b.label = "(b0)  webmail, each mailbox's first login";
 	b.service = "webmail";
 	b.code = true;
@@ -352,6 +362,9 @@ static void run_mailsec(const struct store *st, struct size_run *sr)
 	bc.label = "(bc)  webmail: code only (no_password)";
 	bc.service = "webmail-code";
 	scenario_run(st, sr, SC_BC, bc);
+	bc.label = "(bc-) (bc), activity_journal = false";
+	bc.service = "webmail-code-nojournal";
+	scenario_run(st, sr, SC_BC_NJ, bc);
 	for (size_t i = 0; i < 3; i++) {
 		struct scenario c = b;
 		static char labels[3][48];

@@ -1,4 +1,5 @@
-/* pam_mailsec's side of a store: mailsec.conf (cache off and on), one
+/* pam_mailsec's side of a store: mailsec.conf (cache off and on, the
+ * activity journal off), one
  * record per mailbox written through the record library, and its stacks. */
 #include "config.h"
 
@@ -17,13 +18,14 @@
 #include "totp.h"
 
 static bool conf_write(const char *path, const struct store *st,
-		       unsigned cache_ttl)
+		       unsigned cache_ttl, bool journal)
 {
 	char text[3 * PATH_MAX];
 	int n = snprintf(text, sizeof(text),
 			 "users_dir = \"%s\";\nstate_dir = \"%s\";\n"
-			 "cache_ttl = %u;\n",
-			 st->users, st->state, cache_ttl);
+			 "cache_ttl = %u;\nactivity_journal = %s;\n",
+			 st->users, st->state, cache_ttl,
+			 journal ? "true" : "false");
 	int dir_fd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	const char *file = strrchr(path, '/') + 1;
 	bool ok;
@@ -37,8 +39,9 @@ static bool conf_write(const char *path, const struct store *st,
 
 bool mailsec_conf_write(const struct store *st)
 {
-	return conf_write(st->conf, st, 0) &&
-	       conf_write(st->conf_cache, st, BENCH_CACHE_TTL);
+	return conf_write(st->conf, st, 0, true) &&
+	       conf_write(st->conf_cache, st, BENCH_CACHE_TTL, true) &&
+	       conf_write(st->conf_nojournal, st, 0, false);
 }
 
 /* 2FA enabled (SHA1, 6 digits, 30 s), non-webmail access on. */
@@ -197,5 +200,13 @@ bool mailsec_stacks(const struct store *st, const struct modules *mods)
 	       stack_write(st, "webmail-code",
 			   "auth required %s config=%s role=webmail no_password\n"
 			   "account required %s config=%s role=webmail\n",
-			   m, st->conf, m, st->conf);
+			   m, st->conf, m, st->conf) &&
+	       stack_write(st, "imap-nojournal",
+			   "auth required %s config=%s role=client\n"
+			   "account required %s config=%s role=client\n",
+			   m, st->conf_nojournal, m, st->conf_nojournal) &&
+	       stack_write(st, "webmail-code-nojournal",
+			   "auth required %s config=%s role=webmail no_password\n"
+			   "account required %s config=%s role=webmail\n",
+			   m, st->conf_nojournal, m, st->conf_nojournal);
 }

@@ -83,6 +83,7 @@ static bool make_dirs(struct store *st)
 	}
 	return sub(st->conf, st, "mailsec.conf") &&
 	       sub(st->conf_cache, st, "mailsec-cache.conf") &&
+	       sub(st->conf_nojournal, st, "mailsec-nojournal.conf") &&
 	       sub(st->oath, st, "users.oath");
 }
 

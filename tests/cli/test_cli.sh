@@ -932,6 +932,17 @@ test_check_config() {
 	expect_exit 0 "$M" --config "$conf" remove one@example.com
 	check "remove takes the journal too" test ! -e "$journal"
 	expect_exit 0 "$M" --config "$conf" check-config
+
+	# A journal without a record (a login decided as its mailbox went)
+	# is reported; add drops it.
+	(umask 077 && printf 'x' >"$journal")
+	expect_exit 5 "$M" --config "$conf" --json check-config
+	check_json "an orphan journal reported" \
+		"any(.problems[]; . == \"$journal: orphan journal: no mailbox one@example.com\")" \
+		"$OUT"
+	expect_exit_input $'pw\n' 0 "$M" --config "$conf" add one@example.com
+	check "add drops an orphan journal" test ! -e "$journal"
+	expect_exit 0 "$M" --config "$conf" check-config
 }
 
 test_bad_settings() {

@@ -126,6 +126,34 @@ START_TEST(access_refusals_are_noted)
 }
 END_TEST
 
+/* An auth stage that let another module decide hands its read to the
+ * account stage (handoff.h), whose refusal is noted all the same. */
+START_TEST(account_refusal_after_a_handoff_is_noted)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ts_talk talk = { .password = MB_PASSWORD };
+	struct mailbox mb;
+	pam_handle_t *pamh;
+	unsigned damaged;
+
+	mb_create(&mb, ALICE, MB_NO_CLIENT);
+	fx_stack("imap", "auth sufficient @MODULE@ config=@CONF@\n"
+			 "auth required pam_permit.so\n"
+			 "account required @MODULE@ config=@CONF@\n");
+	lg_start();
+	pamh = pr_start("imap", ALICE, &talk);
+	ck_pam(pam_set_item(pamh, PAM_RHOST, HOST), PAM_SUCCESS);
+	ck_pam(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_pam(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	pam_end(pamh, PAM_SUCCESS);
+	ck_assert_msg(lg_count("activity journal") == 0, "%s", lg_text());
+	ck_assert_uint_eq(mb_journal(ALICE, entries, &damaged), 1);
+	assert_entry(&entries[0], "imap", MS_ROLE_CLIENT, MS_JOURNAL_REFUSED,
+		     MS_JOURNAL_NON_WEBMAIL_OFF, HOST);
+	ck_assert_uint_eq(entries[0].count, 2);
+}
+END_TEST
+
 START_TEST(app_passwords_are_noted_by_name)
 {
 	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
@@ -250,6 +278,7 @@ TCase *tcase_journal(void)
 	tcase_add_test(tc, client_logins_are_noted);
 	tcase_add_test(tc, webmail_codes_are_noted);
 	tcase_add_test(tc, access_refusals_are_noted);
+	tcase_add_test(tc, account_refusal_after_a_handoff_is_noted);
 	tcase_add_test(tc, app_passwords_are_noted_by_name);
 	tcase_add_test(tc, unknown_mailbox_gets_no_file);
 	tcase_add_test(tc, new_address_is_logged_once);

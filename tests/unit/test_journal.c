@@ -1,5 +1,5 @@
 /* The activity journal: fixed entries, coalesced, reused oldest first,
- * each checksummed (journal.c). */
+ * each checksummed (journal.c, journal_entry.c, journal_note.c). */
 #include "config.h"
 
 #include <fcntl.h>
@@ -15,14 +15,24 @@
 #include "suites.h"
 
 #define NAME "alice@example.com"
-/* journal.c's layout: entry i at offset i * ENTRY_SIZE, the checksum in
- * its last 16 bytes, the version at offset 4. */
+/* journal_entry.c's layout: entry i at offset i * ENTRY_SIZE, the
+ * checksum in its last 16 bytes, the version at offset 4. */
 #define ENTRY_SIZE 256
 #define T0 1700000000
 
 static void journal_path(char path[PATH_MAX])
 {
 	ts_path(path, PATH_MAX, th.state, NAME ".journal", NULL);
+}
+
+/* The store, and a record for NAME: only a mailbox has a journal. */
+static void journal_setup(void)
+{
+	char path[PATH_MAX];
+
+	th_store_setup();
+	ts_path(path, sizeof(path), th.users, NAME ".conf", NULL);
+	ts_write_str(path, "", 0600);
 }
 
 static struct ms_journal_event event(enum ms_journal_result result,
@@ -188,6 +198,70 @@ START_TEST(text_is_cut_and_made_safe)
 }
 END_TEST
 
+/* The app field keeps a name as its record allows it: names that differ
+ * only in spaces or accents stay apart. */
+START_TEST(app_name_is_kept_whole)
+{
+	static const char *const names[] = {
+		"Thunderbird at home", "Thunderbird?at?home",
+		"Mon t\xc3\xa9l\xc3\xa9phone", "Mon t??l??phone",
+	};
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_APP_PASSWORD, "192.0.2.1",
+					  T0);
+	char name[80];
+	unsigned count, damaged;
+
+	for (unsigned i = 0; i < 4; i++) {
+		e.app = names[i];
+		note(&e);
+	}
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 4);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_str_eq(entries[i].app, names[3 - i]);
+	/* 63 bytes and a 2-byte character: cut before the character. */
+	memset(name, 'a', 63);
+	strcpy(name + 63, "\xc3\xa9");
+	e.app = name;
+	note(&e);
+	/* A control, or a byte that is no UTF-8, is never kept. */
+	e.app = "tab\there \xff";
+	note(&e);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 6);
+	ck_assert_uint_eq(damaged, 0);
+	ck_assert_str_eq(entries[0].app, "tab?here ?");
+	name[63] = '\0';
+	ck_assert_str_eq(entries[1].app, name);
+}
+END_TEST
+
+/* A whole entry whose app field holds what no name may: a C1 control
+ * (in UTF-8), or a byte past the name's end. */
+START_TEST(app_field_of_a_control_is_torn)
+{
+	static const char csi[] = "x\xc2\x9b" "2J";
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_APP_PASSWORD, "192.0.2.1",
+					  T0);
+	unsigned count, damaged;
+
+	e.app = "phone";
+	note(&e);
+	e.app = "tablet";
+	note(&e);
+	/* journal_entry.c's layout: the app field at offset 118. */
+	tamper(0, 118, csi, sizeof(csi));
+	tamper(1, 118 + 64, "x", 1);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, 0);
+	ck_assert_uint_eq(damaged, 2);
+}
+END_TEST
+
 START_TEST(alike_decisions_coalesce)
 {
 	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
@@ -260,6 +334,38 @@ START_TEST(full_journal_replaces_the_oldest)
 }
 END_TEST
 
+/* An intruder's refusals from ever new addresses cannot push the
+ * owner's, or their own, acceptance out of a full journal. */
+START_TEST(refusals_never_replace_an_acceptance)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_journal_event good = event(MS_JOURNAL_ACCEPTED,
+					     MS_JOURNAL_PASSWORD, "192.0.2.250",
+					     T0);
+	const struct ms_journal_entry *last;
+	unsigned count, damaged;
+
+	note(&good);
+	for (unsigned k = 0; k < 200; k++)
+		note_kind(k, T0 + 1 + k);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
+	last = ms_journal_last_accepted(entries, count, MS_ROLE_CLIENT);
+	ck_assert_ptr_nonnull(last);
+	ck_assert_str_eq(last->rhost, "192.0.2.250");
+	/* The refusals took the oldest refusal's entry each time. */
+	ck_assert_str_eq(entries[0].rhost, "192.0.2.199");
+	ck_assert_str_eq(entries[count - 1].rhost, "192.0.2.250");
+	ck_assert_str_eq(entries[count - 2].rhost, "192.0.2.137");
+	/* An acceptance still takes the oldest entry, whatever it holds. */
+	good.rhost = "192.0.2.251";
+	note(&good);
+	read_all(entries, &count, &damaged);
+	ck_assert(!holds_rhost(entries, count, "192.0.2.250"));
+	ck_assert(holds_rhost(entries, count, "192.0.2.137"));
+}
+END_TEST
+
 START_TEST(torn_entry_is_skipped_and_reused)
 {
 	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
@@ -267,7 +373,7 @@ START_TEST(torn_entry_is_skipped_and_reused)
 
 	for (unsigned k = 0; k < MS_JOURNAL_ENTRIES; k++)
 		note_kind(k, T0 + k);
-	spoil(10, 0);
+	tamper(10, 0, "xxxx", 4); /* its start torn: no magic */
 	read_all(entries, &count, &damaged);
 	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES - 1);
 	ck_assert_uint_eq(damaged, 1);
@@ -278,6 +384,30 @@ START_TEST(torn_entry_is_skipped_and_reused)
 	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
 	ck_assert_uint_eq(damaged, 0);
 	ck_assert(holds_rhost(entries, count, "192.0.2.0"));
+}
+END_TEST
+
+/* Telling that takes a checksum, which a writer computes only where its
+ * choice depends on it: such an entry is reused when it is the oldest. */
+START_TEST(entry_failing_its_checksum_goes_when_oldest)
+{
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	unsigned count, damaged;
+
+	for (unsigned k = 0; k < MS_JOURNAL_ENTRIES; k++)
+		note_kind(k, T0 + k);
+	spoil(1, 0);
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES - 1);
+	ck_assert_uint_eq(damaged, 1);
+	ck_assert(!holds_rhost(entries, count, "192.0.2.1"));
+	note_kind(MS_JOURNAL_ENTRIES, T0 + 100); /* over the oldest, 0 */
+	note_kind(MS_JOURNAL_ENTRIES + 1, T0 + 101); /* over 1 */
+	read_all(entries, &count, &damaged);
+	ck_assert_uint_eq(count, MS_JOURNAL_ENTRIES);
+	ck_assert_uint_eq(damaged, 0);
+	ck_assert(!holds_rhost(entries, count, "192.0.2.0"));
+	ck_assert(holds_rhost(entries, count, "192.0.2.2"));
 }
 END_TEST
 
@@ -346,8 +476,8 @@ START_TEST(unknown_version_is_kept_until_needed)
 }
 END_TEST
 
-/* journal.c's offsets: seq at 8, the rhost field at 72, the service at 40
- * (32 bytes). */
+/* journal_entry.c's offsets: seq at 8, the rhost field at 72, the
+ * service at 40 (32 bytes). */
 START_TEST(only_what_the_writer_writes_is_valid)
 {
 	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
@@ -456,6 +586,34 @@ START_TEST(remove_deletes_the_journal)
 }
 END_TEST
 
+/* A login that read the record before a remove, and is decided after
+ * it, leaves no journal behind for the name. */
+START_TEST(no_journal_without_a_record)
+{
+	struct ms_journal_event e = event(MS_JOURNAL_REFUSED,
+					  MS_JOURNAL_BAD_PASSWORD, "192.0.2.1",
+					  T0);
+	struct ms_error err = { 0 };
+	char path[PATH_MAX], record[PATH_MAX];
+	bool new_address = true;
+
+	ts_path(record, sizeof(record), th.users, NAME ".conf", NULL);
+	ck_assert_int_eq(unlink(record), 0);
+	ck_assert_int_eq(ms_journal_note(&th.store, NAME, &e, &new_address,
+					 &err), MS_OK);
+	ck_assert(!new_address);
+	journal_path(path);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
+	/* A journal there already (the remove not done yet) is written. */
+	ts_write_str(record, "", 0600);
+	note(&e);
+	ck_assert_int_eq(unlink(record), 0);
+	e.time = T0 + 1;
+	note(&e);
+	ck_assert_uint_eq(ts_mode(path), 0600);
+}
+END_TEST
+
 START_TEST(off_writes_nothing)
 {
 	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
@@ -464,6 +622,28 @@ START_TEST(off_writes_nothing)
 
 	th.settings.activity_journal = false;
 	ck_assert(!note(&e));
+	journal_path(path);
+	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
+}
+END_TEST
+
+START_TEST(event_of_no_known_detail_is_refused)
+{
+	struct ms_journal_event e = event(MS_JOURNAL_ACCEPTED,
+					  MS_JOURNAL_DETAIL_COUNT, "192.0.2.1",
+					  T0);
+	struct ms_error err = { 0 };
+	char path[PATH_MAX];
+	bool new_address;
+
+	ck_assert_int_eq(ms_journal_note(&th.store, NAME, &e, &new_address,
+					 &err),
+			 MS_INVALID);
+	e.detail = MS_JOURNAL_PASSWORD;
+	e.result = (enum ms_journal_result)7;
+	ck_assert_int_eq(ms_journal_note(&th.store, NAME, &e, &new_address,
+					 &err),
+			 MS_INVALID);
 	journal_path(path);
 	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
 }
@@ -554,14 +734,19 @@ END_TEST
 Suite *journal_suite(void)
 {
 	Suite *s = suite_create("journal");
-	TCase *tc = th_tcase_store("journal");
+	TCase *tc = ts_tcase_fixture("journal", journal_setup,
+				     th_store_teardown);
 
 	tcase_add_test(tc, missing_journal_is_empty);
 	tcase_add_test(tc, round_trip_every_field);
 	tcase_add_test(tc, text_is_cut_and_made_safe);
+	tcase_add_test(tc, app_name_is_kept_whole);
+	tcase_add_test(tc, app_field_of_a_control_is_torn);
 	tcase_add_test(tc, alike_decisions_coalesce);
 	tcase_add_test(tc, full_journal_replaces_the_oldest);
+	tcase_add_test(tc, refusals_never_replace_an_acceptance);
 	tcase_add_test(tc, torn_entry_is_skipped_and_reused);
+	tcase_add_test(tc, entry_failing_its_checksum_goes_when_oldest);
 	tcase_add_test(tc, torn_entry_is_never_counted_on);
 	tcase_add_test(tc, torn_newest_does_not_set_the_sequence);
 	tcase_add_test(tc, unknown_version_is_kept_until_needed);
@@ -570,7 +755,9 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, new_address_rules);
 	tcase_add_test(tc, symlink_is_refused);
 	tcase_add_test(tc, remove_deletes_the_journal);
+	tcase_add_test(tc, no_journal_without_a_record);
 	tcase_add_test(tc, off_writes_nothing);
+	tcase_add_test(tc, event_of_no_known_detail_is_refused);
 	tcase_add_test(tc, names_and_code_results);
 	tcase_add_test(tc, last_accepted_per_role);
 	tcase_add_test(tc, decode_of_short_and_odd_bytes);
