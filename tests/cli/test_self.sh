@@ -280,8 +280,9 @@ test_changed_during_check() {
 		printf 'SKIP %s\n' "pam_exec.so not found: case not run"
 		return
 	fi
-	# After pam_mailsec passed, the stack itself edits the record: the
-	# edit self then makes must find another record under the lock.
+	# After pam_mailsec's account stage passed, the stack itself edits
+	# the record: the edit self then makes must find another record under
+	# the lock.
 	cat >"$script" <<SCRIPT
 #!/bin/sh
 MAILSEC_CONFIG='$MAILSEC_CONFIG' exec '$M' non-webmail disable '$D' >/dev/null
@@ -290,8 +291,8 @@ SCRIPT
 	mkdir -p "$dir"
 	cat >"$dir/webmail" <<STACK
 auth required $MAILSEC_MODULE config=$MAILSEC_CONFIG code=append session=600
-auth required $exec_module quiet $script
 account required $MAILSEC_MODULE config=$MAILSEC_CONFIG
+account required $exec_module quiet $script
 STACK
 	before=$(record_field "$USERS_DIR/$D.conf" password)
 	PAM_DIR=$dir sx "$D_PW"$'\n'"$new"$'\n' 1 "$D" passwd --rhost "$HOST"
@@ -305,6 +306,18 @@ STACK
 	check_eq "no enrolment" off "$("$M" --json show "$D" | jq -r '."2fa"')"
 	# The same edit again writes the same bytes: the same record.
 	PAM_DIR=$dir sx "$D_PW"$'\n' 0 "$D" status --rhost "$HOST"
+	# Edited between the stages, the module's account stage refuses the
+	# login itself: the record is no longer the file it was judged on.
+	"$M" non-webmail enable "$D" >/dev/null
+	cat >"$dir/webmail" <<STACK
+auth required $MAILSEC_MODULE config=$MAILSEC_CONFIG code=append session=600
+auth required $exec_module quiet $script
+account required $MAILSEC_MODULE config=$MAILSEC_CONFIG
+STACK
+	PAM_DIR=$dir sx "$D_PW"$'\n'"$new"$'\n' 6 "$D" passwd --rhost "$HOST"
+	check_match "not authenticated" 'not authenticated' "$ERR"
+	check_eq "the password stayed, again" "$before" \
+		"$(record_field "$USERS_DIR/$D.conf" password)"
 }
 
 test_enrol() {
