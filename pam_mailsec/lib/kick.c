@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -70,15 +71,48 @@ static enum ms_status writable_by_others(const char *shown,
 	return MS_OK;
 }
 
+/* Every directory from `path`'s up to "/", as writable_by_others judges
+ * them: a directory anywhere above that someone else may write lets them
+ * swap a directory below it (rename) between the check and the run. Above
+ * the program's own directory, a sticky one of root's (/tmp) is safe: in
+ * it only the owner of an entry, checked below, may rename it. */
+static enum ms_status dirs_safe(const char *path, struct ms_error *err)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+	bool own_dir = true;
+	enum ms_status status;
+
+	strcpy(dir, path);
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		const char *shown;
+
+		*slash = '\0';
+		shown = dir[0] ? dir : "/";
+		if (stat(shown, &st) != 0)
+			return ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
+		if (own_dir || !(st.st_mode & S_ISVTX) || st.st_uid != 0) {
+			status = writable_by_others(shown, &st, err);
+			if (status != MS_OK)
+				return status;
+		}
+		own_dir = false;
+		if (!dir[0])
+			break;
+	}
+	return MS_OK;
+}
+
 /* The program as it is run: symbolic links resolved (what is checked is
  * what runs, whatever a link is changed to later), a regular executable
- * file that only root or this user could have written, in a directory
- * where only they could have put it. "PROGRAM: why" otherwise. */
+ * file that only root or this user could have written, in directories,
+ * up to "/", where only they could have put it. "PROGRAM: why"
+ * otherwise. */
 static enum ms_status program_safe(const char *program,
 				   char resolved[PATH_MAX],
 				   struct ms_error *err)
 {
-	char dir[PATH_MAX];
 	struct stat st;
 	enum ms_status status;
 
@@ -90,11 +124,7 @@ static enum ms_status program_safe(const char *program,
 	status = writable_by_others(resolved, &st, err);
 	if (status != MS_OK)
 		return status;
-	strcpy(dir, resolved);
-	*strrchr(dir, '/') = '\0';
-	if (stat(dir[0] ? dir : "/", &st) != 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", dir);
-	return writable_by_others(dir[0] ? dir : "/", &st, err);
+	return dirs_safe(resolved, err);
 }
 
 enum ms_status ms_kick_check_program(const struct ms_settings *settings,
@@ -356,10 +386,13 @@ static void drain(int *read_fd, struct output *out)
 }
 
 /* The signals that stop mailsecctl: the webmail's deadline (SIGTERM,
- * through sudo), Ctrl-C, a closed terminal. While the command runs they
+ * through sudo), Ctrl-C, a closed terminal, and every other one whose
+ * default is to end the process and that sudo relays or a caller may
+ * send (SIGKILL alone cannot be caught). While the command runs they
  * only note themselves; the command, in a group of its own, is killed
  * with the group before the signal does what it would have done. */
-static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+				     SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE };
 #define N_STOP_SIGNALS (sizeof(stop_signals) / sizeof(*stop_signals))
 
 static volatile sig_atomic_t stopped_by;

@@ -1333,7 +1333,7 @@ test_kick() {
 	local pidf=$dir/kick.pid sig mpid sleeper status
 	conf=$(make_config "$dir" 'kick_timeout = 10;' \
 		"kick_command = [ \"/bin/sh\", \"-c\", \"echo \$\$ >'$pidf'; exec sleep 30\" ];")
-	for sig in TERM HUP; do
+	for sig in TERM HUP USR1 PIPE; do
 		rm -f "$pidf"
 		"$M" --config "$conf" logout "$box" >/dev/null 2>&1 &
 		mpid=$!

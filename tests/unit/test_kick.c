@@ -357,6 +357,20 @@ START_TEST(a_program_others_can_write_is_not_run)
 		      "%s", err.msg);
 	ck_assert_int_eq(ms_kick_check_program(&s, &err), MS_INVALID);
 
+	/* Writable further up: a directory there could be swapped. */
+	ts_path(dir, sizeof(dir), th.dir, "up", NULL);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ts_path(path, sizeof(path), dir, "bin", NULL);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ts_path(path, sizeof(path), dir, "bin/kick.sh", NULL);
+	ts_write_str(path, "#!/bin/sh\nexit 0\n", 0755);
+	strcpy(s.kick_command[0], path);
+	ck_assert_int_eq(ms_kick_run(&s, NAME, &err), MS_SYSTEM);
+	ck_assert_msg(th_has(err.msg, "up: writable by group or others"),
+		      "%s", err.msg);
+	ck_assert_int_eq(ms_kick_check_program(&s, &err), MS_INVALID);
+
 	ran_script("kick.sh", 0755, path, sizeof(path));
 	strcpy(s.kick_command[0], path);
 	ck_assert_msg(ms_kick_run(&s, NAME, &err) == MS_OK, "%s", err.msg);
