@@ -260,6 +260,8 @@ static void file_id_of(const struct stat *st, struct ms_file_id *id)
 	id->size = st->st_size;
 	id->mtime_sec = st->st_mtim.tv_sec;
 	id->mtime_nsec = st->st_mtim.tv_nsec;
+	id->ctime_sec = st->st_ctim.tv_sec;
+	id->ctime_nsec = st->st_ctim.tv_nsec;
 }
 
 static enum ms_status read_checked(int dir_fd, const char *file,
@@ -309,7 +311,9 @@ bool ms_file_unchanged(int dir_fd, const char *file,
 	file_id_of(&st, &now);
 	return now.dev == id->dev && now.ino == id->ino &&
 	       now.size == id->size && now.mtime_sec == id->mtime_sec &&
-	       now.mtime_nsec == id->mtime_nsec;
+	       now.mtime_nsec == id->mtime_nsec &&
+	       now.ctime_sec == id->ctime_sec &&
+	       now.ctime_nsec == id->ctime_nsec;
 }
 
 enum ms_status ms_file_read_path(const char *path, char **data, size_t *len,

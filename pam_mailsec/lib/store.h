@@ -77,6 +77,10 @@ struct ms_file_id {
 	off_t size;
 	int64_t mtime_sec;
 	long mtime_nsec;
+	/* A rename sets it too: a new file that reuses a freed inode, of the
+	 * same size, within one mtime tick, still differs here. */
+	int64_t ctime_sec;
+	long ctime_nsec;
 };
 
 /* ms_file_read, and the file's identity into *id. */

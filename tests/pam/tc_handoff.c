@@ -1,7 +1,7 @@
 /* The account stage takes what the auth stage of the same transaction read
  * (handoff.h), and only that: the same mailbox, service and arguments,
- * moments later. A record made unreadable between the stages (its mode:
- * the file stays the same) tells which read the account stage used. A
+ * moments later. A record made unreadable between the stages (its
+ * directory's mode: the file stays the same) tells which read the account stage used. A
  * record replaced while a login is under way refuses it, in either stage:
  * the change's kick_command ends only the sessions open by then. */
 #include "config.h"
@@ -18,13 +18,11 @@
 
 #define ALICE "alice@example.com"
 
-/* Group-writable: a read refuses it, and it is the same file. */
+/* A users_dir writable by others: a read refuses it, and the record is
+ * the same file, its inode untouched. */
 static void break_record(void)
 {
-	char path[PATH_MAX];
-
-	ts_path(path, sizeof(path), fx.users, ALICE, "conf");
-	ck_assert_int_eq(chmod(path, 0620), 0);
+	ck_assert_int_eq(chmod(fx.users, 0777), 0);
 }
 
 /* What mailsecctl does to save: the same text, a new file renamed over. */
