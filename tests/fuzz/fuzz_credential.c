@@ -31,6 +31,16 @@ void login_refused(const struct login *login, const char *reason)
 	FUZZ_CHECK(login->disallow_null && !authtok[0]);
 }
 
+/* The journal's note of that refusal (activity.c): nothing to keep. */
+void login_note(struct login *login, enum ms_journal_result result,
+		enum ms_journal_detail detail, const char *app)
+{
+	(void)login;
+	(void)result;
+	(void)detail;
+	(void)app;
+}
+
 /* credential_read never prompts; a call would be a new code path here. */
 int pam_prompt(pam_handle_t *pamh, int style, char **response,
 	       const char *fmt, ...)
