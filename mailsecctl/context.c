@@ -57,7 +57,9 @@ static enum ms_status with_lock(struct ctl *ctl, struct ms_mailbox *box,
 		: ms_store_lock(&store, box->name, &lock_fd, &ctl->err);
 	if (status == MS_OK) {
 		status = locked(ctl, &store, box, arg);
-		ms_store_unlock(lock_fd);
+		if (ms_store_unlock(&store, lock_fd, &ctl->err) != MS_OK &&
+		    status == MS_OK)
+			status = ctl->err.status;
 	}
 	ms_store_close(&store);
 	return status;

@@ -269,7 +269,8 @@ enum ms_status ms_app_state_note(const struct ms_store *store,
 			status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",
 					       shown);
 	}
-	ms_store_unlock(lock_fd);
+	if (ms_store_unlock(store, lock_fd, err) != MS_OK && status == MS_OK)
+		status = err->status;
 	return status;
 }
 

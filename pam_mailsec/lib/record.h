@@ -69,9 +69,11 @@ struct ms_record {
 	/* Of the file it was loaded from; all zero when it was not loaded
 	 * (parsed from text, or built in memory). */
 	struct ms_record_digest digest;
-	/* The file's identity at that load (ms_record_current); all zero
-	 * likewise. */
+	/* What it was loaded from, for ms_record_current; all zero
+	 * likewise: the file's identity on the file store, the record's
+	 * version (db_driver.h) on the database. */
 	struct ms_file_id file_id;
+	int64_t version;
 };
 
 const char *ms_totp_status_name(enum ms_totp_status status);

@@ -28,6 +28,18 @@
 #define MS_KICK_TIMEOUT_MAX 10        /* below the webmail's 20 s for self */
 #define MS_KICK_TIMEOUT_DEFAULT 5
 
+#define MS_CONNINFO_MAX 1024          /* postgresql.conninfo, NUL included */
+#define MS_DB_ROLE_MAX 64             /* postgresql.module_role */
+#define MS_DB_TIMEOUT_MIN 100         /* postgresql.timeout, milliseconds */
+#define MS_DB_TIMEOUT_MAX 60000
+#define MS_DB_TIMEOUT_DEFAULT 2000
+
+/* Where records and runtime state are kept (store_ops.h). */
+enum ms_store_kind {
+	MS_STORE_FILES,      /* users_dir and state_dir */
+	MS_STORE_POSTGRESQL, /* the database postgresql.conninfo names */
+};
+
 /* The three settings of non-webmail access (mailsecctl non-webmail). */
 enum ms_non_webmail {
 	MS_NON_WEBMAIL_ENABLED,       /* the password and app passwords */
@@ -65,6 +77,15 @@ struct ms_settings {
 	char kick_command[MS_KICK_ARGS_MAX][MS_KICK_ARG_MAX];
 	unsigned n_kick_args;
 	unsigned kick_timeout;
+	enum ms_store_kind store;
+	struct {
+		char conninfo[MS_CONNINFO_MAX];       /* the module's */
+		char admin_conninfo[MS_CONNINFO_MAX]; /* mailsecctl's; ""
+						       * means conninfo */
+		unsigned timeout;                     /* milliseconds */
+		char driver[PATH_MAX];  /* the driver's shared object */
+		char module_role[MS_DB_ROLE_MAX]; /* granted by db init */
+	} postgresql;
 };
 
 void ms_settings_defaults(struct ms_settings *settings);

@@ -286,7 +286,8 @@ enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
 	if (status != MS_OK)
 		return status;
 	status = edit_open_file(store, name, edit, arg, &state, err);
-	ms_store_unlock(lock_fd);
+	if (ms_store_unlock(store, lock_fd, err) != MS_OK && status == MS_OK)
+		status = err->status;
 	ms_wipe(&state, sizeof(state));
 	return status;
 }

@@ -408,10 +408,14 @@ enum ms_status ms_fd_lock(int fd, int operation, const char *shown,
 		: ms_fail_errno(err, MS_SYSTEM, errno, "lock %s", shown);
 }
 
-void ms_store_unlock(int lock_fd)
+enum ms_status ms_store_unlock(const struct ms_store *store, int lock_fd,
+			       struct ms_error *err)
 {
+	(void)store;
+	(void)err;
 	if (lock_fd >= 0)
 		close(lock_fd); /* releases the flock */
+	return MS_OK;
 }
 
 void ms_path_shown(char out[MS_SHOWN_MAX], const char *dir, const char *file)

@@ -21,16 +21,42 @@
 /* How every mailbox file is opened, besides its access mode. */
 #define MS_OPEN_FLAGS (O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)
 
+struct ms_store_ops;
+struct ms_db_driver;
+struct ms_db;
+
 struct ms_store {
 	const struct ms_settings *settings;
-	int users_fd; /* users_dir: records */
-	int state_fd; /* state_dir: runtime state and lock files */
+	/* store_ops.h: the file store's or the database's */
+	const struct ms_store_ops *ops;
+	int users_fd; /* users_dir: records; -1 on the database */
+	int state_fd; /* state_dir: runtime state and lock files; -1 likewise */
+	/* store = "postgresql": the loaded driver and this use of the
+	 * process's connection (db_driver.h); NULL on files. */
+	const struct ms_db_driver *db_driver;
+	struct ms_db *db;
 };
 
 enum ms_store_mode {
 	MS_STORE_READ,   /* directories must exist */
 	MS_STORE_CREATE, /* a missing last path component is made, 0700 */
+	MS_STORE_LOGIN,  /* as READ, for the module: on the database, its
+			  * role (postgresql.conninfo, no synchronous
+			  * commit); mailsecctl's modes use admin_conninfo */
 };
+
+/* Called for each mailbox name by ms_store_names; an error stops it. */
+typedef enum ms_status ms_store_name_fn(const char *name, void *arg,
+					struct ms_error *err);
+
+/* Every mailbox that has a record, in byte order of its name. */
+enum ms_status ms_store_names(const struct ms_store *store,
+			      ms_store_name_fn *each, void *arg,
+			      struct ms_error *err);
+
+/* A new deadline for the database's calls from now (db_driver.h): for a
+ * command that works through many mailboxes. Nothing on files. */
+void ms_store_renew(const struct ms_store *store);
 
 enum ms_status ms_store_open(const struct ms_settings *settings,
 			     enum ms_store_mode mode, struct ms_store *store,
@@ -47,7 +73,12 @@ void ms_store_close(struct ms_store *store);
  * at most MS_LOCK_WAIT_MS, then fails with MS_SYSTEM. */
 enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 			     int *lock_fd, struct ms_error *err);
-void ms_store_unlock(int lock_fd);
+/* Releases the lock; on the database, commits what was written under it
+ * (always: a refused code's count must stay, as it does in a file). A
+ * failed commit is MS_SYSTEM, and nothing written under the lock was
+ * kept. */
+enum ms_status ms_store_unlock(const struct ms_store *store, int lock_fd,
+			       struct ms_error *err);
 
 /* flock(2) `operation` (LOCK_EX, LOCK_SH) on an open file, waiting as
  * ms_store_lock does; `shown` names the file in the error. For a file

@@ -122,7 +122,7 @@ static bool edit_records(const struct store *st, unsigned k,
 			break;
 		ok = edit(&store, i, name, &record, &err) &&
 		     ms_record_save(&store, name, &record, &err) == MS_OK;
-		ms_store_unlock(lock_fd);
+		ok = ms_store_unlock(&store, lock_fd, &err) == MS_OK && ok;
 		ms_record_wipe(&record);
 	}
 	if (!ok)

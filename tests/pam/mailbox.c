@@ -40,7 +40,8 @@ static void lib_open(struct lib *lib, const char *name)
 
 static void lib_close(struct lib *lib)
 {
-	ms_store_unlock(lib->lock_fd);
+	ck_assert_msg(ms_store_unlock(&lib->store, lib->lock_fd, &lib->err) ==
+			      MS_OK, "%s", lib->err.msg);
 	ms_store_close(&lib->store);
 }
 

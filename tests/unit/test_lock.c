@@ -133,7 +133,7 @@ START_TEST(lock_excludes_others)
 	ck_assert_msg(ms_store_lock(&th.store, NAME, &fd, &err) == MS_OK, "%s",
 		      err.msg);
 	ck_assert(!lock_free());
-	ms_store_unlock(fd);
+	ms_store_unlock(&th.store, fd, &err);
 	ck_assert(lock_free());
 }
 END_TEST
@@ -145,7 +145,7 @@ START_TEST(lock_file_stays_in_state_dir)
 	int fd = -1;
 
 	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_OK);
-	ms_store_unlock(fd);
+	ms_store_unlock(&th.store, fd, &err);
 	/* Never deleted: two holders must never lock different inodes. */
 	ts_path(path, sizeof(path), th.state, NAME ".lock", NULL);
 	ck_assert_uint_eq(ts_mode(path), 0600);
@@ -153,7 +153,7 @@ START_TEST(lock_file_stays_in_state_dir)
 	ck_assert_uint_eq(ts_mode(path), (mode_t)-1);
 	/* Taking it again reuses the file. */
 	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_OK);
-	ms_store_unlock(fd);
+	ms_store_unlock(&th.store, fd, &err);
 	ck_assert_uint_eq(ts_count_prefix(th.state, NAME), 1);
 }
 END_TEST
@@ -173,7 +173,7 @@ START_TEST(record_lock_needs_a_record)
 	ts_path(path, sizeof(path), th.users, NAME ".conf", NULL);
 	ts_write_str(path, "version = 1;\n", 0600);
 	ck_assert_int_eq(ms_record_lock(&th.store, NAME, &fd, &err), MS_OK);
-	ms_store_unlock(fd);
+	ms_store_unlock(&th.store, fd, &err);
 	ck_assert_uint_eq(ts_count_prefix(th.state, NAME), 1);
 }
 END_TEST
@@ -219,7 +219,7 @@ static void lock_child(int go_fd, int done_fd)
 		_exit(3);
 	if (write(done_fd, "L", 1) != 1)
 		_exit(4);
-	ms_store_unlock(fd);
+	ms_store_unlock(&th.store, fd, &err);
 	_exit(0);
 }
 
@@ -246,7 +246,7 @@ START_TEST(lock_blocks_another_process)
 	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_OK);
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
 	blocked = !readable_within(done[0], 300);
-	ms_store_unlock(fd);
+	ms_store_unlock(&th.store, fd, &err);
 	acquired = readable_within(done[0], 20000);
 	if (!acquired)
 		kill(pid, SIGKILL);
@@ -284,7 +284,7 @@ START_TEST(lock_wait_is_bounded)
 		      "waited %.2f s", waited);
 	close(holder);
 	ck_assert_int_eq(ms_store_lock(&th.store, NAME, &fd, &err), MS_OK);
-	ms_store_unlock(fd);
+	ms_store_unlock(&th.store, fd, &err);
 }
 END_TEST
 
