@@ -1,5 +1,6 @@
-/* The PostgreSQL store (store = "postgresql"): a use of the loaded driver's
- * connection (db_driver.h) behind the store interface (store_ops.h). */
+/* The PostgreSQL store's entry points (store_db.c): ms_store_open,
+ * ms_store_close and ms_store_renew call these when mailsec.conf says
+ * store = "postgresql". */
 #ifndef MAILSEC_STORE_DB_H
 #define MAILSEC_STORE_DB_H
 
@@ -7,13 +8,14 @@
 #include "settings.h"
 #include "store.h"
 
-/* Loads the driver (db_load.h) and opens a use of its connection: the
- * module's role and postgresql.conninfo for MS_STORE_LOGIN, mailsecctl's
- * (admin_conninfo, or conninfo when that is empty) for the other modes;
- * the deadline postgresql.timeout from now. No file descriptor. */
+/* Loads the driver (postgresql.driver) and opens a use of the process's
+ * connection: the module's role for MS_STORE_LOGIN, admin_conninfo for
+ * the other modes. Sets store->ops to &ms_store_db_ops. */
 enum ms_status ms_store_db_open(const struct ms_settings *settings,
 				enum ms_store_mode mode, struct ms_store *store,
 				struct ms_error *err);
+/* Ends the use (a transaction left open is rolled back); also on a store
+ * whose ms_store_db_open failed. */
 void ms_store_db_close(struct ms_store *store);
 void ms_store_db_renew(const struct ms_store *store);
 
