@@ -128,6 +128,8 @@ struct scenario {
 	double seconds;     /* at most, then the pass in progress is cut */
 	const char *keep_loaded; /* a module the process holds open, or NULL */
 	const char *password;    /* NULL: BENCH_PASSWORD */
+	bool race;          /* every process tries the same mailbox and code at
+			     * once, a pass a code: all but one must fail */
 };
 
 struct result {
@@ -151,6 +153,23 @@ bool run_scenario(const struct store *st, const struct scenario *sc,
 /* Whether a child process can bind /dev/null over /dev/console. */
 bool run_console_can_quiet(void);
 
+/* ---- pg.c: the database store of the PostgreSQL rows ------------------ */
+
+struct pg_store {
+	char sock[PATH_MAX]; /* the cluster's socket directory */
+	char conf[PATH_MAX]; /* mailsec.conf, store = "postgresql" */
+	double fill_s;
+	unsigned fill_procs;
+};
+
+/* Starts a private cluster in a temp dir under `parent` (stopped at exit
+ * however the bench ends, or by pg_stop), copies every mailbox of `st`
+ * into it through the library, and writes the stacks imap-pg and
+ * webmail-code-pg of `module` into st's pam.d. */
+bool pg_start(struct pg_store *pg, const struct store *st, const char *parent,
+	      const char *driver, const char *module);
+void pg_stop(void);
+
 /* ---- main.c: options, the scenarios of a store size --------------------- */
 
 #define ROUNDS_MAX 9
@@ -166,13 +185,20 @@ struct bench_opts {
 	unsigned only;        /* groups selected (bits), 0: all */
 	const char *dir;
 	struct modules mods;
+	bool pg;              /* the PostgreSQL rows */
+	unsigned pg_size;     /* mailboxes of their store */
+	unsigned pg_races;    /* codes raced by 32 processes */
+	char pg_driver[PATH_MAX];
 };
 
 enum sc_id {
 	SC_BASE, SC_BASE_KEPT, SC_A, SC_B0, SC_B, SC_BC, SC_C2, SC_C8, SC_C32,
 	SC_GA, SC_GAR, SC_OATH, SC_PW_GA, SC_PW_GAR, SC_PW_OATH,
 	SC_PW_GA8, SC_PW_GAR8, SC_PW_OATH8, SC_D0, SC_D1, SC_E, SC_A_NJ,
-	SC_BC_NJ, SC_COUNT
+	SC_BC_NJ,
+	/* on PostgreSQL */
+	SC_PG_BASE_KEPT, SC_PG_A, SC_PG_A8, SC_PG_A32, SC_PG_B0, SC_PG_BC,
+	SC_PG_BC8, SC_PG_BC32, SC_PG_RACE, SC_COUNT
 };
 
 /* Results of one store size, by scenario (`ran` false: not run). */
@@ -189,6 +215,7 @@ void report_intro(const struct bench_opts *o, const char *fast_hash,
 		  double fast_us, const char *slow_hash, double slow_us);
 void report_ratios(const struct size_run *sr);
 void report_targets(const struct size_run *runs, unsigned n_runs);
+void report_pg(const struct size_run *pr);
 
 /* ---- stats.c ---------------------------------------------------------- */
 

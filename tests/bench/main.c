@@ -23,13 +23,17 @@
 #ifndef BENCH_MODULE_DEFAULT
 #define BENCH_MODULE_DEFAULT "pam_mailsec/.libs/pam_mailsec.so"
 #endif
+#ifndef BENCH_PG_DRIVER
+#define BENCH_PG_DRIVER "pam_mailsec/pg/.libs/store_postgresql.so"
+#endif
 #ifndef BENCH_PAMDIR
 #define BENCH_PAMDIR "/lib/security"
 #endif
 
 /* --only: groups of scenarios. */
 static const char *const group_names[] = { "base", "a", "b", "c", "alone",
-					   "pw", "pw8", "d", "bc", "e", "j" };
+					   "pw", "pw8", "d", "bc", "e", "j", "pg" };
+#define GROUP_PG 11
 
 static unsigned group_of(enum sc_id id)
 {
@@ -44,6 +48,11 @@ static unsigned group_of(enum sc_id id)
 		[SC_D0] = 7, [SC_D1] = 7,
 		[SC_E] = 9,
 		[SC_A_NJ] = 10, [SC_BC_NJ] = 10,
+		[SC_PG_BASE_KEPT] = GROUP_PG, [SC_PG_A] = GROUP_PG,
+		[SC_PG_A8] = GROUP_PG, [SC_PG_A32] = GROUP_PG,
+		[SC_PG_B0] = GROUP_PG, [SC_PG_BC] = GROUP_PG,
+		[SC_PG_BC8] = GROUP_PG, [SC_PG_BC32] = GROUP_PG,
+		[SC_PG_RACE] = GROUP_PG,
 	};
 	return group[id];
 }
@@ -51,6 +60,7 @@ static unsigned group_of(enum sc_id id)
 static struct bench_opts opt;
 static unsigned not_run; /* scenarios and stores that could not run: exit 1 */
 static struct size_run runs[BENCH_SIZES_MAX];
+static struct size_run pg_run;
 
 static void usage(FILE *out)
 {
@@ -58,6 +68,7 @@ static void usage(FILE *out)
 		"usage: bench [--quick] [--sizes N,N,...] [--logins N] [--seconds S]\n"
 		"             [--oath-logins N] [--module PATH] [--ga PATH] [--oath PATH]\n"
 		"             [--only GROUP,...] [--dir DIR] [--keep] [--console]\n"
+		"             [--pg] [--pg-size N] [--pg-races N] [--pg-driver PATH]\n"
 		"  --quick         sizes 1,1000,10000, 500 logins, 1.5 s a scenario (~1 min)\n"
 		"  --sizes         store sizes (default 1,1000,10000,100000)\n"
 		"  --logins        logins per scenario, at most (default 2000)\n"
@@ -69,7 +80,11 @@ static void usage(FILE *out)
 		"  --module        pam_mailsec.so (default $MAILSEC_MODULE, else the built one)\n"
 		"  --ga, --oath    pam_google_authenticator.so, pam_oath.so (default: libpam's dir)\n"
 		"  --dir           where the stores are made (default $TMPDIR or /tmp)\n"
-		"  --only          run only these groups: base a b bc c alone pw pw8 d e j\n"
+		"  --only          run only these groups: base a b bc c alone pw pw8 d e j pg\n"
+		"  --pg            also the PostgreSQL rows (group pg): a private cluster of\n"
+		"                  --pg-size mailboxes (default 100000, quick 10000), --pg-races\n"
+		"                  codes raced by 32 processes (default 200, quick 50), the\n"
+		"                  driver --pg-driver (default $MAILSEC_PG_DRIVER, else the built one)\n"
 		"  --keep          keep the stores\n"
 		"  --console       leave /dev/console alone (see the notes printed)\n"
 		"Exit status 1 when a store or a scenario could not be run; the figures\n"
@@ -116,6 +131,8 @@ static bool parse_only(const char *text)
 
 static bool selected(enum sc_id id)
 {
+	if (group_of(id) == GROUP_PG)
+		return opt.pg;
 	/* (b0) makes the state files (and journals) (b), (bc), (c) and the
 	 * journal's pair are to find. */
 	if (id == SC_B0 && opt.only & (1u << group_of(SC_C2) |
@@ -186,12 +203,17 @@ static void parse_options(int argc, char **argv)
 		{ "only", required_argument, NULL, 'n' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "console", no_argument, NULL, 'c' },
+		{ "pg", no_argument, NULL, 'P' },
+		{ "pg-size", required_argument, NULL, 'S' },
+		{ "pg-races", required_argument, NULL, 'R' },
+		{ "pg-driver", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sizes = NULL, *module = getenv("MAILSEC_MODULE");
 	const char *ga = NULL, *oath = NULL, *tmp = getenv("TMPDIR");
-	unsigned logins = 0, oath_logins = 0, rounds = 0;
+	const char *pg_driver = getenv("MAILSEC_PG_DRIVER");
+	unsigned logins = 0, oath_logins = 0, rounds = 0, pg_size = 0, races = 0;
 	double seconds = 0;
 	bool ok = true;
 	int c;
@@ -211,6 +233,10 @@ static void parse_options(int argc, char **argv)
 		case 'n': ok = parse_only(optarg); break;
 		case 'k': opt.keep = true; break;
 		case 'c': opt.console = true; break;
+		case 'P': opt.pg = true; break;
+		case 'S': ok = parse_uint(optarg, &pg_size); break;
+		case 'R': ok = parse_uint(optarg, &races); break;
+		case 'D': pg_driver = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: ok = false; break;
 		}
@@ -225,6 +251,12 @@ static void parse_options(int argc, char **argv)
 		exit(2);
 	}
 	opt.logins = logins ? logins : opt.quick ? 500 : 2000;
+	opt.pg = opt.pg || opt.only & (1u << GROUP_PG);
+	opt.pg_size = pg_size ? pg_size : opt.quick ? 10000 : 100000;
+	opt.pg_races = races ? races : opt.quick ? 50 : 200;
+	if (!set_path(opt.pg_driver, pg_driver && pg_driver[0] ? pg_driver
+							       : BENCH_PG_DRIVER))
+		exit(2);
 	opt.rounds = rounds ? rounds : opt.quick ? 1 : 3;
 	opt.oath_logins = oath_logins ? oath_logins : opt.quick ? 150 : 300;
 	opt.seconds = seconds > 0 ? seconds : opt.quick ? 1.5 : 6.0;
@@ -331,7 +363,7 @@ static void run_mailsec(const struct store *st, struct size_run *sr)
 	unsigned n = st->n;
 	struct scenario base = { "base  libpam + pam_permit", "base", 1, 0,
 				 n, false, false, false, opt.logins, opt.seconds,
-				 NULL, NULL };
+				 NULL, NULL, false };
 	struct scenario a = base, b = base, bc;
 	static const unsigned procs[] = { 2, 8, 32 };
 
@@ -384,7 +416,7 @@ static void run_mailsec(const struct store *st, struct size_run *sr)
 static void run_others(const struct store *st, struct size_run *sr)
 {
 	struct scenario base = { NULL, NULL, 1, 0, st->n, true, false, false,
-				 opt.logins, opt.seconds, NULL, NULL };
+				 opt.logins, opt.seconds, NULL, NULL, false };
 	static const struct {
 		enum sc_id id;
 		const char *label, *service;
@@ -427,7 +459,7 @@ static void run_cache(const struct store *st, struct size_run *sr)
 	unsigned k = st->n < REHASHED ? st->n : REHASHED;
 	struct scenario d = { "(d)   imap, yescrypt, cache_ttl=0", "imap", 1, 0,
 			      k, false, false, true, opt.logins, opt.seconds,
-			      NULL, NULL };
+			      NULL, NULL, false };
 	static char label[48];
 
 	if (!selected(SC_D0))
@@ -451,7 +483,7 @@ static void run_app_password(const struct store *st, struct size_run *sr)
 	unsigned k = st->n < REHASHED ? st->n : REHASHED;
 	struct scenario e = { "(e)   imap: app password (yescrypt record)",
 			      "imap", 1, 0, k, false, false, true, opt.logins,
-			      opt.seconds, NULL, BENCH_APP_PASSWORD };
+			      opt.seconds, NULL, BENCH_APP_PASSWORD, false };
 
 	if (!selected(SC_E))
 		return;
@@ -460,6 +492,98 @@ static void run_app_password(const struct store *st, struct size_run *sr)
 		return;
 	}
 	scenario_run(st, sr, SC_E, e);
+}
+
+/* The database's rows: base' again (the floor of the module's own cost),
+ * (a) and (bc) from 1, 8, 32 processes, and 32 processes racing one code. */
+static void run_pg_scenarios(const struct store *st, struct size_run *sr)
+{
+	unsigned n = st->n;
+	struct scenario base = { "base' libpam, pam_permit kept loaded", "base",
+				 1, 0, n, false, false, false, opt.logins,
+				 opt.seconds, opt.mods.permit, NULL, false };
+	struct scenario a = base, b0, bc, race;
+	static const unsigned procs[] = { 1, 8, 32 };
+	static char labels[2][3][48];
+
+	if (opt.mods.permit[0])
+		scenario_run(st, sr, SC_PG_BASE_KEPT, base);
+	a.keep_loaded = NULL;
+	a.service = "imap-pg";
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(labels[0][i], sizeof(labels[0][i]),
+			 "(a)pg  imap: password x %u", procs[i]);
+		a.label = labels[0][i];
+		a.procs = procs[i]; /* a password may be used again: no replays */
+		scenario_run(st, sr, (enum sc_id)(SC_PG_A + i), a);
+	}
+	b0 = a;
+	b0.label = "(b0)pg webmail code, each mailbox's first";
+	b0.service = "webmail-code-pg";
+	b0.procs = 1;
+	b0.replays = false;
+	b0.code = true;
+	b0.logins = n < opt.logins ? n : opt.logins;
+	b0.seconds = 10 * opt.seconds;
+	scenario_run(st, sr, SC_PG_B0, b0);
+	bc = b0;
+	bc.logins = opt.logins;
+	bc.seconds = opt.seconds;
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(labels[1][i], sizeof(labels[1][i]),
+			 "(bc)pg webmail: code only x %u", procs[i]);
+		bc.label = labels[1][i];
+		bc.procs = procs[i];
+		bc.replays = procs[i] > 1;
+		scenario_run(st, sr, (enum sc_id)(SC_PG_BC + i), bc);
+	}
+	race = bc;
+	race.label = "(r)pg  32 race each code of one mailbox";
+	race.procs = 32;
+	race.first = n - 1;
+	race.mailboxes = 1;
+	race.logins = opt.pg_races;
+	race.seconds = 20; /* a pass's code stays fresh for 25 s (run.c) */
+	race.replays = race.race = true;
+	scenario_run(st, sr, SC_PG_RACE, race);
+}
+
+static void run_pg(const char *fast_hash, struct size_run *sr)
+{
+	struct modules mods = opt.mods;
+	struct pg_store pg;
+	struct store st;
+
+	sr->n = opt.pg_size;
+	printf("\n== PostgreSQL store, %u mailbox%s ", opt.pg_size,
+	       opt.pg_size == 1 ? "" : "es");
+	fflush(stdout);
+	if (access(opt.pg_driver, R_OK) != 0) {
+		printf("(skipped: no driver %s: configure --with-postgresql, or "
+		       "--pg-driver) ==\n", opt.pg_driver);
+		not_run++;
+		return;
+	}
+	/* Only pam_mailsec's records: the database is filled from them. */
+	mods.ga[0] = mods.oath[0] = '\0';
+	if (!store_create(&st, opt.dir, opt.pg_size, fast_hash, &mods) ||
+	    !pg_start(&pg, &st, opt.dir, opt.pg_driver, opt.mods.mailsec)) {
+		printf("(could not make the store or the database) ==\n");
+		not_run++;
+		pg_stop();
+		store_destroy(&st);
+		return;
+	}
+	printf("(file store written in %.1f s, copied into the database in %.1f s "
+	       "by %u processes: %s) ==\n", st.build_s, pg.fill_s, pg.fill_procs,
+	       pg.sock);
+	print_table_header();
+	run_pg_scenarios(&st, sr);
+	pg_stop();
+	if (opt.keep)
+		printf("kept %s (the cluster stopped)\n", st.root);
+	else
+		store_destroy(&st);
 }
 
 static void run_size(unsigned n, const char *fast_hash, struct size_run *sr)
@@ -525,8 +649,14 @@ int main(int argc, char **argv)
 	fast_us = hash_cost("$5$", 1000, 200, scratch);
 	slow_us = hash_cost(NULL, 0, 5, scratch);
 	report_intro(&opt, fast_hash, fast_us, scratch, slow_us);
-	for (unsigned i = 0; i < opt.n_sizes; i++)
+	/* --only pg: no store sizes, only the database's store. */
+	for (unsigned i = 0; opt.only != 1u << GROUP_PG && i < opt.n_sizes; i++)
 		run_size(opt.sizes[i], fast_hash, &runs[i]);
-	report_targets(runs, opt.n_sizes);
+	if (opt.pg)
+		run_pg(fast_hash, &pg_run);
+	if (opt.only != 1u << GROUP_PG)
+		report_targets(runs, opt.n_sizes);
+	if (opt.pg)
+		report_pg(&pg_run);
 	return not_run ? 1 : 0;
 }

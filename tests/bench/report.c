@@ -266,3 +266,43 @@ void report_targets(const struct size_run *runs, unsigned n_runs)
 	target("peak RSS, pam_mailsec scenarios", value, "< 20 MiB",
 	       verdict(true, worst_rss < 20));
 }
+
+/* The database's rows against their targets: the module's own cost (less
+ * base' of the same run) in one process, logins/s from 8, and from 32 no
+ * failure and no accepted replay. */
+void report_pg(const struct size_run *pr)
+{
+	const struct result *r = pr->r, *floor = &r[SC_PG_BASE_KEPT];
+	static const struct {
+		enum sc_id one, eight;
+		const char *name;
+	} rows[] = { { SC_PG_BC, SC_PG_BC8, "(bc)pg" },
+		     { SC_PG_A, SC_PG_A8, "(a)pg" } };
+	unsigned fail = r[SC_PG_BC32].fail + r[SC_PG_A32].fail +
+			r[SC_PG_RACE].fail;
+	unsigned acc = r[SC_PG_BC32].replays_accepted +
+		       r[SC_PG_A32].replays_accepted +
+		       r[SC_PG_RACE].replays_accepted;
+	bool ran32 = r[SC_PG_BC32].ran && r[SC_PG_A32].ran && r[SC_PG_RACE].ran;
+	char what[64], value[32];
+
+	printf("\n== PostgreSQL targets (printed, not asserted), %u mailboxes ==\n",
+	       pr->n);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		const struct result *one = &r[rows[i].one], *eight = &r[rows[i].eight];
+		double own = one->p50_us - floor->p50_us;
+
+		snprintf(what, sizeof(what), "%s own p50, 1 process (less base')",
+			 rows[i].name);
+		snprintf(value, sizeof(value), "%.0f µs", own);
+		target(what, value, "<= 300 µs",
+		       verdict(one->ran && floor->ran, own <= 300));
+		snprintf(what, sizeof(what), "%s logins/s, 8 processes",
+			 rows[i].name);
+		snprintf(value, sizeof(value), "%.0f", eight->rate);
+		target(what, value, ">= 8000", verdict(eight->ran, eight->rate >= 8000));
+	}
+	snprintf(value, sizeof(value), "%u, %u", fail, acc);
+	target("x 32 and (r)pg: failed, replays accepted", value, "0, 0",
+	       verdict(ran32, fail == 0 && acc == 0));
+}

@@ -5,7 +5,8 @@
  * per pass (clock.c), all workers keeping in step at a barrier, and sends
  * the code of the pass's step. With `replays`, every 8th login of each
  * worker is also tried, at about the same moment, by the next worker with
- * the same code: of those two at most one may succeed. */
+ * the same code: of those two at most one may succeed. With `race`, every
+ * worker tries the one mailbox with the pass's code at once. */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -134,7 +135,10 @@ static void worker(const struct ctx *c, unsigned w)
 		n = sc->logins - base < m ? sc->logins - base : m;
 		if (w == 0)
 			c->sh->rounds = r + 1;
-		for (unsigned k = 0; k * procs < n && !time_up(c->sh); k++) {
+		if (sc->race && !time_up(c->sh))
+			attempt(c, 0, base, w != 0);
+		for (unsigned k = 0; !sc->race && k * procs < n &&
+				     !time_up(c->sh); k++) {
 			unsigned j = k * procs + w;
 			unsigned jr = k * procs + (w + procs - 1) % procs;
 
@@ -292,7 +296,8 @@ static void summarize(const struct ctx *c, struct result *res)
 bool run_scenario(const struct store *st, const struct scenario *sc,
 		  struct result *res)
 {
-	unsigned lat_cap = sc->logins + sc->logins / 4 + 64 * sc->procs;
+	unsigned lat_cap = sc->race ? sc->logins * sc->procs
+				    : sc->logins + sc->logins / 4 + 64 * sc->procs;
 	size_t size = sizeof(struct shared) +
 		      2 * (size_t)sc->logins * sizeof(uint32_t) +
 		      (size_t)lat_cap * sizeof(uint64_t);
