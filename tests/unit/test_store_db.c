@@ -364,6 +364,37 @@ START_TEST(code_raced_by_another_host_is_a_replay)
 }
 END_TEST
 
+static void lock_elsewhere(void *arg)
+{
+	struct ms_state state;
+	struct ms_error err = { 0 };
+
+	(void)arg;
+	memset(&state, 0, sizeof(state));
+	state.locked_until = T0 + 999;
+	ck_assert_int_eq(db.ops->state_save(&db, NAME, &state, &err), MS_OK);
+}
+
+/* A wrong code that would lock the mailbox, raced by another host's
+ * lockout: judged again it is refused as locked, and this check did not
+ * start that lockout (the log line says when one this login began ends). */
+START_TEST(raced_lockout_is_not_this_checks)
+{
+	struct ms_record record;
+	struct ms_error err = { 0 };
+	int64_t locked_until = -1;
+
+	db_settings.lockout.max_failures = 1;
+	enrolled(&record);
+	saved(&db, &record);
+	before_next_save(lock_elsewhere, NULL);
+	ck_assert_int_eq(ms_code_check(&db, NAME, &record, "000000", T0, NULL,
+				       &locked_until, &err),
+			 MS_CODE_LOCKED);
+	ck_assert_int_eq(locked_until, 0);
+}
+END_TEST
+
 /* --- the journal, app-password uses ----------------------------------------- */
 
 START_TEST(journal_note_through_the_interface)
@@ -661,6 +692,7 @@ Suite *store_db_suite(void)
 	tcase_add_test(tc, damaged_state_blob_fails_closed);
 	tcase_add_test(tc, code_is_accepted_once);
 	tcase_add_test(tc, code_raced_by_another_host_is_a_replay);
+	tcase_add_test(tc, raced_lockout_is_not_this_checks);
 	tcase_add_test(tc, journal_note_through_the_interface);
 	tcase_add_test(tc, copy_files_to_db_to_files_is_lossless);
 	tcase_add_test(tc, file_store_has_no_schema);
