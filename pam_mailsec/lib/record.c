@@ -15,6 +15,7 @@
 #include "name.h"
 #include "record.h"
 #include "secure.h"
+#include "store_files.h"
 #include "totp.h"
 
 #define RECORD_VERSION 1
@@ -594,8 +595,9 @@ static void record_file(const char *name, char *file, size_t size)
 	ms_file_name(name, "conf", file, size);
 }
 
-enum ms_status ms_record_load(const struct ms_store *store, const char *name,
-			      struct ms_record *record, struct ms_error *err)
+enum ms_status ms_files_record_load(const struct ms_store *store,
+				    const char *name, struct ms_record *record,
+				    struct ms_error *err)
 {
 	const char *dir = store->settings->users_dir;
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
@@ -616,6 +618,7 @@ enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 	if (status != MS_OK)
 		goto done;
 	record->file_id = id;
+	record->version = 0;
 	if (crypto_generichash(record->digest.bytes, sizeof(record->digest.bytes),
 			       (const unsigned char *)text, len, NULL, 0) != 0) {
 		ms_record_wipe(record);
@@ -627,8 +630,8 @@ done:
 	return status;
 }
 
-bool ms_record_current(const struct ms_store *store, const char *name,
-		       const struct ms_record *record)
+bool ms_files_record_current(const struct ms_store *store, const char *name,
+			     const struct ms_record *record)
 {
 	char file[MS_FILE_NAME_MAX];
 
@@ -663,9 +666,10 @@ enum ms_status ms_record_unchanged(const struct ms_record *record,
 	return MS_OK;
 }
 
-enum ms_status ms_record_save(const struct ms_store *store, const char *name,
-			      const struct ms_record *record,
-			      struct ms_error *err)
+enum ms_status ms_files_record_save(const struct ms_store *store,
+				    const char *name,
+				    const struct ms_record *record,
+				    struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
 	char *text = NULL;
@@ -680,8 +684,8 @@ enum ms_status ms_record_save(const struct ms_store *store, const char *name,
 	return status;
 }
 
-enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
-				struct ms_error *err)
+enum ms_status ms_files_record_exists(const struct ms_store *store,
+				      const char *name, struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
 	struct stat st;
@@ -695,20 +699,8 @@ enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
 			     store->settings->users_dir, file);
 }
 
-enum ms_status ms_record_lock(const struct ms_store *store, const char *name,
-			      int *lock_fd, struct ms_error *err)
-{
-	enum ms_status status = ms_record_exists(store, name, err);
-
-	if (status == MS_NOT_FOUND)
-		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
-	if (status != MS_OK)
-		return status;
-	return ms_store_lock(store, name, lock_fd, err);
-}
-
-enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
-				struct ms_error *err)
+enum ms_status ms_files_record_remove(const struct ms_store *store,
+				      const char *name, struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
 	enum ms_status status;
@@ -719,6 +711,43 @@ enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
 	if (status == MS_NOT_FOUND)
 		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
 	return status;
+}
+
+enum ms_status ms_record_load(const struct ms_store *store, const char *name,
+			      struct ms_record *record, struct ms_error *err)
+{
+	return store->ops->record_load(store, name, record, err);
+}
+
+bool ms_record_current(const struct ms_store *store, const char *name,
+		       const struct ms_record *record)
+{
+	return store->ops->record_current(store, name, record);
+}
+
+enum ms_status ms_record_save(const struct ms_store *store, const char *name,
+			      const struct ms_record *record,
+			      struct ms_error *err)
+{
+	return store->ops->record_save(store, name, record, err);
+}
+
+enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
+				struct ms_error *err)
+{
+	return store->ops->record_exists(store, name, err);
+}
+
+enum ms_status ms_record_lock(const struct ms_store *store, const char *name,
+			      int *lock_fd, struct ms_error *err)
+{
+	return store->ops->lock(store, name, true, lock_fd, err);
+}
+
+enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
+				struct ms_error *err)
+{
+	return store->ops->record_remove(store, name, err);
 }
 
 void ms_record_wipe(struct ms_record *record)

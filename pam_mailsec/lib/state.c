@@ -13,6 +13,7 @@
 #include "recovery.h"
 #include "secure.h"
 #include "slots.h"
+#include "store_files.h"
 #include "state.h"
 
 /* Slot layout, native byte order (the file never leaves the host):
@@ -159,8 +160,9 @@ static enum ms_status read_slots(int fd, const char *shown,
 	return status;
 }
 
-enum ms_status ms_state_load(const struct ms_store *store, const char *name,
-			     struct ms_state *state, struct ms_error *err)
+enum ms_status ms_files_state_load(const struct ms_store *store,
+				   const char *name, struct ms_state *state,
+				   struct ms_error *err)
 {
 	const char *dir = store->settings->state_dir;
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
@@ -234,8 +236,9 @@ static enum ms_status close_written(int fd, const char *shown,
 	return status;
 }
 
-enum ms_status ms_state_save(const struct ms_store *store, const char *name,
-			     struct ms_state *state, struct ms_error *err)
+enum ms_status ms_files_state_save(const struct ms_store *store,
+				   const char *name, struct ms_state *state,
+				   struct ms_error *err)
 {
 	char shown[MS_SHOWN_MAX];
 	enum ms_status status;
@@ -274,32 +277,57 @@ done:
 	return close_written(fd, shown, status, err);
 }
 
-enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
-			     ms_state_edit_fn *edit, void *arg,
-			     struct ms_error *err)
+enum ms_status ms_files_state_edit(const struct ms_store *store,
+				   const char *name, ms_state_edit_fn *edit,
+				   void *arg, struct ms_error *err)
 {
 	struct ms_state state;
 	enum ms_status status;
 	int lock_fd = -1;
 
-	status = ms_store_lock(store, name, &lock_fd, err);
+	status = ms_files_lock(store, name, false, &lock_fd, err);
 	if (status != MS_OK)
 		return status;
 	status = edit_open_file(store, name, edit, arg, &state, err);
-	if (ms_store_unlock(store, lock_fd, err) != MS_OK && status == MS_OK)
+	if (ms_files_unlock(store, lock_fd, err) != MS_OK && status == MS_OK)
 		status = err->status;
 	ms_wipe(&state, sizeof(state));
 	return status;
 }
 
-enum ms_status ms_state_remove(const struct ms_store *store, const char *name,
-			       struct ms_error *err)
+enum ms_status ms_files_state_remove(const struct ms_store *store,
+				     const char *name, struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
 
 	state_file(name, file, sizeof(file));
 	return ms_file_remove(store->state_fd, store->settings->state_dir, file,
 			      err);
+}
+
+enum ms_status ms_state_load(const struct ms_store *store, const char *name,
+			     struct ms_state *state, struct ms_error *err)
+{
+	return store->ops->state_load(store, name, state, err);
+}
+
+enum ms_status ms_state_save(const struct ms_store *store, const char *name,
+			     struct ms_state *state, struct ms_error *err)
+{
+	return store->ops->state_save(store, name, state, err);
+}
+
+enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
+			     ms_state_edit_fn *edit, void *arg,
+			     struct ms_error *err)
+{
+	return store->ops->state_edit(store, name, edit, arg, err);
+}
+
+enum ms_status ms_state_remove(const struct ms_store *store, const char *name,
+			       struct ms_error *err)
+{
+	return store->ops->state_remove(store, name, err);
 }
 
 unsigned ms_state_recovery_left(const struct ms_state *state,
