@@ -21,7 +21,7 @@
  * and the entries: only what is used is hashed, a few microseconds less
  * a login than the whole slot. A version this code does not know fails
  * closed, as MAILBOX.state's. */
-#define SLOT_SIZE 2048
+#define SLOT_SIZE MS_APP_STATE_SLOT
 #define CHECKSUM_SIZE 16
 #define APPS_MAGIC "MSAP"
 #define APPS_VERSION 1u
@@ -111,6 +111,25 @@ static enum ms_slot_kind slot_check(const unsigned char *slot,
 	if (*version != APPS_VERSION)
 		return MS_SLOT_UNKNOWN_VERSION;
 	return count <= MS_APP_MAX ? MS_SLOT_VALID : MS_SLOT_TORN;
+}
+
+void ms_app_state_encode(const struct ms_app_state *state, uint64_t seq,
+			 unsigned char out[MS_APP_STATE_SLOT])
+{
+	encode(state, seq, out);
+}
+
+bool ms_app_state_decode(const unsigned char slot[MS_APP_STATE_SLOT],
+			 struct ms_app_state *state)
+{
+	uint32_t version;
+	uint64_t seq;
+	bool valid = slot_check(slot, &version, &seq) == MS_SLOT_VALID;
+
+	memset(state, 0, sizeof(*state));
+	if (valid)
+		decode(slot, state);
+	return valid;
 }
 
 static enum ms_status read_slots(int fd, const char *shown,

@@ -590,6 +590,24 @@ enum ms_status ms_record_format(const struct ms_record *record, char **text,
 	return MS_OK;
 }
 
+enum ms_status ms_record_parse_loaded(const char *text, size_t len,
+				      const char *shown,
+				      struct ms_record *record,
+				      struct ms_error *err)
+{
+	enum ms_status status = ms_record_parse(text, shown, record, err);
+
+	if (status != MS_OK)
+		return status;
+	if (crypto_generichash(record->digest.bytes, sizeof(record->digest.bytes),
+			       (const unsigned char *)text, len, NULL, 0) != 0) {
+		ms_record_wipe(record);
+		return ms_fail(err, MS_SYSTEM, "%s: cannot hash the record",
+			       shown);
+	}
+	return MS_OK;
+}
+
 static void record_file(const char *name, char *file, size_t size)
 {
 	ms_file_name(name, "conf", file, size);
@@ -614,18 +632,9 @@ enum ms_status ms_files_record_load(const struct ms_store *store,
 	if (status != MS_OK)
 		return status;
 	ms_path_shown(shown, dir, file);
-	status = ms_record_parse(text, shown, record, err);
-	if (status != MS_OK)
-		goto done;
-	record->file_id = id;
-	record->version = 0;
-	if (crypto_generichash(record->digest.bytes, sizeof(record->digest.bytes),
-			       (const unsigned char *)text, len, NULL, 0) != 0) {
-		ms_record_wipe(record);
-		status = ms_fail(err, MS_SYSTEM, "%s: cannot hash the record",
-				 shown);
-	}
-done:
+	status = ms_record_parse_loaded(text, len, shown, record, err);
+	if (status == MS_OK)
+		record->file_id = id;
 	ms_free_secret(text);
 	return status;
 }

@@ -31,7 +31,7 @@
  * across an upgrade, and versions 2 and 3 (before totp_tag) kept a bare
  * step in `mark`, which reads as legacy_step. A version this code does not
  * know fails closed. */
-#define SLOT_SIZE 512
+#define SLOT_SIZE MS_STATE_SLOT
 #define CHECKSUM_SIZE 16
 #define STATE_MAGIC "MSST"
 #define STATE_VERSION 4u
@@ -139,6 +139,29 @@ static void slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
 		state->totp_used_until = (int64_t)mark;
 	else
 		state->legacy_step = mark;
+}
+
+void ms_state_encode(const struct ms_state *state, uint64_t seq,
+		     unsigned char out[MS_STATE_SLOT])
+{
+	slot_encode(state, seq, out);
+}
+
+bool ms_state_decode(const unsigned char slot[MS_STATE_SLOT],
+		     struct ms_state *state)
+{
+	unsigned char copy[SLOT_SIZE];
+	uint32_t version;
+	uint64_t seq;
+	bool valid = slot_check(slot, &version, &seq) == MS_SLOT_VALID;
+
+	memset(state, 0, sizeof(*state));
+	if (valid) {
+		memcpy(copy, slot, SLOT_SIZE);
+		slot_decode(copy, state);
+		ms_wipe(copy, sizeof(copy));
+	}
+	return valid;
 }
 
 static void state_file(const char *name, char *file, size_t size)
