@@ -19,6 +19,7 @@ Suite *codecheck_suite(void); /* test_codecheck.c: replay marks, lockout */
 Suite *apppass_suite(void); /* test_apppass.c: app passwords */
 Suite *journal_suite(void);  /* test_journal.c: the activity journal */
 Suite *kick_suite(void);     /* test_kick.c: kick_command */
+Suite *store_db_suite(void); /* test_store_db.c: the database store */
 Suite *mailbox_suite(void);  /* test_mailbox.c: mailsecctl's edits, MAILSEC_AUTH */
 
 /* test_lock.c: the store's directories and per-mailbox lock, added to the
