@@ -129,7 +129,10 @@ pg_setup() {
 	local sock
 	[ -n "$pg_driver" ] || return 1
 	sock=$("$top_srcdir/tests/support/pg-cluster" start "$T/pg") || return 1
+	# users_dir and state_dir: the files db import reads.
 	cat >"$pg_conf" <<CONF
+users_dir = "$T/users";
+state_dir = "$T/state";
 store = "postgresql";
 postgresql = {
   conninfo = "host=$sock dbname=mailsec user=mailsec_module";
@@ -140,9 +143,9 @@ postgresql = {
 CONF
 	MAILSEC_CONFIG=$pg_conf "$MAILSECCTL" db init >/dev/null
 }
-# pg_import: the file store's records into the database, replacing its own.
+# pg_import: the file store's mailboxes into the database, over its own.
 pg_import() {
-	MAILSEC_CONFIG=$pg_conf "$MAILSECCTL" db import --replace "$T/files.conf" >/dev/null
+	MAILSEC_CONFIG=$pg_conf "$MAILSECCTL" db import --replace >/dev/null
 }
 
 # --- one row ---
