@@ -215,7 +215,7 @@ void report_intro(const struct bench_opts *o, const char *fast_hash,
 		  double fast_us, const char *slow_hash, double slow_us);
 void report_ratios(const struct size_run *sr);
 void report_targets(const struct size_run *runs, unsigned n_runs);
-void report_pg(const struct size_run *pr);
+void report_pg(const struct size_run *pr, double hash_us);
 
 /* ---- stats.c ---------------------------------------------------------- */
 

@@ -657,6 +657,6 @@ int main(int argc, char **argv)
 	if (opt.only != 1u << GROUP_PG)
 		report_targets(runs, opt.n_sizes);
 	if (opt.pg)
-		report_pg(&pg_run);
+		report_pg(&pg_run, fast_us);
 	return not_run ? 1 : 0;
 }
