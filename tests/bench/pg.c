@@ -45,12 +45,13 @@ static void cluster_stop(void)
 	cluster_dir[0] = '\0';
 }
 
-/* A signal ends the bench through exit(), so that atexit stops the
- * cluster. */
+/* A signal ends the bench, the cluster stopped first (fork, exec and
+ * waitpid are safe in a handler; the stores of the run are left). */
 static void on_signal(int sig)
 {
 	(void)sig;
-	exit(130);
+	cluster_stop();
+	_exit(130);
 }
 
 /* pg-cluster start DIR; its socket directory into `sock`. */
