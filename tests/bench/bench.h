@@ -141,12 +141,16 @@ struct result {
 	unsigned other_prompts;
 	int first_error;    /* PAM code of the first failure, 0 if none */
 	double wall_s, rate, p50_us, p99_us, cpu_us;
+	double server_cpu_us; /* the database server's, a login; 0: none */
 	long maxrss_kib;
 };
 
 /* When true, scenario processes bind /dev/null over /dev/console in a
  * private mount namespace (see main.c). */
 extern bool run_quiet_console;
+/* When set, the CPU seconds a server outside the scenario has used so far:
+ * its share is added to each row (the database's). */
+extern double (*run_server_cpu_s)(void);
 
 bool run_scenario(const struct store *st, const struct scenario *sc,
 		  struct result *res);
@@ -169,6 +173,8 @@ struct pg_store {
 bool pg_start(struct pg_store *pg, const struct store *st, const char *parent,
 	      const char *driver, const char *module);
 void pg_stop(void);
+/* CPU seconds of the cluster's postmaster and the backends it reaped. */
+double pg_server_cpu_s(void);
 
 /* ---- main.c: options, the scenarios of a store size --------------------- */
 

@@ -262,10 +262,43 @@ bool pg_start(struct pg_store *pg, const struct store *st, const char *parent,
 		return false;
 	pg->fill_s = (double)(now_ns() - t0) / 1e9;
 	conf_settle(pg->conf);
+	run_server_cpu_s = pg_server_cpu_s;
 	return true;
 }
 
 void pg_stop(void)
 {
+	run_server_cpu_s = NULL;
 	cluster_stop();
+}
+
+/* utime, stime, cutime, cstime of the postmaster (/proc/PID/stat): its
+ * backends' time is its children's once they have ended. */
+double pg_server_cpu_s(void)
+{
+	char path[PATH_MAX + 32], text[1024];
+	unsigned long long t[4] = { 0, 0, 0, 0 };
+	long pid = 0;
+	FILE *f;
+	char *p;
+
+	snprintf(path, sizeof(path), "%s/data/postmaster.pid", cluster_dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = pid > 0 ? fopen(path, "r") : NULL;
+	if (!f)
+		return 0;
+	p = fgets(text, sizeof(text), f);
+	fclose(f);
+	/* After "(comm)", fields 3..: utime is the 14th of the line. */
+	p = p ? strrchr(text, ')') : NULL;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%llu %llu %llu %llu", &t[0], &t[1], &t[2], &t[3]) != 4)
+		return 0;
+	return (double)(t[0] + t[1] + t[2] + t[3]) / (double)sysconf(_SC_CLK_TCK);
 }

@@ -28,6 +28,7 @@
 #define REPLAY_EVERY 8
 
 bool run_quiet_console;
+double (*run_server_cpu_s)(void);
 
 struct shared {
 	pthread_barrier_t barrier;
@@ -304,6 +305,7 @@ bool run_scenario(const struct store *st, const struct scenario *sc,
 	struct ctx c = { st, sc, NULL, NULL, NULL, NULL };
 	struct rusage ru;
 	int status = 0;
+	double server0 = run_server_cpu_s ? run_server_cpu_s() : 0;
 	void *mem;
 	pid_t pid;
 
@@ -331,6 +333,13 @@ bool run_scenario(const struct store *st, const struct scenario *sc,
 		return false;
 	}
 	summarize(&c, res);
+	if (run_server_cpu_s && res->attempts) {
+		/* The scenario's backends end with its processes; the server
+		 * counts their time once it has reaped them. */
+		usleep(200000);
+		res->server_cpu_us = (run_server_cpu_s() - server0) * 1e6 /
+				     res->attempts;
+	}
 	res->maxrss_kib = ru.ru_maxrss;
 	res->ran = true;
 	if (sc->code)

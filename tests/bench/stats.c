@@ -45,6 +45,8 @@ void print_row(const struct scenario *sc, const struct result *res)
 	       LABEL_WIDTH, LABEL_WIDTH, sc->label, sc->procs, res->attempts,
 	       res->ok, res->fail, replays, res->rate, res->p50_us,
 	       res->p99_us, res->cpu_us, (double)res->maxrss_kib / 1024.0);
+	if (res->server_cpu_us > 0)
+		printf("  server CPU %.0f µs/login", res->server_cpu_us);
 	if (res->fail && res->first_error)
 		printf("  first error: %s", pam_strerror(NULL, res->first_error));
 	if (res->other_prompts)
