@@ -15,6 +15,7 @@
 
 #include "apppass.h"
 #include "codecheck.h"
+#include "db_load.h"
 #include "helpers.h"
 #include "journal.h"
 #include "secure.h"
@@ -612,6 +613,9 @@ START_TEST(group_writable_driver_is_refused)
 	ck_assert_msg(th_has(err.msg, "fake.so: writable by group or others"),
 		      "%s", err.msg);
 	ms_store_close(&store);
+	ck_assert_int_eq(ms_db_check_driver(&settings, &err), MS_INVALID);
+	ck_assert_msg(th_has(err.msg, "db.conf: postgresql.driver: "),
+		      "%s", err.msg);
 
 	/* The file safe, its directory not. */
 	ck_assert_int_eq(chmod(driver, 0644), 0);
@@ -627,6 +631,8 @@ START_TEST(group_writable_driver_is_refused)
 			      MS_OK,
 		      "%s", err.msg);
 	ms_store_close(&store);
+	ck_assert_int_eq(ms_db_check_driver(&settings, &err), MS_OK);
+	ck_assert_int_eq(ms_db_check_driver(&th.settings, &err), MS_OK);
 }
 END_TEST
 
