@@ -307,6 +307,13 @@ void cases_grants(void)
 		     MS_OK, &err, NULL, "the module writes a blob");
 	check_status(drv->host_key(db, key, &err), MS_OK, &err, NULL,
 		     "the module reads the host key");
+	check_status(drv->lock(db, "b", true, &err), MS_OK, &err, NULL,
+		     "the module locks a row");
+	check_status(drv->save_blob(db, "b", MS_DB_APPS, -1,
+				    (const unsigned char *)"locked", 6, &err),
+		     MS_OK, &err, NULL, "... writes a blob under the lock");
+	check_status(drv->unlock(db, true, &err), MS_OK, &err, NULL,
+		     "... and commits");
 	check_status(drv->save_record(db, "b", "x\n", 2, &version, &err),
 		     MS_SYSTEM, &err, "not on the module's connection",
 		     "the module's connection does not save a record");
