@@ -45,7 +45,7 @@ const char *ms_pg_program(const struct ms_db *db)
 enum ms_status ms_pg_schema_hint(const struct ms_db *db, int found,
 				 struct ms_error *err)
 {
-	if (found <= 0)
+	if (found < 0)
 		return ms_fail(err, MS_INVALID,
 			       "postgresql: the database has no mailsec schema:"
 			       " run mailsecctl db init");
@@ -86,18 +86,20 @@ static enum ms_status value(struct ms_db *db, const char *text,
 	return MS_OK;
 }
 
-/* 0: no table; -1: a table without its row. */
+/* -1: no schema (no table, or a table without its row). */
 static enum ms_status read_version(struct ms_db *db, const char *what,
 				   int *version, struct ms_error *err)
 {
 	char *found;
+	bool exists;
 
 	if (value(db, "SELECT to_regclass('mailsec_schema') IS NOT NULL", what,
 		  &found, err) != MS_OK)
 		return err->status;
-	*version = found && strcmp(found, "t") == 0 ? -1 : 0;
+	exists = found && strcmp(found, "t") == 0;
 	free(found);
-	if (*version == 0)
+	*version = -1;
+	if (!exists)
 		return MS_OK;
 	if (value(db, "SELECT max(version) FROM mailsec_schema", what, &found,
 		  err) != MS_OK)
@@ -108,13 +110,45 @@ static enum ms_status read_version(struct ms_db *db, const char *what,
 	return MS_OK;
 }
 
-static enum ms_status begin(struct ms_db *db, const char *module_role,
-			    const char *what, struct ms_error *err)
+/* The module's role exists and holds no privilege of its own beyond the
+ * grants: not a superuser, not mailsecctl's role nor one of its members
+ * (which would own the tables, and REVOKE would take that away). */
+static enum ms_status check_role(struct ms_db *db, const char *role,
+				 const char *what, struct ms_error *err)
 {
 	struct ms_pg_params params = { .n = 1 };
 	PGresult *res;
-	bool exists;
+	bool exists, super, owner;
 
+	params.values[0] = role;
+	params.lengths[0] = (int)strlen(role);
+	if (ms_pg_sql_params(db, "SELECT rolsuper, pg_has_role(rolname,"
+				 " current_user, 'MEMBER') FROM pg_roles"
+				 " WHERE rolname = $1",
+			     &params, what, &res, err) != MS_OK)
+		return err->status;
+	exists = PQntuples(res) == 1;
+	super = exists && PQgetvalue(res, 0, 0)[0];
+	owner = exists && PQgetvalue(res, 0, 1)[0];
+	PQclear(res);
+	if (!exists)
+		return ms_fail(err, MS_INVALID,
+			       "postgresql: role %s does not exist (create it"
+			       " first: CREATE ROLE %s LOGIN)",
+			       role, role);
+	if (super || owner)
+		return ms_fail(err, MS_INVALID,
+			       "postgresql: role %s is %s: the module needs a"
+			       " role of its own",
+			       role,
+			       super ? "a superuser"
+				     : "mailsecctl's role or a member of it");
+	return MS_OK;
+}
+
+static enum ms_status begin(struct ms_db *db, const char *module_role,
+			    const char *what, struct ms_error *err)
+{
 	if (!module_role || !*module_role)
 		return ms_fail(err, MS_INVALID,
 			       "postgresql: %s: no role for the module", what);
@@ -126,19 +160,7 @@ static enum ms_status begin(struct ms_db *db, const char *module_role,
 	if (sql(db, "SELECT pg_advisory_xact_lock(hashtextextended("
 		    "'mailsec_schema', 0))", what, err) != MS_OK)
 		return err->status;
-	params.values[0] = module_role;
-	params.lengths[0] = (int)strlen(module_role);
-	if (ms_pg_sql_params(db, "SELECT 1 FROM pg_roles WHERE rolname = $1",
-			     &params, what, &res, err) != MS_OK)
-		return err->status;
-	exists = PQntuples(res) == 1;
-	PQclear(res);
-	if (!exists)
-		return ms_fail(err, MS_INVALID,
-			       "postgresql: role %s does not exist (create it"
-			       " first: CREATE ROLE %s LOGIN)",
-			       module_role, module_role);
-	return MS_OK;
+	return check_role(db, module_role, what, err);
 }
 
 static enum ms_status grant_to(struct ms_db *db, const char *role_id,
@@ -237,7 +259,7 @@ static enum ms_status init(struct ms_db *db, const char *role, char *report,
 
 	if (status == MS_OK)
 		status = read_version(db, what, &version, err);
-	if (status == MS_OK && version != 0)
+	if (status == MS_OK && version != -1)
 		status = ms_fail(err, MS_EXISTS,
 				 "postgresql: the database has a mailsec schema"
 				 " already (mailsecctl db check)");
@@ -273,13 +295,13 @@ static enum ms_status upgrade(struct ms_db *db, const char *role,
 			      char *report, size_t size, struct ms_error *err)
 {
 	const char *what = "db upgrade";
-	int version = 0;
+	int version = -1;
 	enum ms_status status = begin(db, role, what, err);
 
 	if (status == MS_OK)
 		status = read_version(db, what, &version, err);
-	if (status == MS_OK && version == 0)
-		status = ms_pg_schema_hint(db, 0, err);
+	if (status == MS_OK && version < 0)
+		status = ms_pg_schema_hint(db, version, err);
 	if (status == MS_OK && version > MS_PG_SCHEMA_VERSION)
 		status = ms_pg_schema_hint(db, version, err);
 	if (status == MS_OK)
