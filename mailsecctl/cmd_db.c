@@ -95,31 +95,6 @@ static void draw_progress(struct transfer *run, bool last)
 		run->done + run->skipped, run->total, last ? "\n" : "");
 }
 
-/* The target's copy of `name` goes first: removed under its lock (its
- * record, state, app-password uses and journal), then the copy is made
- * as for a new mailbox. */
-static enum ms_status replace_one(struct transfer *run, const char *name,
-				  struct ms_error *err)
-{
-	struct ms_mailbox box;
-	enum ms_status status;
-	int lock = -1;
-
-	memset(&box, 0, sizeof(box));
-	snprintf(box.name, sizeof(box.name), "%s", name);
-	status = ms_record_lock(&run->to, name, &lock, err);
-	if (status == MS_OK) {
-		status = ms_mailbox_remove(&run->to, &box, err);
-		if (ms_store_unlock(&run->to, lock, err) != MS_OK &&
-		    status == MS_OK)
-			status = err->status;
-	}
-	ms_mailbox_wipe(&box);
-	if (status != MS_OK && status != MS_NOT_FOUND)
-		return status;
-	return ms_store_copy_mailbox(&run->from, &run->to, name, err);
-}
-
 /* MS_OK when copied or skipped (counted); else the hard error. */
 static enum ms_status copy_one(struct transfer *run, const char *name,
 			       struct ms_error *err)
@@ -129,9 +104,9 @@ static enum ms_status copy_one(struct transfer *run, const char *name,
 	/* Each mailbox its own deadline, on either side. */
 	ms_store_renew(&run->from);
 	ms_store_renew(&run->to);
-	status = ms_store_copy_mailbox(&run->from, &run->to, name, err);
-	if (status == MS_EXISTS && run->ctl->replace)
-		status = replace_one(run, name, err);
+	status = run->ctl->replace
+		? ms_store_replace_mailbox(&run->from, &run->to, name, err)
+		: ms_store_copy_mailbox(&run->from, &run->to, name, err);
 	if (status == MS_EXISTS) {
 		run->skipped++;
 		return MS_OK;

@@ -325,12 +325,37 @@ test_skip_replace() {
 		"imported 1 mailbox, 3 skipped (already there)" "$OUT"
 	check_jq "a skipped mailbox is left as it was" '.non_webmail == "enabled"' \
 		"$("$M" --config "$SRC_DB" --json show c@example.com)"
+	# A journal only the target has: --replace leaves the source's (none).
+	MAILSEC_CONFIG=$SRC_DB "$JOURNAL_NOTE" d@example.com "$(date +%s)" \
+		client refused password imap 198.51.100.9 >/dev/null ||
+		fail "journal_note on the database"
+	check_match "the target's own journal entry" '198\.51\.100\.9' \
+		"$("$M" --config "$SRC_DB" activity d@example.com)"
 	expect_exit 0 "$M" --config "$SRC_DB" --json db import --replace
 	check_jq "--replace copies every one" '.imported == 4 and .skipped == 0' "$OUT"
+	check_absent "--replace drops the target's journal" '198.51.100.9' \
+		"$("$M" --config "$SRC_DB" activity d@example.com)"
 	check_jq "the replaced mailbox is the source's" '.non_webmail == "disabled"' \
 		"$("$M" --config "$SRC_DB" --json show c@example.com)"
 	check_jq "a replaced mailbox keeps its lockout" '.locked_until != null' \
 		"$("$M" --config "$SRC_DB" --json show b@example.com)"
+	expect_exit 0 "$M" --config "$SRC_DB" non-webmail app-passwords c@example.com
+	# An entry only the file store's journal of c has: the database's
+	# copy, shorter, must not leave it behind.
+	MAILSEC_CONFIG=$DST "$JOURNAL_NOTE" c@example.com "$(date +%s)" \
+		client refused password imap 198.51.100.9 >/dev/null ||
+		fail "journal_note on the exported files"
+	check_match "the file store's own journal entry" '198\.51\.100\.9' \
+		"$("$M" --config "$DST" activity c@example.com)"
+	expect_exit 0 "$M" --config "$DST_DB" db export --replace
+	check_absent "export --replace drops the file store's journal" \
+		'198.51.100.9' "$("$M" --config "$DST" activity c@example.com)"
+	check_eq "export --replace: the database's journal" \
+		"$("$M" --config "$SRC_DB" --json activity c@example.com)" \
+		"$("$M" --config "$DST" --json activity c@example.com)"
+	check_eq "export --replace" "exported 4 mailboxes, 0 skipped (already there)" "$OUT"
+	check_jq "the file store has the database's copy" '.non_webmail == "app-passwords"' \
+		"$("$M" --config "$DST" --json show c@example.com)"
 	if command -v script >/dev/null; then
 		local tty
 		tty=$(script -qec "$(printf '%q ' "$M" --config "$SRC_DB" db import --replace)" /dev/null)
