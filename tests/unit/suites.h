@@ -26,6 +26,8 @@ Suite *mailbox_suite(void);  /* test_mailbox.c: mailsecctl's edits, MAILSEC_AUTH
  * store suite. */
 TCase *tcase_store_dirs(void);
 TCase *tcase_store_lock(void);
+/* test_store_files.c: the file store behind the store interface. */
+TCase *tcase_store_files(void);
 /* test_when.c: the command line's dates and times, added to the apppass
  * suite (whose --expires takes the same dates). */
 TCase *tcase_when(void);
