@@ -38,8 +38,45 @@ static enum ms_status copy_read(const struct ms_store *from, const char *name,
 	return status;
 }
 
+static bool put_apps(struct ms_app_state *state, void *arg)
+{
+	const struct ms_app_state *copied = arg;
+
+	memcpy(state->uses, copied->uses, sizeof(state->uses));
+	return true;
+}
+
+static bool put_journal(unsigned char image[MS_JOURNAL_BYTES], size_t *len,
+			void *arg)
+{
+	const struct mailbox_copy *copy = arg;
+
+	memset(image, 0, MS_JOURNAL_BYTES);
+	memcpy(image, copy->journal, copy->journal_len);
+	*len = copy->journal_len;
+	return true;
+}
+
+static enum ms_status put_apps_of(const struct ms_store *to, const char *name,
+				  struct mailbox_copy *copy,
+				  struct ms_error *err)
+{
+	return to->ops->app_state_edit(to, name, put_apps, &copy->apps, err);
+}
+
+/* On files an app-state edit takes the mailbox lock itself: there it is
+ * written after the lock. On the database everything is written in the
+ * lock's one transaction, and another host sees the mailbox whole or not
+ * at all. */
+static bool apps_in_lock(const struct ms_store *to)
+{
+	return to->db_driver != NULL;
+}
+
 /* The target's mailbox as a remove leaves it: no record, state,
- * app-password uses or journal (the last three may be missing). */
+ * app-password uses or journal (the last three may be missing). The
+ * journal must go too: a journal edit writes only the entries it changed,
+ * and a shorter copy would leave the target's older ones behind. */
 static enum ms_status remove_target(const struct ms_store *to,
 				    const char *name, struct ms_error *err)
 {
@@ -78,26 +115,12 @@ static enum ms_status write_locked(const struct ms_store *to, const char *name,
 	status = to->ops->record_save(to, name, &copy->record, err);
 	if (status == MS_OK)
 		status = to->ops->state_save(to, name, &copy->state, err);
+	if (status == MS_OK && copy->journal_len)
+		status = to->ops->journal_edit(to, name, put_journal, copy,
+					       err);
+	if (status == MS_OK && apps_in_lock(to))
+		status = put_apps_of(to, name, copy, err);
 	return status;
-}
-
-static bool put_apps(struct ms_app_state *state, void *arg)
-{
-	const struct ms_app_state *copied = arg;
-
-	memcpy(state->uses, copied->uses, sizeof(state->uses));
-	return true;
-}
-
-static bool put_journal(unsigned char image[MS_JOURNAL_BYTES], size_t *len,
-			void *arg)
-{
-	const struct mailbox_copy *copy = arg;
-
-	memset(image, 0, MS_JOURNAL_BYTES);
-	memcpy(image, copy->journal, copy->journal_len);
-	*len = copy->journal_len;
-	return true;
 }
 
 static enum ms_status copy_write(const struct ms_store *to, const char *name,
@@ -112,12 +135,8 @@ static enum ms_status copy_write(const struct ms_store *to, const char *name,
 	status = write_locked(to, name, copy, replace, err);
 	if (to->ops->unlock(to, lock, err) != MS_OK && status == MS_OK)
 		status = err->status;
-	if (status != MS_OK)
-		return status;
-	status = to->ops->app_state_edit(to, name, put_apps, &copy->apps, err);
-	if (status == MS_OK && copy->journal_len)
-		status = to->ops->journal_edit(to, name, put_journal, copy,
-					       err);
+	if (status == MS_OK && !apps_in_lock(to))
+		status = put_apps_of(to, name, copy, err);
 	return status;
 }
 

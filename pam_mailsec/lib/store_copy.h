@@ -10,11 +10,11 @@
 #include "store.h"
 
 /* Copies the mailbox `name` of `from` into `to`, lossless: its record,
- * runtime state, app-password uses and journal. The record and the state
- * are written under `to`'s lock, the uses and the journal after it (on
- * files each takes a lock of its own). MS_EXISTS ("NAME: already exists
- * in the target store") when `to` has a record of `name`: nothing is
- * written then; MS_NOT_FOUND when `from` has none. */
+ * runtime state, app-password uses and journal, written under `to`'s
+ * lock (on the database, one transaction), but for the uses on files:
+ * there their edit takes the mailbox lock itself, just after. MS_EXISTS
+ * ("NAME: already exists in the target store") when `to` has a record
+ * of `name`: nothing is written then; MS_NOT_FOUND when `from` has none. */
 enum ms_status ms_store_copy_mailbox(const struct ms_store *from,
 				     const struct ms_store *to,
 				     const char *name, struct ms_error *err);

@@ -15,6 +15,7 @@
 
 #include "apppass.h"
 #include "codecheck.h"
+#include "db_load.h"
 #include "helpers.h"
 #include "journal.h"
 #include "secure.h"
@@ -45,16 +46,24 @@ static void fake_reset(const char *path)
 	dlclose(handle);
 }
 
+/* The settings of a mailsec.conf on the database, as an administrator
+ * writes it. */
 static void db_settings_for(struct ms_settings *settings, const char *driver)
 {
-	*settings = th.settings;
-	settings->store = MS_STORE_POSTGRESQL;
-	strcpy(settings->postgresql.conninfo, "fake");
-	settings->postgresql.admin_conninfo[0] = '\0';
-	settings->postgresql.timeout = MS_DB_TIMEOUT_DEFAULT;
-	strcpy(settings->postgresql.module_role, "mailsec_module");
-	snprintf(settings->postgresql.driver, sizeof(settings->postgresql.driver),
-		 "%s", driver);
+	char conf[PATH_MAX], text[3 * PATH_MAX];
+	struct ms_error err = { 0 };
+
+	ts_path(conf, sizeof(conf), th.dir, "db.conf", NULL);
+	snprintf(text, sizeof(text),
+		 "users_dir = \"%s\";\nstate_dir = \"%s\";\n"
+		 "store = \"postgresql\";\n"
+		 "postgresql = { conninfo = \"fake\"; driver = \"%s\"; };\n",
+		 th.users, th.state, driver);
+	ts_write_str(conf, text, 0600);
+	ck_assert_msg(ms_settings_load(conf, MS_CONF_NAMED, settings, &err) ==
+			      MS_OK,
+		      "%s", err.msg);
+	ck_assert_int_eq(settings->store, MS_STORE_POSTGRESQL);
 }
 
 static void db_setup(void)
@@ -604,6 +613,9 @@ START_TEST(group_writable_driver_is_refused)
 	ck_assert_msg(th_has(err.msg, "fake.so: writable by group or others"),
 		      "%s", err.msg);
 	ms_store_close(&store);
+	ck_assert_int_eq(ms_db_check_driver(&settings, &err), MS_INVALID);
+	ck_assert_msg(th_has(err.msg, "db.conf: postgresql.driver: "),
+		      "%s", err.msg);
 
 	/* The file safe, its directory not. */
 	ck_assert_int_eq(chmod(driver, 0644), 0);
@@ -619,6 +631,8 @@ START_TEST(group_writable_driver_is_refused)
 			      MS_OK,
 		      "%s", err.msg);
 	ms_store_close(&store);
+	ck_assert_int_eq(ms_db_check_driver(&settings, &err), MS_OK);
+	ck_assert_int_eq(ms_db_check_driver(&th.settings, &err), MS_OK);
 }
 END_TEST
 
