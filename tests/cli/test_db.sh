@@ -367,9 +367,34 @@ test_skip_replace() {
 	check_eq "list on the database: four rows" 4 "$(grep -c '@example' <<<"$OUT")"
 }
 
+# psql SQL: as the schema's owner on the test database.
+psql_admin() {
+	local bindir
+	bindir=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || pg_config --bindir)
+	"$bindir/psql" -qAtX -v ON_ERROR_STOP=1 -h "$SOCK" -U mailsec_admin \
+		-d mailsec -c "$1"
+}
+
+test_damaged() {
+	group "a damaged row: reported, as a damaged file is"
+	psql_admin "UPDATE mailsec_mailbox SET record = 'version = ;' WHERE name = 'd@example.com'" ||
+		fail "psql UPDATE"
+	psql_admin "UPDATE mailsec_mailbox SET state = '\\x00ff', state_seq = state_seq + 1 WHERE name = 'c@example.com'" ||
+		fail "psql UPDATE"
+	expect_exit 5 "$M" --config "$SRC_DB" check-config
+	check_match "check-config names the damaged record" 'd@example\.com' "$OUT"
+	check_match "check-config names the damaged state" 'c@example\.com' "$OUT"
+	check_match "check-config still counts every mailbox" '^records: 4$' "$OUT"
+	expect_exit 5 "$M" --config "$SRC_DB" show d@example.com
+	expect_exit 5 "$M" --config "$SRC_DB" list
+	check_match "list shows the others" '^a@example\.com ' "$OUT"
+	check_match "list says which failed" 'd@example\.com' "$ERR"
+}
+
 test_files_refused
 test_schema
 test_everyday
 test_import_export
 test_skip_replace
+test_damaged
 finish
