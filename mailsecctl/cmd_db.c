@@ -28,18 +28,6 @@ static enum ms_status need_database(struct ctl *ctl)
 		       "\"postgresql\" in mailsec.conf)");
 }
 
-/* A schema that is not the current one: what the administrator does. */
-static void schema_hint(struct ctl *ctl, enum ms_db_schema_op op)
-{
-	size_t len = strlen(ctl->err.msg);
-
-	if (op != MS_DB_SCHEMA_CHECK || ctl->err.status != MS_INVALID)
-		return;
-	snprintf(ctl->err.msg + len, sizeof(ctl->err.msg) - len,
-		 " (an empty database: mailsecctl db init; an older schema: "
-		 "mailsecctl db upgrade)");
-}
-
 static enum ms_status schema_step(struct ctl *ctl, enum ms_db_schema_op op)
 {
 	char report[REPORT_MAX] = "";
@@ -55,10 +43,9 @@ static enum ms_status schema_step(struct ctl *ctl, enum ms_db_schema_op op)
 	status = ms_store_schema(&store, op, report, sizeof(report),
 				 &ctl->err);
 	ms_store_close(&store);
-	if (status != MS_OK) {
-		schema_hint(ctl, op);
+	/* The driver's error says what to run (db init, db upgrade). */
+	if (status != MS_OK)
 		return status;
-	}
 	out_db_report(report);
 	return MS_OK;
 }
@@ -108,31 +95,6 @@ static void draw_progress(struct transfer *run, bool last)
 		run->done + run->skipped, run->total, last ? "\n" : "");
 }
 
-/* The target's copy of `name` goes first: removed under its lock (its
- * record, state, app-password uses and journal), then the copy is made
- * as for a new mailbox. */
-static enum ms_status replace_one(struct transfer *run, const char *name,
-				  struct ms_error *err)
-{
-	struct ms_mailbox box;
-	enum ms_status status;
-	int lock = -1;
-
-	memset(&box, 0, sizeof(box));
-	snprintf(box.name, sizeof(box.name), "%s", name);
-	status = ms_record_lock(&run->to, name, &lock, err);
-	if (status == MS_OK) {
-		status = ms_mailbox_remove(&run->to, &box, err);
-		if (ms_store_unlock(&run->to, lock, err) != MS_OK &&
-		    status == MS_OK)
-			status = err->status;
-	}
-	ms_mailbox_wipe(&box);
-	if (status != MS_OK && status != MS_NOT_FOUND)
-		return status;
-	return ms_store_copy_mailbox(&run->from, &run->to, name, err);
-}
-
 /* MS_OK when copied or skipped (counted); else the hard error. */
 static enum ms_status copy_one(struct transfer *run, const char *name,
 			       struct ms_error *err)
@@ -142,9 +104,9 @@ static enum ms_status copy_one(struct transfer *run, const char *name,
 	/* Each mailbox its own deadline, on either side. */
 	ms_store_renew(&run->from);
 	ms_store_renew(&run->to);
-	status = ms_store_copy_mailbox(&run->from, &run->to, name, err);
-	if (status == MS_EXISTS && run->ctl->replace)
-		status = replace_one(run, name, err);
+	status = run->ctl->replace
+		? ms_store_replace_mailbox(&run->from, &run->to, name, err)
+		: ms_store_copy_mailbox(&run->from, &run->to, name, err);
 	if (status == MS_EXISTS) {
 		run->skipped++;
 		return MS_OK;

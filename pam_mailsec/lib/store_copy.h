@@ -19,6 +19,14 @@ enum ms_status ms_store_copy_mailbox(const struct ms_store *from,
 				     const struct ms_store *to,
 				     const char *name, struct ms_error *err);
 
+/* ms_store_copy_mailbox over a mailbox `to` has already: under the lock
+ * its record is written under, the target's record, state, app-password
+ * uses and journal are removed first, then the copy is made as for a new
+ * mailbox. */
+enum ms_status ms_store_replace_mailbox(const struct ms_store *from,
+					const struct ms_store *to,
+					const char *name, struct ms_error *err);
+
 /* Makes `to`'s host key `from`'s: webmail sessions and cached credentials
  * keep their meaning across the move. */
 enum ms_status ms_store_copy_host_key(const struct ms_store *from,
