@@ -173,7 +173,8 @@ struct pg_store {
 bool pg_start(struct pg_store *pg, const struct store *st, const char *parent,
 	      const char *driver, const char *module);
 void pg_stop(void);
-/* CPU seconds of the cluster's postmaster and the backends it reaped. */
+/* CPU seconds of the cluster's postmaster and the backends it reaped
+ * (run_server_cpu_s, for the rows that use the database). */
 double pg_server_cpu_s(void);
 
 /* ---- main.c: options, the scenarios of a store size --------------------- */

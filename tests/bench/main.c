@@ -508,6 +508,7 @@ static void run_pg_scenarios(const struct store *st, struct size_run *sr)
 
 	if (opt.mods.permit[0])
 		scenario_run(st, sr, SC_PG_BASE_KEPT, base);
+	run_server_cpu_s = pg_server_cpu_s;
 	a.keep_loaded = NULL;
 	a.service = "imap-pg";
 	for (size_t i = 0; i < 3; i++) {
@@ -579,6 +580,7 @@ static void run_pg(const char *fast_hash, struct size_run *sr)
 	       pg.sock);
 	print_table_header();
 	run_pg_scenarios(&st, sr);
+	run_server_cpu_s = NULL;
 	pg_stop();
 	if (opt.keep)
 		printf("kept %s (the cluster stopped)\n", st.root);
