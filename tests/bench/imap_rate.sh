@@ -50,8 +50,9 @@ done
 [ -n "$PAM_WRAPPER_SO" ] || skip "libpam_wrapper.so is not installed"
 # Ports of its own: neither a real install's nor those of tests/e2e and
 # tests/demo (servers.sh's, 11xxx and 12xxx).
-IMAP=14143 IMAPS=14993 POP3=14110 POP3S=14995 SMTP=14025 SUBMISSION=14587
-WEBMAIL=14144 WEBMAIL_SMTP=14588
+# shellcheck disable=SC2034 # read by servers.sh's functions
+IMAP=14143 IMAPS=14993 POP3=14110 POP3S=14995 SMTP=14025 SUBMISSION=14587 \
+	WEBMAIL=14144 WEBMAIL_SMTP=14588
 PYTHON=$(PATH=/usr/bin:/bin command -v python3)
 
 T=$(mktemp -d)
