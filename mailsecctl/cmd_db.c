@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,20 @@ static enum ms_status need_database(struct ctl *ctl)
 		       "\"postgresql\" in mailsec.conf)");
 }
 
+/* The one syslog line of a db command that changed the database or the
+ * file store (the change log of mailsecctl.8, LOGGING): what it did in
+ * `detail`, never a mailbox's data. */
+static void audit(const char *command, const char *detail)
+{
+	char invoker[CTL_INVOKER_MAX];
+
+	ctl_invoker(invoker);
+	openlog("mailsecctl", LOG_PID, LOG_AUTHPRIV);
+	syslog(LOG_NOTICE, "changed: store command=db %s %s %s", command,
+	       detail, invoker);
+	closelog();
+}
+
 static enum ms_status schema_step(struct ctl *ctl, enum ms_db_schema_op op)
 {
 	char report[REPORT_MAX] = "";
@@ -46,6 +61,8 @@ static enum ms_status schema_step(struct ctl *ctl, enum ms_db_schema_op op)
 	/* The driver's error says what to run (db init, db upgrade). */
 	if (status != MS_OK)
 		return status;
+	if (op != MS_DB_SCHEMA_CHECK)
+		audit(op == MS_DB_SCHEMA_INIT ? "init" : "upgrade", "done");
 	out_db_report(report);
 	return MS_OK;
 }
@@ -156,6 +173,16 @@ static enum ms_status stopped(struct transfer *run, enum ms_status status)
 		       run->done, run->total, run->skipped);
 }
 
+static void audit_transfer(const struct transfer *run, bool import)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "%s=%lu skipped=%lu%s",
+		 run->done_word, run->done, run->skipped,
+		 run->ctl->replace ? " replace" : "");
+	audit(import ? "import" : "export", detail);
+}
+
 static enum ms_status transfer(struct ctl *ctl, bool import)
 {
 	struct transfer run = { .ctl = ctl };
@@ -179,6 +206,9 @@ static enum ms_status transfer(struct ctl *ctl, bool import)
 		ms_store_close(&run.to);
 	}
 	ms_store_close(&run.from);
+	/* Copied is copied: a run that stopped is logged too. */
+	if (run.done)
+		audit_transfer(&run, import);
 	if (status != MS_OK)
 		return stopped(&run, status);
 	out_db_transfer(run.done_word, run.done, run.skipped);
