@@ -1,7 +1,7 @@
 /* db init | upgrade | check | import | export: the PostgreSQL store's own
  * commands. The schema steps and the copying are the library's
- * (ms_store_schema, ms_store_copy_mailbox, ms_store_copy_host_key); here
- * they are only called and reported. */
+ * (ms_store_schema, ms_store_copy_mailbox, ms_store_replace_mailbox,
+ * ms_store_copy_host_key); here they are only called and reported. */
 #include "config.h"
 
 #include <stdio.h>
@@ -12,7 +12,6 @@
 
 #include "commands.h"
 #include "db_driver.h"
-#include "log.h"
 #include "output.h"
 #include "store_copy.h"
 
