@@ -3,8 +3,7 @@
 # The internal library needs no libpam: its libtool archive does not
 # depend on it, none of its objects calls into it, and the fuzz targets,
 # built from the library alone, do not link it. The module and mailsecctl
-# link libpam themselves. Nor libpq: only the PostgreSQL driver, a
-# separately loaded object, links it.
+# link libpam themselves.
 #
 #   top_srcdir=... tests/unit/test_no_libpam.sh   (from the build directory)
 set -u
@@ -32,19 +31,6 @@ else
 	fail "the library calls into libpam" "$calls"
 fi
 
-group "libmailsec without libpq"
-case " $deps " in
-*" -lpq "* | *libpq.*) fail "$la: dependency_libs names libpq" "$deps" ;;
-*) pass "$la: dependency_libs without libpq" ;;
-esac
-calls=$(nm -u "$archive" | awk '$1 == "U" && $2 ~ /^(PQ|lo_|pg_)/ { print $2 }' | sort -u)
-if [ -z "$calls" ]; then
-	pass "no object of the library calls libpq"
-else
-	fail "the library calls into libpq" "$calls"
-fi
-
-group "the fuzz targets"
 if grep -q -- '-lpam' "$top_srcdir/tests/fuzz/run"; then
 	fail "tests/fuzz/run links the fuzz targets against libpam"
 else
