@@ -100,8 +100,13 @@ test_schema() {
 	expect_exit 5 "$M" --config "$DB" check-config
 	check_match "check-config before init: the schema" 'schema' "$OUT"
 	check_match "check-config before init: no record read" '^records: 0$' "$OUT"
-	expect_exit 0 "$M" --config "$DB" db init
+	logged 0 "$M" --config "$DB" db init
 	check_match "init prints its report" '[a-z]' "$OUT"
+	if [ -n "$LOGGED" ]; then
+		check_eq "init: its one syslog line" \
+			"authpriv.notice mailsecctl: changed: store command=db init done user=$(id -un) sudo_user=-" \
+			"$LOGGED"
+	fi
 	expect_exit 4 "$M" --config "$DB" db init
 	expect_exit 0 "$M" --config "$DB" db check
 	check_match "check prints its report" '[a-z]' "$OUT"
@@ -111,6 +116,15 @@ test_schema() {
 	expect_exit 0 "$M" --config "$DB" check-config
 	check_match "check-config on the database: no problems" \
 		'^problems: none$' "$OUT"
+	local untrusted=$TEST_ROOT/untrusted/store_postgresql.so bad_driver
+	mkdir -p "$TEST_ROOT/untrusted"
+	cp "$PG_DRIVER" "$untrusted"
+	chmod 0666 "$untrusted"
+	bad_driver=$(db_config "$TEST_ROOT/untrusted" postgresql)
+	sed -i "s|driver = \".*\";|driver = \"$untrusted\";|" "$bad_driver"
+	expect_exit 5 "$M" --config "$bad_driver" check-config
+	check_match "check-config: a driver that would not be loaded" \
+		'postgresql\.driver' "$OUT"
 	local gone
 	gone=$(db_config "$TEST_ROOT/gone" postgresql)
 	sed -i "s|host=$SOCK|host=$TEST_ROOT/nosocket|g" "$gone"
@@ -331,8 +345,13 @@ test_skip_replace() {
 		fail "journal_note on the database"
 	check_match "the target's own journal entry" '198\.51\.100\.9' \
 		"$("$M" --config "$SRC_DB" activity d@example.com)"
-	expect_exit 0 "$M" --config "$SRC_DB" --json db import --replace
+	logged 0 "$M" --config "$SRC_DB" --json db import --replace
 	check_jq "--replace copies every one" '.imported == 4 and .skipped == 0' "$OUT"
+	if [ -n "$LOGGED" ]; then
+		check_eq "import: its one syslog line" \
+			"authpriv.notice mailsecctl: changed: store command=db import imported=4 skipped=0 replace user=$(id -un) sudo_user=-" \
+			"$LOGGED"
+	fi
 	check_absent "--replace drops the target's journal" '198.51.100.9' \
 		"$("$M" --config "$SRC_DB" activity d@example.com)"
 	check_jq "the replaced mailbox is the source's" '.non_webmail == "disabled"' \
@@ -365,6 +384,27 @@ test_skip_replace() {
 	fi
 	expect_exit 0 "$M" --config "$SRC_DB" list
 	check_eq "list on the database: four rows" 4 "$(grep -c '@example' <<<"$OUT")"
+}
+
+# logged CODE CMD...: expect_exit with mailsecctl's syslog lines captured
+# (tests/syslog_capture.c) into LOGGED; without the shim, said and empty.
+LOGGED=""
+logged() {
+	local code=$1 log=$TEST_ROOT/syslog
+	shift
+	LOGGED=""
+	if [ ! -f "${SYSLOG_SHIM:-}" ]; then
+		echo "skip: SYSLOG_SHIM not set: the syslog line is not checked"
+		expect_exit "$code" "$@"
+		return
+	fi
+	# Behind ASan's runtime in a sanitizer build: it must come first.
+	local asan
+	asan=$(ldd "$M" 2>/dev/null | awk '/libasan/ { print $3; exit }')
+	: >"$log"
+	expect_exit "$code" env -u SUDO_USER LD_PRELOAD="${asan:+$asan:}$SYSLOG_SHIM" \
+		SYSLOG_CAPTURE="$log" "$@"
+	LOGGED=$(cat "$log")
 }
 
 # psql SQL: as the schema's owner on the test database.
