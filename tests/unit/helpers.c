@@ -1,8 +1,10 @@
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../support/pgstore.h"
 #include "../support/tree.h"
 #include "helpers.h"
 
@@ -22,6 +24,25 @@ void th_dir_teardown(void)
 	th.dir[0] = '\0';
 }
 
+/* MAILSEC_TEST_STORE=postgresql: the database, emptied for this test;
+ * users_dir and state_dir stay set but unused. */
+static void use_database(struct ms_settings *settings)
+{
+	const char *driver = getenv("MAILSEC_TEST_PGDRIVER");
+
+	ck_assert_msg(driver && strlen(driver) < sizeof(settings->postgresql.driver),
+		      "MAILSEC_TEST_PGDRIVER must name the built driver");
+	settings->store = MS_STORE_POSTGRESQL;
+	ts_pg_conninfo(settings->postgresql.conninfo,
+		       sizeof(settings->postgresql.conninfo), "mailsec",
+		       "mailsec_module");
+	ts_pg_conninfo(settings->postgresql.admin_conninfo,
+		       sizeof(settings->postgresql.admin_conninfo), "mailsec",
+		       "mailsec_admin");
+	strcpy(settings->postgresql.driver, driver);
+	ts_pg_reset();
+}
+
 void th_store_setup(void)
 {
 	struct ms_error err = { 0 };
@@ -32,6 +53,8 @@ void th_store_setup(void)
 	ts_path(th.state, sizeof(th.state), th.dir, "state", NULL);
 	strcpy(th.settings.users_dir, th.users);
 	strcpy(th.settings.state_dir, th.state);
+	if (ts_pg())
+		use_database(&th.settings);
 	/* MS_STORE_CREATE makes both directories, as mailsecctl does. */
 	ck_assert_msg(ms_store_open(&th.settings, MS_STORE_CREATE, &th.store,
 				    &err) == MS_OK,

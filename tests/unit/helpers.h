@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "../support/files.h"
+#include "../support/pgstore.h"
 #include "../support/rundir.h"
 #include "../support/timeout.h"
 #include "settings.h"
@@ -25,7 +26,8 @@ struct th_fixture {
 extern struct th_fixture th;
 
 /* Checked fixtures: a fresh th.dir; or th.dir plus settings (defaults with
- * users_dir and state_dir inside th.dir) and a store opened on them. */
+ * users_dir and state_dir inside th.dir) and a store opened on them: on
+ * the database instead with MAILSEC_TEST_STORE=postgresql (pgstore.h). */
 void th_dir_setup(void);
 void th_dir_teardown(void);
 void th_store_setup(void);
