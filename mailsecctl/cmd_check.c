@@ -4,15 +4,18 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "appstate.h"
 #include "commands.h"
+#include "db_driver.h"
 #include "journal.h"
 #include "kick.h"
 #include "mailbox_ops.h"
 #include "output.h"
+#include "store_copy.h"
 
 struct check {
 	struct ctl *ctl;
@@ -45,29 +48,28 @@ static void check_journal(struct check *check, const struct ms_store *store,
 	}
 	if (!damaged)
 		return;
-	ms_file_name(name, "journal", file, sizeof(file));
-	ms_path_shown(shown, store->settings->state_dir, file);
+	if (store->settings->store == MS_STORE_FILES) {
+		ms_file_name(name, "journal", file, sizeof(file));
+		ms_path_shown(shown, store->settings->state_dir, file);
+	} else {
+		snprintf(shown, sizeof(shown), "%s: activity journal", name);
+	}
 	ms_fail(&err, MS_INVALID, "%s: %u damaged %s", shown, damaged,
 		damaged == 1 ? "entry" : "entries");
 	problem(check, &err);
 }
 
-static void check_file(struct check *check, const struct ms_store *store,
-		       const char *file)
+static void check_mailbox(struct check *check, const struct ms_store *store,
+			  const char *name)
 {
 	struct ms_mailbox box;
 	struct ms_app_state apps;
 	struct ms_error err;
-	char shown[MS_SHOWN_MAX];
 
 	memset(&box, 0, sizeof(box));
-	ms_path_shown(shown, check->ctl->settings.users_dir, file);
-	if (!ms_file_name_parse(file, "conf", box.name, sizeof(box.name))) {
-		ms_fail(&err, MS_INVALID, "%s: not a mailbox record name", shown);
-		problem(check, &err);
-		return;
-	}
+	snprintf(box.name, sizeof(box.name), "%s", name);
 	check->records++;
+	ms_store_renew(store);
 	if (ms_mailbox_load(store, &box, &err) != MS_OK ||
 	    ms_app_state_load(store, box.name, &apps, &err) != MS_OK)
 		problem(check, &err);
@@ -118,30 +120,79 @@ static int visible(const struct dirent *entry)
 	return entry->d_name[0] != '.';
 }
 
-static void check_records(struct check *check)
+static void check_stray(struct check *check, const struct ms_store *store)
 {
-	struct ms_store store;
+	char name[MS_NAME_MAX + 1], shown[MS_SHOWN_MAX];
 	struct dirent **entries = NULL;
 	struct ms_error err;
-	int count;
+	int count = scandirat(store->users_fd, ".", &entries, visible,
+			      alphasort);
+
+	if (count < 0) {
+		ms_fail_errno(&err, MS_SYSTEM, errno, "%s",
+			      store->settings->users_dir);
+		problem(check, &err);
+	}
+	for (int i = 0; i < count; i++) {
+		const char *file = entries[i]->d_name;
+
+		if (!ms_file_name_parse(file, "conf", name, sizeof(name))) {
+			ms_path_shown(shown, store->settings->users_dir, file);
+			ms_fail(&err, MS_INVALID,
+				"%s: not a mailbox record name", shown);
+			problem(check, &err);
+		}
+		free(entries[i]);
+	}
+	free(entries);
+}
+
+/* On the database: the schema first; without the current one no record
+ * can be read, and each would only say so again. */
+static bool check_schema(struct check *check, const struct ms_store *store)
+{
+	char report[256];
+	struct ms_error err;
+
+	if (ms_store_schema(store, MS_DB_SCHEMA_CHECK, report, sizeof(report),
+			    &err) == MS_OK)
+		return true;
+	problem(check, &err);
+	return false;
+}
+
+static void check_mailboxes(struct check *check, const struct ms_store *store)
+{
+	struct ctl_names names;
+	struct ms_error err;
+
+	if (ctl_names_get(store, &names, &err) != MS_OK) {
+		problem(check, &err);
+		return;
+	}
+	for (size_t i = 0; i < names.count; i++)
+		check_mailbox(check, store, names.names[i]);
+	ctl_names_free(&names);
+}
+
+/* The file store's own checks (stray files, orphan journals) only there. */
+static void check_records(struct check *check)
+{
+	bool files = check->ctl->settings.store == MS_STORE_FILES;
+	struct ms_store store;
+	struct ms_error err;
 
 	if (ms_store_open(&check->ctl->settings, MS_STORE_READ, &store,
 			  &err) != MS_OK) {
 		problem(check, &err);
 		return;
 	}
-	count = scandirat(store.users_fd, ".", &entries, visible, alphasort);
-	if (count < 0) {
-		ms_fail_errno(&err, MS_SYSTEM, errno, "%s",
-			      check->ctl->settings.users_dir);
-		problem(check, &err);
-	}
-	for (int i = 0; i < count; i++) {
-		check_file(check, &store, entries[i]->d_name);
-		free(entries[i]);
-	}
-	free(entries);
-	check_orphans(check, &store);
+	if (files)
+		check_stray(check, &store);
+	if (files || check_schema(check, &store))
+		check_mailboxes(check, &store);
+	if (files)
+		check_orphans(check, &store);
 	ms_store_close(&store);
 }
 

@@ -1,8 +1,7 @@
 /* Mailbox lifecycle: add, remove, show, list, passwd. */
 #include "config.h"
 
-#include <dirent.h>
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -112,23 +111,17 @@ enum ms_status cmd_show(struct ctl *ctl)
 	return status;
 }
 
-static int record_entry(const struct dirent *entry)
-{
-	char name[MS_NAME_MAX + 1];
-
-	return ms_file_name_parse(entry->d_name, "conf", name, sizeof(name));
-}
-
 /* Prints one row; a record that cannot be read is reported on stderr and
  * makes the whole listing fail after the others are printed. */
 static enum ms_status list_one(struct ctl *ctl, const struct ms_store *store,
-			       const char *file)
+			       const char *name)
 {
 	struct ms_mailbox box;
 	enum ms_status status;
 
 	memset(&box, 0, sizeof(box));
-	ms_file_name_parse(file, "conf", box.name, sizeof(box.name));
+	snprintf(box.name, sizeof(box.name), "%s", name);
+	ms_store_renew(store);
 	status = ms_mailbox_load(store, &box, &ctl->err);
 	if (status == MS_OK)
 		out_mailbox(&box, true);
@@ -143,9 +136,8 @@ static enum ms_status list_one(struct ctl *ctl, const struct ms_store *store,
 enum ms_status cmd_list(struct ctl *ctl)
 {
 	struct ms_store store;
-	struct dirent **entries = NULL;
+	struct ctl_names names;
 	enum ms_status worst = MS_OK, status;
-	int count;
 
 	if (ctl_no_users_dir(ctl)) {
 		out_list_begin();
@@ -155,22 +147,20 @@ enum ms_status cmd_list(struct ctl *ctl)
 	status = ms_store_open(&ctl->settings, MS_STORE_READ, &store, &ctl->err);
 	if (status != MS_OK)
 		return status;
-	count = scandirat(store.users_fd, ".", &entries, record_entry, alphasort);
-	if (count < 0) {
+	status = ctl_names_get(&store, &names, &ctl->err);
+	if (status != MS_OK) {
 		ms_store_close(&store);
-		return ms_fail_errno(&ctl->err, MS_SYSTEM, errno, "%s",
-				     ctl->settings.users_dir);
+		return status;
 	}
 	out_list_begin();
-	for (int i = 0; i < count; i++) {
-		status = list_one(ctl, &store, entries[i]->d_name);
+	for (size_t i = 0; i < names.count; i++) {
+		status = list_one(ctl, &store, names.names[i]);
 		if (status > worst)
 			worst = status;
-		free(entries[i]);
 	}
 	/* Records that could not be read are not "no mailboxes". */
 	out_list_end(worst == MS_OK ? NO_MAILBOXES : NULL);
-	free(entries);
+	ctl_names_free(&names);
 	ms_store_close(&store);
 	/* Each problem was reported as it was met. */
 	ctl->err.msg[0] = '\0';

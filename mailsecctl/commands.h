@@ -26,6 +26,11 @@ enum ms_status cmd_app_revoke(struct ctl *ctl);
 enum ms_status cmd_unlock(struct ctl *ctl);
 enum ms_status cmd_logout(struct ctl *ctl);
 enum ms_status cmd_check_config(struct ctl *ctl);
+enum ms_status cmd_db_init(struct ctl *ctl);
+enum ms_status cmd_db_upgrade(struct ctl *ctl);
+enum ms_status cmd_db_check(struct ctl *ctl);
+enum ms_status cmd_db_import(struct ctl *ctl);
+enum ms_status cmd_db_export(struct ctl *ctl);
 enum ms_status cmd_self(struct ctl *ctl);
 
 /* What a verb is, beyond its name and arity: main.c and self.c both read
@@ -46,11 +51,12 @@ enum verb_flag {
 	VERB_TAKES_ALL = 1u << 8,         /* --all */
 	VERB_TAKES_KEEP = 1u << 9,        /* --keep-app-passwords */
 	VERB_TAKES_SINCE = 1u << 10,      /* --since */
+	VERB_TAKES_REPLACE = 1u << 11,    /* --replace (db import, export) */
 };
 
 
 struct verb {
-	const char *group; /* "2fa", "non-webmail", or NULL */
+	const char *group; /* "2fa", "non-webmail", "db", or NULL */
 	const char *name;
 	int min_args, max_args;
 	enum ms_status (*run)(struct ctl *ctl);

@@ -142,6 +142,9 @@ bool ctl_no_users_dir(const struct ctl *ctl)
 	char parent[PATH_MAX];
 	struct stat st;
 
+	/* The database has no users_dir: the store itself says. */
+	if (ctl->settings.store != MS_STORE_FILES)
+		return false;
 	if (lstat(ctl->settings.users_dir, &st) == 0 || errno != ENOENT)
 		return false;
 	/* Its parent must be there: a missing /etc/mailsec or an unmounted
@@ -164,6 +167,58 @@ enum ms_status ctl_read(struct ctl *ctl, struct ms_mailbox *box)
 	status = load(ctl, &store, box);
 	ms_store_close(&store);
 	return status;
+}
+
+struct names_growing {
+	struct ctl_names *names;
+	size_t capacity;
+};
+
+static enum ms_status add_name(const char *name, void *arg,
+			       struct ms_error *err)
+{
+	struct names_growing *growing = arg;
+	struct ctl_names *names = growing->names;
+
+	if (names->count == growing->capacity) {
+		size_t capacity = growing->capacity ? 2 * growing->capacity : 64;
+		char **grown = realloc(names->names, capacity * sizeof(*grown));
+
+		if (!grown)
+			return ms_fail_errno(err, MS_SYSTEM, errno,
+					     "the list of mailboxes");
+		names->names = grown;
+		growing->capacity = capacity;
+	}
+	names->names[names->count] = strdup(name);
+	if (!names->names[names->count])
+		return ms_fail_errno(err, MS_SYSTEM, errno,
+				     "the list of mailboxes");
+	names->count++;
+	return MS_OK;
+}
+
+enum ms_status ctl_names_get(const struct ms_store *store,
+			     struct ctl_names *names, struct ms_error *err)
+{
+	struct names_growing growing = { names, 0 };
+	enum ms_status status;
+
+	names->names = NULL;
+	names->count = 0;
+	status = ms_store_names(store, add_name, &growing, err);
+	if (status != MS_OK)
+		ctl_names_free(names);
+	return status;
+}
+
+void ctl_names_free(struct ctl_names *names)
+{
+	for (size_t i = 0; i < names->count; i++)
+		free(names->names[i]);
+	free(names->names);
+	names->names = NULL;
+	names->count = 0;
 }
 
 /* SUDO_USER is whatever the environment says when sudo did not set it:

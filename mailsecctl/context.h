@@ -39,6 +39,7 @@ struct ctl {
 	const char *app_expires;  /* app-password add --expires */
 	bool app_all;             /* app-password revoke --all */
 	const char *since;        /* activity --since */
+	bool replace;             /* db import, export --replace */
 	/* What the audit line adds after the command (app-password NAME):
 	 * never a secret; "" for nothing. */
 	char audit_detail[96];
@@ -97,8 +98,20 @@ enum ms_status ctl_read_named(struct ctl *ctl, struct ms_mailbox *box);
 /* No users_dir at all, in a parent that is there (nothing was ever added):
  * reading commands then find no mailbox rather than a system error. A
  * users_dir that exists but cannot be used, or whose parent is missing,
- * is still refused by ms_store_open. */
+ * is still refused by ms_store_open. Never on the database store, whose
+ * mailboxes are not in users_dir. */
 bool ctl_no_users_dir(const struct ctl *ctl);
+
+/* The names of every mailbox of `store` (ms_store_names), collected
+ * first so that what is done with each (a load, a copy) never runs inside
+ * the store's enumeration. Free with ctl_names_free. */
+struct ctl_names {
+	char **names;
+	size_t count;
+};
+enum ms_status ctl_names_get(const struct ms_store *store,
+			     struct ctl_names *names, struct ms_error *err);
+void ctl_names_free(struct ctl_names *names);
 
 /* Who runs the tool, for log lines: "user=NAME sudo_user=NAME" (the real
  * uid's name, or its number; SUDO_USER as sudo set it, or "-"), made safe

@@ -77,6 +77,19 @@ static const struct verb verbs[] = {
 	{ NULL, "check-config", 0, 0, cmd_check_config, "",
 	  "parse mailsec.conf and every record; report each problem",
 	  VERB_OWN_CONFIG, NULL, NULL },
+	{ "db", "init", 0, 0, cmd_db_init, "",
+	  "create the schema in an empty database (store = \"postgresql\")",
+	  0, NULL, NULL },
+	{ "db", "upgrade", 0, 0, cmd_db_upgrade, "",
+	  "bring an older schema up to this release's", 0, NULL, NULL },
+	{ "db", "check", 0, 0, cmd_db_check, "",
+	  "whether the database's schema is this release's", 0, NULL, NULL },
+	{ "db", "import", 0, 0, cmd_db_import, "[--replace]",
+	  "copy every mailbox of users_dir and state_dir into the database",
+	  VERB_TAKES_REPLACE, NULL, NULL },
+	{ "db", "export", 0, 0, cmd_db_export, "[--replace]",
+	  "copy every mailbox of the database into users_dir and state_dir",
+	  VERB_TAKES_REPLACE, NULL, NULL },
 	/* Logs its own line (self.c), done or refused. */
 	{ NULL, "self", 2, 4, cmd_self, "MAILBOX COMMAND [ARG]",
 	  "the webmail's door: --rhost IP, the mailbox's own\n"
@@ -189,7 +202,7 @@ struct options {
 	const char *qr;
 	const char *rhost;
 	const char *services, *from, *expires, *since;
-	bool json, help, version, all, keep_app_passwords;
+	bool json, help, version, all, keep_app_passwords, replace;
 };
 
 static bool parse_options(int argc, char **argv, struct options *opt)
@@ -205,6 +218,7 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 		{ "since", required_argument, NULL, 'S' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "keep-app-passwords", no_argument, NULL, 'k' },
+		{ "replace", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -226,6 +240,7 @@ static bool parse_options(int argc, char **argv, struct options *opt)
 		case 'S': opt->since = optarg; break;
 		case 'a': opt->all = true; break;
 		case 'k': opt->keep_app_passwords = true; break;
+		case 'R': opt->replace = true; break;
 		case 'h': opt->help = true; break;
 		case 'V': opt->version = true; break;
 		default: return false; /* getopt said why */
@@ -316,6 +331,8 @@ enum ms_status verb_check_options(const struct verb *verb, struct ctl *ctl)
 		option = "--keep-app-passwords";
 	else if (ctl->since && !(verb->flags & VERB_TAKES_SINCE))
 		option = "--since";
+	else if (ctl->replace && !(verb->flags & VERB_TAKES_REPLACE))
+		option = "--replace";
 	if (!option)
 		return MS_OK;
 	return ms_fail(&ctl->err, MS_USAGE, "%s is not an option of %s", option,
@@ -433,6 +450,7 @@ int main(int argc, char **argv)
 	ctl.app_all = opt.all;
 	ctl.keep_app_passwords = opt.keep_app_passwords;
 	ctl.since = opt.since;
+	ctl.replace = opt.replace;
 	exit_code = check_arguments(verb, ctl.n_args, &opt, &ctl);
 	if (exit_code != MS_OK)
 		return exit_code;

@@ -339,3 +339,24 @@ void out_recovery_codes(const struct ms_mailbox *box,
 	out_array_end();
 	out_object_end();
 }
+
+void out_db_report(const char *report)
+{
+	out_object_begin(false);
+	out_string("report", NULL, report);
+	out_object_end();
+}
+
+void out_db_transfer(const char *done_word, unsigned long done,
+		     unsigned long skipped)
+{
+	if (!json) {
+		printf("%s %lu mailbox%s, %lu skipped (already there)\n",
+		       done_word, done, done == 1 ? "" : "es", skipped);
+		return;
+	}
+	out_object_begin(false);
+	out_uint(done_word, NULL, done);
+	out_uint("skipped", NULL, skipped);
+	out_object_end();
+}

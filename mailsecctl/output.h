@@ -87,6 +87,16 @@ enum ms_status out_enrolment_qr(const struct ms_mailbox *box, const char *uri,
 void out_recovery_codes(const struct ms_mailbox *box,
 			char codes[][MS_RECOVERY_LEN + 1]);
 
+/* db init, upgrade and check: the line the database's schema step
+ * reported ("schema version 1"): {"report": ...}, in text the line. */
+void out_db_report(const char *report);
+
+/* db import and export's summary: "imported N mailboxes, M skipped
+ * (already there)"; JSON {"imported": N, "skipped": M} (the key is
+ * `done_word`). */
+void out_db_transfer(const char *done_word, unsigned long done,
+		     unsigned long skipped);
+
 /* output_activity.c: the activity journal's entries (journal.h). */
 struct ms_journal_entry;
 

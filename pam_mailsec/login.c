@@ -87,7 +87,7 @@ static int load_record(struct login *login)
 {
 	enum ms_status status;
 
-	if (ms_store_open(&login->settings, MS_STORE_READ, &login->store,
+	if (ms_store_open(&login->settings, MS_STORE_LOGIN, &login->store,
 			  &login->err) != MS_OK) {
 		ms_log(login->pamh, LOG_ERR, "%s", login->err.msg);
 		return PAM_AUTHINFO_UNAVAIL;
@@ -164,12 +164,12 @@ enum ms_status login_store_ready(struct login *login, struct ms_error *err)
 {
 	enum ms_status status;
 
-	if (login->store.state_fd >= 0)
+	if (login->store.ops)
 		return MS_OK;
 	status = settings_of(login, err);
 	if (status != MS_OK)
 		return status;
-	return ms_store_open(&login->settings, MS_STORE_READ, &login->store,
+	return ms_store_open(&login->settings, MS_STORE_LOGIN, &login->store,
 			     err);
 }
 

@@ -12,6 +12,7 @@
 #include "name.h"
 #include "secure.h"
 #include "slots.h"
+#include "store_files.h"
 
 /* Slot layout, native byte order (the file never leaves the host):
  * magic[4] version u32 seq u64 count u32, `count` (at most MS_APP_MAX)
@@ -20,7 +21,7 @@
  * and the entries: only what is used is hashed, a few microseconds less
  * a login than the whole slot. A version this code does not know fails
  * closed, as MAILBOX.state's. */
-#define SLOT_SIZE 2048
+#define SLOT_SIZE MS_APP_STATE_SLOT
 #define CHECKSUM_SIZE 16
 #define APPS_MAGIC "MSAP"
 #define APPS_VERSION 1u
@@ -112,6 +113,25 @@ static enum ms_slot_kind slot_check(const unsigned char *slot,
 	return count <= MS_APP_MAX ? MS_SLOT_VALID : MS_SLOT_TORN;
 }
 
+void ms_app_state_encode(const struct ms_app_state *state, uint64_t seq,
+			 unsigned char out[MS_APP_STATE_SLOT])
+{
+	encode(state, seq, out);
+}
+
+bool ms_app_state_decode(const unsigned char slot[MS_APP_STATE_SLOT],
+			 struct ms_app_state *state)
+{
+	uint32_t version;
+	uint64_t seq;
+	bool valid = slot_check(slot, &version, &seq) == MS_SLOT_VALID;
+
+	memset(state, 0, sizeof(*state));
+	if (valid)
+		decode(slot, state);
+	return valid;
+}
+
 static enum ms_status read_slots(int fd, const char *shown,
 				 struct ms_app_state *state,
 				 struct ms_error *err)
@@ -137,9 +157,10 @@ static void apps_file(const char *name, char *file, size_t size,
 	ms_path_shown(shown, store->settings->state_dir, file);
 }
 
-enum ms_status ms_app_state_load(const struct ms_store *store,
-				 const char *name, struct ms_app_state *state,
-				 struct ms_error *err)
+enum ms_status ms_files_app_state_load(const struct ms_store *store,
+				       const char *name,
+				       struct ms_app_state *state,
+				       struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
 	enum ms_status status;
@@ -213,37 +234,25 @@ static void copy_cut(char *out, size_t size, const char *text)
 	snprintf(out, size, "%s", text && text[0] ? text : "-");
 }
 
-static enum ms_status open_rw(const struct ms_store *store, const char *name,
-			      char shown[MS_SHOWN_MAX], int *fd,
-			      struct ms_error *err)
+/* What one login with an app password changes. */
+struct app_use_note {
+	const struct ms_record *record;
+	int which;
+	time_t now;
+	const char *service, *rhost;
+};
+
+static bool note_use(struct ms_app_state *state, void *arg)
 {
-	char file[MS_FILE_NAME_MAX];
+	const struct app_use_note *note = arg;
+	struct ms_app_use *use = entry_for(state, note->record,
+					   note->record->apps[note->which].id);
 
-	ms_file_name(name, "apps", file, sizeof(file));
-	return ms_slots_open_rw(store, file, shown, fd, err);
-}
-
-/* No fsync, as MAILBOX.state: a power cut can lose the last few seconds
- * of last-use times, which decide nothing. */
-static enum ms_status note_open(int fd, const char *shown,
-				const struct ms_record *record, int which,
-				time_t now, const char *service,
-				const char *rhost, struct ms_error *err)
-{
-	struct ms_app_state state;
-	struct ms_app_use *use;
-	unsigned char slot[SLOT_SIZE];
-	enum ms_status status = read_slots(fd, shown, &state, err);
-
-	if (status != MS_OK)
-		return status;
-	use = entry_for(&state, record, record->apps[which].id);
-	use->last_used = (int64_t)now;
+	use->last_used = (int64_t)note->now;
 	use->uses++;
-	copy_cut(use->service, sizeof(use->service), service);
-	copy_cut(use->rhost, sizeof(use->rhost), rhost);
-	encode(&state, state.seq + 1, slot);
-	return ms_slots_write(fd, shown, slot, SLOT_SIZE, state.seq + 1, err);
+	copy_cut(use->service, sizeof(use->service), note->service);
+	copy_cut(use->rhost, sizeof(use->rhost), note->rhost);
+	return true;
 }
 
 enum ms_status ms_app_state_note(const struct ms_store *store,
@@ -252,34 +261,91 @@ enum ms_status ms_app_state_note(const struct ms_store *store,
 				 time_t now, const char *service,
 				 const char *rhost, struct ms_error *err)
 {
-	char shown[MS_SHOWN_MAX];
-	enum ms_status status;
-	int lock_fd = -1, fd = -1;
+	struct app_use_note note = { record, which, now, service, rhost };
 
 	if (which < 0 || (unsigned)which >= record->n_apps)
 		return ms_fail(err, MS_SYSTEM, "no such app password entry");
-	status = ms_store_lock(store, name, &lock_fd, err);
+	return store->ops->app_state_edit(store, name, note_use, &note, err);
+}
+
+/* No fsync, as MAILBOX.state: a power cut can lose the last few seconds
+ * of last-use times, which decide nothing. */
+static enum ms_status edit_open(int fd, const char *shown,
+				ms_app_state_edit_fn *edit, void *arg,
+				struct ms_error *err)
+{
+	struct ms_app_state state;
+	unsigned char slot[SLOT_SIZE];
+	enum ms_status status = read_slots(fd, shown, &state, err);
+
+	if (status != MS_OK || !edit(&state, arg))
+		return status;
+	encode(&state, state.seq + 1, slot);
+	return ms_slots_write(fd, shown, slot, SLOT_SIZE, state.seq + 1, err);
+}
+
+/* The file is made only while the mailbox's record exists: a login
+ * decided after its removal writes nothing. */
+static enum ms_status edit_file(const struct ms_store *store,
+				const char *name, ms_app_state_edit_fn *edit,
+				void *arg, struct ms_error *err)
+{
+	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
+	enum ms_status status;
+	int fd = -1;
+
+	ms_file_name(name, "apps", file, sizeof(file));
+	status = ms_slots_open_rw_of(store, name, file, shown, &fd, err);
+	if (status == MS_NOT_FOUND) {
+		ms_error_clear(err);
+		return MS_OK;
+	}
 	if (status != MS_OK)
 		return status;
-	status = open_rw(store, name, shown, &fd, err);
-	if (status == MS_OK) {
-		status = note_open(fd, shown, record, which, now, service, rhost,
-				   err);
-		if (close(fd) != 0 && status == MS_OK)
-			status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",
-					       shown);
-	}
-	if (ms_store_unlock(store, lock_fd, err) != MS_OK && status == MS_OK)
+	status = edit_open(fd, shown, edit, arg, err);
+	if (close(fd) != 0 && status == MS_OK)
+		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",
+				       shown);
+	return status;
+}
+
+enum ms_status ms_files_app_state_edit(const struct ms_store *store,
+				       const char *name,
+				       ms_app_state_edit_fn *edit, void *arg,
+				       struct ms_error *err)
+{
+	enum ms_status status;
+	int lock_fd = -1;
+
+	status = ms_files_lock(store, name, false, &lock_fd, err);
+	if (status != MS_OK)
+		return status;
+	status = edit_file(store, name, edit, arg, err);
+	if (ms_files_unlock(store, lock_fd, err) != MS_OK && status == MS_OK)
 		status = err->status;
 	return status;
 }
 
-enum ms_status ms_app_state_remove(const struct ms_store *store,
-				   const char *name, struct ms_error *err)
+enum ms_status ms_files_app_state_remove(const struct ms_store *store,
+					 const char *name,
+					 struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
 
 	apps_file(name, file, sizeof(file), store, shown);
 	return ms_file_remove(store->state_fd, store->settings->state_dir, file,
 			      err);
+}
+
+enum ms_status ms_app_state_load(const struct ms_store *store,
+				 const char *name, struct ms_app_state *state,
+				 struct ms_error *err)
+{
+	return store->ops->app_state_load(store, name, state, err);
+}
+
+enum ms_status ms_app_state_remove(const struct ms_store *store,
+				   const char *name, struct ms_error *err)
+{
+	return store->ops->app_state_remove(store, name, err);
 }

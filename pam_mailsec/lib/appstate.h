@@ -8,6 +8,7 @@
 #ifndef MAILSEC_APPSTATE_H
 #define MAILSEC_APPSTATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -48,6 +49,15 @@ enum ms_status ms_app_state_note(const struct ms_store *store,
 				 const struct ms_record *record, int which,
 				 time_t now, const char *service,
 				 const char *rhost, struct ms_error *err);
+
+/* One slot of MAILBOX.apps as bytes of their own (the database's blob):
+ * MS_APP_STATE_SLOT bytes; decode gives false for a slot that is torn,
+ * tampered with or of an unknown version. */
+#define MS_APP_STATE_SLOT 2048
+void ms_app_state_encode(const struct ms_app_state *state, uint64_t seq,
+			 unsigned char out[MS_APP_STATE_SLOT]);
+bool ms_app_state_decode(const unsigned char slot[MS_APP_STATE_SLOT],
+			 struct ms_app_state *state);
 
 enum ms_status ms_app_state_remove(const struct ms_store *store,
 				   const char *name, struct ms_error *err);

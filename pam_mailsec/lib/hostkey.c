@@ -9,6 +9,7 @@
 
 #include "hostkey.h"
 #include "secure.h"
+#include "store_files.h"
 
 /* A leading dot: no mailbox name can ever collide with it. */
 #define HOSTKEY_FILE ".mailsec-hostkey"
@@ -55,9 +56,9 @@ static enum ms_status key_create(const struct ms_store *store,
 	return status == MS_EXISTS ? MS_OK : status;
 }
 
-enum ms_status ms_hostkey_get(const struct ms_store *store,
-			      unsigned char key[MS_HOSTKEY_BYTES],
-			      struct ms_error *err)
+enum ms_status ms_files_host_key(const struct ms_store *store,
+				 unsigned char key[MS_HOSTKEY_BYTES],
+				 struct ms_error *err)
 {
 	enum ms_status status = key_read(store, key, err);
 
@@ -71,6 +72,29 @@ enum ms_status ms_hostkey_get(const struct ms_store *store,
 		return status;
 	ms_error_clear(err);
 	return key_read(store, key, err);
+}
+
+/* Replaced whole, as a record is: a reader sees the old key or the new. */
+enum ms_status ms_files_set_host_key(const struct ms_store *store,
+				     const unsigned char key[MS_HOSTKEY_BYTES],
+				     struct ms_error *err)
+{
+	char hex[HEX_LEN + 2];
+	enum ms_status status;
+
+	sodium_bin2hex(hex, sizeof(hex), key, MS_HOSTKEY_BYTES);
+	strcat(hex, "\n");
+	status = ms_file_replace(store->state_fd, store->settings->state_dir,
+				 HOSTKEY_FILE, hex, HEX_LEN + 1, err);
+	ms_wipe(hex, sizeof(hex));
+	return status;
+}
+
+enum ms_status ms_hostkey_get(const struct ms_store *store,
+			      unsigned char key[MS_HOSTKEY_BYTES],
+			      struct ms_error *err)
+{
+	return store->ops->host_key(store, key, err);
 }
 
 _Static_assert(MS_HOSTKEY_MAC_BYTES == crypto_auth_hmacsha256_BYTES,

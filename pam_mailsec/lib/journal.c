@@ -8,6 +8,7 @@
 #include "journal.h"
 #include "journal_entry.h"
 #include "name.h"
+#include "store_files.h"
 
 static const char *const detail_names[MS_JOURNAL_DETAIL_COUNT] = {
 	[MS_JOURNAL_PASSWORD] = "password",
@@ -114,19 +115,18 @@ void ms_journal_decode(const unsigned char *data, size_t len,
 	qsort(entries, *count, sizeof(entries[0]), newest_first);
 }
 
-enum ms_status ms_journal_read(const struct ms_store *store, const char *name,
-			       struct ms_journal_entry entries[MS_JOURNAL_ENTRIES],
-			       unsigned *count, unsigned *damaged,
-			       struct ms_error *err)
+enum ms_status ms_files_journal_read(const struct ms_store *store,
+				     const char *name,
+				     unsigned char image[MS_JOURNAL_BYTES],
+				     size_t *len, struct ms_error *err)
 {
 	const char *dir = store->settings->state_dir;
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
-	unsigned char bytes[MS_JOURNAL_SIZE];
 	enum ms_status status;
-	unsigned present;
+	unsigned present = 0;
 	int fd = -1;
 
-	*count = *damaged = 0;
+	*len = 0;
 	ms_journal_file_name(name, file, sizeof(file));
 	ms_path_shown(shown, dir, file);
 	status = ms_file_open(store->state_fd, dir, file, &fd, err);
@@ -139,11 +139,25 @@ enum ms_status ms_journal_read(const struct ms_store *store, const char *name,
 	/* Shared: a writer's pwrite is never seen half done. */
 	status = ms_fd_lock(fd, LOCK_SH, shown, err);
 	if (status == MS_OK)
-		status = ms_journal_read_fd(fd, shown, bytes, &present, err);
+		status = ms_journal_read_fd(fd, shown, image, &present, err);
 	close(fd);
+	*len = (size_t)present * MS_JENTRY_SIZE;
+	return status;
+}
+
+enum ms_status ms_journal_read(const struct ms_store *store, const char *name,
+			       struct ms_journal_entry entries[MS_JOURNAL_ENTRIES],
+			       unsigned *count, unsigned *damaged,
+			       struct ms_error *err)
+{
+	unsigned char image[MS_JOURNAL_BYTES];
+	size_t len = 0;
+	enum ms_status status;
+
+	*count = *damaged = 0;
+	status = store->ops->journal_read(store, name, image, &len, err);
 	if (status == MS_OK)
-		ms_journal_decode(bytes, (size_t)present * MS_JENTRY_SIZE,
-				  entries, count, damaged);
+		ms_journal_decode(image, len, entries, count, damaged);
 	return status;
 }
 
@@ -158,8 +172,8 @@ ms_journal_last_accepted(const struct ms_journal_entry *entries,
 	return NULL;
 }
 
-enum ms_status ms_journal_remove(const struct ms_store *store, const char *name,
-				 struct ms_error *err)
+enum ms_status ms_files_journal_remove(const struct ms_store *store,
+				       const char *name, struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
 	enum ms_status status;
@@ -172,4 +186,10 @@ enum ms_status ms_journal_remove(const struct ms_store *store, const char *name,
 		return MS_OK;
 	}
 	return status;
+}
+
+enum ms_status ms_journal_remove(const struct ms_store *store, const char *name,
+				 struct ms_error *err)
+{
+	return store->ops->journal_remove(store, name, err);
 }

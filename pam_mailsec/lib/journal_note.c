@@ -1,4 +1,6 @@
-/* The journal's writer: one login's note, in the login path.
+/* The journal's writer: one login's note, in the login path. The rule
+ * (which entry a decision takes) works on the journal's bytes, whichever
+ * store keeps them; the file store's edit is here too.
  *
  * The file is its own lock (flock, exclusive here, shared for readers): it
  * is only ever written in place, never replaced, and a note then costs
@@ -14,13 +16,17 @@
 #include "journal_entry.h"
 #include "name.h"
 #include "slots.h"
+#include "store_files.h"
+
+_Static_assert(MS_JOURNAL_BYTES == MS_JOURNAL_SIZE,
+	       "a journal image is the journal file's entries");
 
 /* The journal as a writer read it, each entry's checksum computed at most
  * once and only where a choice depends on it: a login that repeats one
  * already noted checks one or two entries, not all of them. */
 struct scan {
-	unsigned char bytes[MS_JOURNAL_SIZE];
-	unsigned present; /* entries the file reaches into; the rest are free */
+	unsigned char *bytes;
+	unsigned present; /* entries the image reaches into; the rest free */
 	bool checked[MS_JOURNAL_ENTRIES];
 	bool valid[MS_JOURNAL_ENTRIES];
 };
@@ -151,6 +157,90 @@ static bool address_seen(struct scan *scan, const unsigned char *key)
 	return false;
 }
 
+/* What a note needs besides the image, and what it tells. */
+struct journal_note {
+	const struct ms_journal_event *event;
+	bool *new_address;
+};
+
+/* The entries *len bytes reach into; a last one cut short is zero-filled
+ * (as a short file reads), so that it is judged whole. */
+static unsigned image_present(unsigned char *image, size_t len)
+{
+	size_t present = (len + MS_JENTRY_SIZE - 1) / MS_JENTRY_SIZE;
+
+	if (present > MS_JOURNAL_ENTRIES)
+		present = MS_JOURNAL_ENTRIES;
+	if (len < present * MS_JENTRY_SIZE)
+		memset(image + len, 0, present * MS_JENTRY_SIZE - len);
+	return (unsigned)present;
+}
+
+/* The choice, and the entry sealed into the image. Run again from the
+ * start when a store has to (another writer came first): it sets
+ * *new_address each time. */
+static bool note_event(unsigned char image[MS_JOURNAL_BYTES], size_t *len,
+		       void *arg)
+{
+	const struct journal_note *note = arg;
+	const struct ms_journal_event *event = note->event;
+	struct scan scan = { .bytes = image };
+	unsigned char entry[MS_JENTRY_SIZE];
+	uint32_t count = 1;
+	int64_t first = event->time;
+	uint64_t seq;
+	int at;
+
+	scan.present = image_present(image, *len);
+	memset(scan.checked, 0, sizeof(scan.checked));
+	*note->new_address = false;
+	ms_jentry_key(event, entry);
+	at = find_alike(&scan, entry);
+	if (at >= 0) {
+		const unsigned char *old = entry_at(&scan, (unsigned)at);
+
+		count = ms_jentry_count(old);
+		count = count == UINT32_MAX ? count : count + 1;
+		first = ms_jentry_first(old);
+	} else {
+		at = (int)entry_to_reuse(&scan, event->result ==
+						      MS_JOURNAL_REFUSED);
+		*note->new_address = event->result == MS_JOURNAL_ACCEPTED &&
+				     ms_jentry_key_has_rhost(entry) &&
+				     !address_seen(&scan, entry);
+	}
+	seq = newest_seq(&scan);
+	seq = seq < MS_JOURNAL_SEQ_MAX ? seq + 1 : MS_JOURNAL_SEQ_MAX;
+	ms_jentry_seal(entry, seq, event->time, first, count);
+	memcpy(image + (size_t)at * MS_JENTRY_SIZE, entry, MS_JENTRY_SIZE);
+	if (*len < ((size_t)at + 1) * MS_JENTRY_SIZE)
+		*len = ((size_t)at + 1) * MS_JENTRY_SIZE;
+	return true;
+}
+
+static bool event_valid(const struct ms_journal_event *event)
+{
+	return (event->result == MS_JOURNAL_ACCEPTED ||
+		event->result == MS_JOURNAL_REFUSED) &&
+	       (unsigned)event->detail < MS_JOURNAL_DETAIL_COUNT;
+}
+
+enum ms_status ms_journal_note(const struct ms_store *store, const char *name,
+			       const struct ms_journal_event *event,
+			       bool *new_address, struct ms_error *err)
+{
+	struct journal_note note = { event, new_address };
+
+	*new_address = false;
+	if (!store->settings->activity_journal)
+		return MS_OK;
+	/* An entry it would make is one no reader takes. */
+	if (!event_valid(event))
+		return ms_fail(err, MS_INVALID, "%s: no such journal event",
+			       name);
+	return store->ops->journal_edit(store, name, note_event, &note, err);
+}
+
 static enum ms_status write_entry(int fd, const char *shown, unsigned i,
 				  const unsigned char *entry,
 				  struct ms_error *err)
@@ -165,66 +255,45 @@ static enum ms_status write_entry(int fd, const char *shown, unsigned i,
 	return MS_OK;
 }
 
-/* The choice and the one write, on the open and locked journal. */
-static enum ms_status note_in_file(int fd, const char *shown,
-				   const struct ms_journal_event *event,
-				   bool *new_address, struct ms_error *err)
+/* One read, the edit, and a write of each entry it changed only: a torn
+ * write can spoil no entry but one being written. */
+static enum ms_status edit_in_file(int fd, const char *shown,
+				   ms_journal_edit_fn *edit, void *arg,
+				   struct ms_error *err)
 {
-	struct scan scan;
-	unsigned char entry[MS_JENTRY_SIZE];
-	uint32_t count = 1;
-	int64_t first = event->time;
-	uint64_t seq;
-	int at;
-	enum ms_status status = ms_journal_read_fd(fd, shown, scan.bytes,
-						   &scan.present, err);
+	unsigned char image[MS_JOURNAL_BYTES], before[MS_JOURNAL_BYTES];
+	unsigned present, after;
+	size_t len;
+	enum ms_status status = ms_journal_read_fd(fd, shown, image, &present,
+						   err);
 
 	if (status != MS_OK)
 		return status;
-	memset(scan.checked, 0, sizeof(scan.checked));
-	ms_jentry_key(event, entry);
-	at = find_alike(&scan, entry);
-	if (at >= 0) {
-		const unsigned char *old = entry_at(&scan, (unsigned)at);
+	len = (size_t)present * MS_JENTRY_SIZE;
+	memcpy(before, image, len);
+	if (!edit(image, &len, arg))
+		return MS_OK;
+	after = image_present(image, len);
+	for (unsigned i = 0; status == MS_OK && i < after; i++) {
+		const unsigned char *entry = image + (size_t)i * MS_JENTRY_SIZE;
 
-		count = ms_jentry_count(old);
-		count = count == UINT32_MAX ? count : count + 1;
-		first = ms_jentry_first(old);
-	} else {
-		at = (int)entry_to_reuse(&scan, event->result ==
-						      MS_JOURNAL_REFUSED);
-		*new_address = event->result == MS_JOURNAL_ACCEPTED &&
-			       ms_jentry_key_has_rhost(entry) &&
-			       !address_seen(&scan, entry);
+		if (i >= present ||
+		    memcmp(entry, before + (size_t)i * MS_JENTRY_SIZE,
+			   MS_JENTRY_SIZE) != 0)
+			status = write_entry(fd, shown, i, entry, err);
 	}
-	seq = newest_seq(&scan);
-	seq = seq < MS_JOURNAL_SEQ_MAX ? seq + 1 : MS_JOURNAL_SEQ_MAX;
-	ms_jentry_seal(entry, seq, event->time, first, count);
-	return write_entry(fd, shown, (unsigned)at, entry, err);
+	return status;
 }
 
-static bool event_valid(const struct ms_journal_event *event)
-{
-	return (event->result == MS_JOURNAL_ACCEPTED ||
-		event->result == MS_JOURNAL_REFUSED) &&
-	       (unsigned)event->detail < MS_JOURNAL_DETAIL_COUNT;
-}
-
-enum ms_status ms_journal_note(const struct ms_store *store, const char *name,
-			       const struct ms_journal_event *event,
-			       bool *new_address, struct ms_error *err)
+enum ms_status ms_files_journal_edit(const struct ms_store *store,
+				     const char *name,
+				     ms_journal_edit_fn *edit, void *arg,
+				     struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
 	enum ms_status status;
 	int fd = -1;
 
-	*new_address = false;
-	if (!store->settings->activity_journal)
-		return MS_OK;
-	/* An entry it would make is one no reader takes. */
-	if (!event_valid(event))
-		return ms_fail(err, MS_INVALID, "%s: no such journal event",
-			       name);
 	ms_journal_file_name(name, file, sizeof(file));
 	status = ms_slots_open_rw_of(store, name, file, shown, &fd, err);
 	/* A login decided after its mailbox's removal: nothing to note. */
@@ -236,7 +305,7 @@ enum ms_status ms_journal_note(const struct ms_store *store, const char *name,
 		return status;
 	status = ms_fd_lock(fd, LOCK_EX, shown, err);
 	if (status == MS_OK)
-		status = note_in_file(fd, shown, event, new_address, err);
+		status = edit_in_file(fd, shown, edit, arg, err);
 	/* The close releases the lock. */
 	if (close(fd) != 0 && status == MS_OK)
 		status = ms_fail_errno(err, MS_SYSTEM, errno, "close %s",

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kick.h"
+#include "trusted_path.h"
 
 /* What is kept of the command's output for the message. */
 #define FIRST_LINE_MAX 160
@@ -54,79 +55,6 @@ bool ms_kick_configured(const struct ms_settings *settings)
 	return settings->n_kick_args > 0;
 }
 
-/* MS_OK unless `st` (the program, or its directory) could have been
- * written by someone other than root or this process's user: then
- * "SHOWN: why". */
-static enum ms_status writable_by_others(const char *shown,
-					 const struct stat *st,
-					 struct ms_error *err)
-{
-	if (st->st_uid != 0 && st->st_uid != geteuid())
-		return ms_fail(err, MS_SYSTEM, "%s: owned by uid %lu, not root",
-			       shown, (unsigned long)st->st_uid);
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return ms_fail(err, MS_SYSTEM,
-			       "%s: writable by group or others (mode %04o)",
-			       shown, (unsigned)(st->st_mode & 07777));
-	return MS_OK;
-}
-
-/* Every directory from `path`'s up to "/", as writable_by_others judges
- * them: a directory anywhere above that someone else may write lets them
- * swap a directory below it (rename) between the check and the run. Above
- * the program's own directory, a sticky one of root's (/tmp) is safe: in
- * it only the owner of an entry, checked below, may rename it. */
-static enum ms_status dirs_safe(const char *path, struct ms_error *err)
-{
-	char dir[PATH_MAX];
-	struct stat st;
-	char *slash;
-	bool own_dir = true;
-	enum ms_status status;
-
-	strcpy(dir, path);
-	while ((slash = strrchr(dir, '/')) != NULL) {
-		const char *shown;
-
-		*slash = '\0';
-		shown = dir[0] ? dir : "/";
-		if (stat(shown, &st) != 0)
-			return ms_fail_errno(err, MS_SYSTEM, errno, "%s", shown);
-		if (own_dir || !(st.st_mode & S_ISVTX) || st.st_uid != 0) {
-			status = writable_by_others(shown, &st, err);
-			if (status != MS_OK)
-				return status;
-		}
-		own_dir = false;
-		if (!dir[0])
-			break;
-	}
-	return MS_OK;
-}
-
-/* The program as it is run: symbolic links resolved (what is checked is
- * what runs, whatever a link is changed to later), a regular executable
- * file that only root or this user could have written, in directories,
- * up to "/", where only they could have put it. "PROGRAM: why"
- * otherwise. */
-static enum ms_status program_safe(const char *program,
-				   char resolved[PATH_MAX],
-				   struct ms_error *err)
-{
-	struct stat st;
-	enum ms_status status;
-
-	if (!realpath(program, resolved) || stat(resolved, &st) != 0)
-		return ms_fail_errno(err, MS_SYSTEM, errno, "%s", program);
-	if (!S_ISREG(st.st_mode) || access(resolved, X_OK) != 0)
-		return ms_fail(err, MS_SYSTEM, "%s: not an executable file",
-			       program);
-	status = writable_by_others(resolved, &st, err);
-	if (status != MS_OK)
-		return status;
-	return dirs_safe(resolved, err);
-}
-
 enum ms_status ms_kick_check_program(const struct ms_settings *settings,
 				     struct ms_error *err)
 {
@@ -134,7 +62,8 @@ enum ms_status ms_kick_check_program(const struct ms_settings *settings,
 	struct ms_error why = { .msg = "" };
 
 	if (!ms_kick_configured(settings) ||
-	    program_safe(settings->kick_command[0], resolved, &why) == MS_OK)
+	    ms_path_trusted(settings->kick_command[0], MS_TRUSTED_PROGRAM,
+			    resolved, &why) == MS_OK)
 		return MS_OK;
 	return ms_fail(err, MS_INVALID, "%s: kick_command: %s", settings->path,
 		       why.msg);
@@ -551,7 +480,7 @@ static enum ms_status run_argv(char **argv, unsigned timeout,
 	/* Also what posix_spawn would say of a missing program, but not
 	 * where it is emulated by fork (valgrind): there the child exits
 	 * 127. */
-	if (program_safe(argv[0], path, &why) != MS_OK)
+	if (ms_path_trusted(argv[0], MS_TRUSTED_PROGRAM, path, &why) != MS_OK)
 		return ms_fail(err, MS_SYSTEM, "cannot run %s", why.msg);
 	catch_stops(&stops);
 	status = run_spawned(path, argv, timeout, &stops.old_mask, err);

@@ -15,6 +15,7 @@
 #include "name.h"
 #include "record.h"
 #include "secure.h"
+#include "store_files.h"
 #include "totp.h"
 
 #define RECORD_VERSION 1
@@ -589,13 +590,32 @@ enum ms_status ms_record_format(const struct ms_record *record, char **text,
 	return MS_OK;
 }
 
+enum ms_status ms_record_parse_loaded(const char *text, size_t len,
+				      const char *shown,
+				      struct ms_record *record,
+				      struct ms_error *err)
+{
+	enum ms_status status = ms_record_parse(text, shown, record, err);
+
+	if (status != MS_OK)
+		return status;
+	if (crypto_generichash(record->digest.bytes, sizeof(record->digest.bytes),
+			       (const unsigned char *)text, len, NULL, 0) != 0) {
+		ms_record_wipe(record);
+		return ms_fail(err, MS_SYSTEM, "%s: cannot hash the record",
+			       shown);
+	}
+	return MS_OK;
+}
+
 static void record_file(const char *name, char *file, size_t size)
 {
 	ms_file_name(name, "conf", file, size);
 }
 
-enum ms_status ms_record_load(const struct ms_store *store, const char *name,
-			      struct ms_record *record, struct ms_error *err)
+enum ms_status ms_files_record_load(const struct ms_store *store,
+				    const char *name, struct ms_record *record,
+				    struct ms_error *err)
 {
 	const char *dir = store->settings->users_dir;
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
@@ -612,23 +632,15 @@ enum ms_status ms_record_load(const struct ms_store *store, const char *name,
 	if (status != MS_OK)
 		return status;
 	ms_path_shown(shown, dir, file);
-	status = ms_record_parse(text, shown, record, err);
-	if (status != MS_OK)
-		goto done;
-	record->file_id = id;
-	if (crypto_generichash(record->digest.bytes, sizeof(record->digest.bytes),
-			       (const unsigned char *)text, len, NULL, 0) != 0) {
-		ms_record_wipe(record);
-		status = ms_fail(err, MS_SYSTEM, "%s: cannot hash the record",
-				 shown);
-	}
-done:
+	status = ms_record_parse_loaded(text, len, shown, record, err);
+	if (status == MS_OK)
+		record->file_id = id;
 	ms_free_secret(text);
 	return status;
 }
 
-bool ms_record_current(const struct ms_store *store, const char *name,
-		       const struct ms_record *record)
+bool ms_files_record_current(const struct ms_store *store, const char *name,
+			     const struct ms_record *record)
 {
 	char file[MS_FILE_NAME_MAX];
 
@@ -663,9 +675,10 @@ enum ms_status ms_record_unchanged(const struct ms_record *record,
 	return MS_OK;
 }
 
-enum ms_status ms_record_save(const struct ms_store *store, const char *name,
-			      const struct ms_record *record,
-			      struct ms_error *err)
+enum ms_status ms_files_record_save(const struct ms_store *store,
+				    const char *name,
+				    const struct ms_record *record,
+				    struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
 	char *text = NULL;
@@ -680,8 +693,8 @@ enum ms_status ms_record_save(const struct ms_store *store, const char *name,
 	return status;
 }
 
-enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
-				struct ms_error *err)
+enum ms_status ms_files_record_exists(const struct ms_store *store,
+				      const char *name, struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
 	struct stat st;
@@ -695,20 +708,8 @@ enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
 			     store->settings->users_dir, file);
 }
 
-enum ms_status ms_record_lock(const struct ms_store *store, const char *name,
-			      int *lock_fd, struct ms_error *err)
-{
-	enum ms_status status = ms_record_exists(store, name, err);
-
-	if (status == MS_NOT_FOUND)
-		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
-	if (status != MS_OK)
-		return status;
-	return ms_store_lock(store, name, lock_fd, err);
-}
-
-enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
-				struct ms_error *err)
+enum ms_status ms_files_record_remove(const struct ms_store *store,
+				      const char *name, struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
 	enum ms_status status;
@@ -719,6 +720,43 @@ enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
 	if (status == MS_NOT_FOUND)
 		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
 	return status;
+}
+
+enum ms_status ms_record_load(const struct ms_store *store, const char *name,
+			      struct ms_record *record, struct ms_error *err)
+{
+	return store->ops->record_load(store, name, record, err);
+}
+
+bool ms_record_current(const struct ms_store *store, const char *name,
+		       const struct ms_record *record)
+{
+	return store->ops->record_current(store, name, record);
+}
+
+enum ms_status ms_record_save(const struct ms_store *store, const char *name,
+			      const struct ms_record *record,
+			      struct ms_error *err)
+{
+	return store->ops->record_save(store, name, record, err);
+}
+
+enum ms_status ms_record_exists(const struct ms_store *store, const char *name,
+				struct ms_error *err)
+{
+	return store->ops->record_exists(store, name, err);
+}
+
+enum ms_status ms_record_lock(const struct ms_store *store, const char *name,
+			      int *lock_fd, struct ms_error *err)
+{
+	return store->ops->lock(store, name, true, lock_fd, err);
+}
+
+enum ms_status ms_record_remove(const struct ms_store *store, const char *name,
+				struct ms_error *err)
+{
+	return store->ops->record_remove(store, name, err);
 }
 
 void ms_record_wipe(struct ms_record *record)

@@ -98,6 +98,14 @@ void ms_record_totp_off(struct ms_record *record);
 enum ms_status ms_record_parse(const char *text, const char *shown,
 			       struct ms_record *record, struct ms_error *err);
 
+/* ms_record_parse of the bytes a store read (`len` of them), and the
+ * digest of those bytes into record->digest: what every store's load
+ * makes of a record, so that a digest means the same on each. */
+enum ms_status ms_record_parse_loaded(const char *text, size_t len,
+				      const char *shown,
+				      struct ms_record *record,
+				      struct ms_error *err);
+
 /* Formats a record as libconfig text in a heap buffer that the caller
  * wipes and frees (ms_free_secret). */
 enum ms_status ms_record_format(const struct ms_record *record, char **text,

@@ -7,6 +7,7 @@
 #include "kick.h"
 #include "secure.h"
 #include "settings.h"
+#include "settings_store.h"
 #include "store.h"
 
 void ms_settings_defaults(struct ms_settings *settings)
@@ -29,6 +30,7 @@ void ms_settings_defaults(struct ms_settings *settings)
 	settings->non_webmail_default = MS_NON_WEBMAIL_ENABLED;
 	settings->activity_journal = true;
 	settings->kick_timeout = MS_KICK_TIMEOUT_DEFAULT;
+	ms_settings_store_defaults(settings);
 }
 
 static enum ms_status load_dir(struct ms_cfg *cfg, const config_setting_t *root,
@@ -200,7 +202,8 @@ static enum ms_status load_root(struct ms_cfg *cfg,
 					      "lockout", "cache_ttl",
 					      "non_webmail_default",
 					      "activity_journal", "kick_command",
-					      "kick_timeout", NULL };
+					      "kick_timeout", "store",
+					      "postgresql", NULL };
 	config_setting_t *root = config_root_setting(&cfg->config);
 	enum ms_status status = ms_cfg_known_keys(cfg, root, known);
 
@@ -235,7 +238,10 @@ static enum ms_status load_root(struct ms_cfg *cfg,
 	status = load_non_webmail_default(cfg, root, settings);
 	if (status != MS_OK)
 		return status;
-	return load_kick(cfg, root, settings);
+	status = load_kick(cfg, root, settings);
+	if (status != MS_OK)
+		return status;
+	return ms_settings_load_store(cfg, root, settings);
 }
 
 static enum ms_status parse_settings(const char *text, const char *path,

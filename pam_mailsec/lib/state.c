@@ -13,6 +13,7 @@
 #include "recovery.h"
 #include "secure.h"
 #include "slots.h"
+#include "store_files.h"
 #include "state.h"
 
 /* Slot layout, native byte order (the file never leaves the host):
@@ -30,7 +31,7 @@
  * across an upgrade, and versions 2 and 3 (before totp_tag) kept a bare
  * step in `mark`, which reads as legacy_step. A version this code does not
  * know fails closed. */
-#define SLOT_SIZE 512
+#define SLOT_SIZE MS_STATE_SLOT
 #define CHECKSUM_SIZE 16
 #define STATE_MAGIC "MSST"
 #define STATE_VERSION 4u
@@ -140,6 +141,29 @@ static void slot_decode(unsigned char slot[SLOT_SIZE], struct ms_state *state)
 		state->legacy_step = mark;
 }
 
+void ms_state_encode(const struct ms_state *state, uint64_t seq,
+		     unsigned char out[MS_STATE_SLOT])
+{
+	slot_encode(state, seq, out);
+}
+
+bool ms_state_decode(const unsigned char slot[MS_STATE_SLOT],
+		     struct ms_state *state)
+{
+	unsigned char copy[SLOT_SIZE];
+	uint32_t version;
+	uint64_t seq;
+	bool valid = slot_check(slot, &version, &seq) == MS_SLOT_VALID;
+
+	memset(state, 0, sizeof(*state));
+	if (valid) {
+		memcpy(copy, slot, SLOT_SIZE);
+		slot_decode(copy, state);
+		ms_wipe(copy, sizeof(copy));
+	}
+	return valid;
+}
+
 static void state_file(const char *name, char *file, size_t size)
 {
 	ms_file_name(name, "state", file, size);
@@ -159,8 +183,9 @@ static enum ms_status read_slots(int fd, const char *shown,
 	return status;
 }
 
-enum ms_status ms_state_load(const struct ms_store *store, const char *name,
-			     struct ms_state *state, struct ms_error *err)
+enum ms_status ms_files_state_load(const struct ms_store *store,
+				   const char *name, struct ms_state *state,
+				   struct ms_error *err)
 {
 	const char *dir = store->settings->state_dir;
 	char file[MS_FILE_NAME_MAX], shown[MS_SHOWN_MAX];
@@ -234,8 +259,9 @@ static enum ms_status close_written(int fd, const char *shown,
 	return status;
 }
 
-enum ms_status ms_state_save(const struct ms_store *store, const char *name,
-			     struct ms_state *state, struct ms_error *err)
+enum ms_status ms_files_state_save(const struct ms_store *store,
+				   const char *name, struct ms_state *state,
+				   struct ms_error *err)
 {
 	char shown[MS_SHOWN_MAX];
 	enum ms_status status;
@@ -274,32 +300,57 @@ done:
 	return close_written(fd, shown, status, err);
 }
 
-enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
-			     ms_state_edit_fn *edit, void *arg,
-			     struct ms_error *err)
+enum ms_status ms_files_state_edit(const struct ms_store *store,
+				   const char *name, ms_state_edit_fn *edit,
+				   void *arg, struct ms_error *err)
 {
 	struct ms_state state;
 	enum ms_status status;
 	int lock_fd = -1;
 
-	status = ms_store_lock(store, name, &lock_fd, err);
+	status = ms_files_lock(store, name, false, &lock_fd, err);
 	if (status != MS_OK)
 		return status;
 	status = edit_open_file(store, name, edit, arg, &state, err);
-	if (ms_store_unlock(store, lock_fd, err) != MS_OK && status == MS_OK)
+	if (ms_files_unlock(store, lock_fd, err) != MS_OK && status == MS_OK)
 		status = err->status;
 	ms_wipe(&state, sizeof(state));
 	return status;
 }
 
-enum ms_status ms_state_remove(const struct ms_store *store, const char *name,
-			       struct ms_error *err)
+enum ms_status ms_files_state_remove(const struct ms_store *store,
+				     const char *name, struct ms_error *err)
 {
 	char file[MS_FILE_NAME_MAX];
 
 	state_file(name, file, sizeof(file));
 	return ms_file_remove(store->state_fd, store->settings->state_dir, file,
 			      err);
+}
+
+enum ms_status ms_state_load(const struct ms_store *store, const char *name,
+			     struct ms_state *state, struct ms_error *err)
+{
+	return store->ops->state_load(store, name, state, err);
+}
+
+enum ms_status ms_state_save(const struct ms_store *store, const char *name,
+			     struct ms_state *state, struct ms_error *err)
+{
+	return store->ops->state_save(store, name, state, err);
+}
+
+enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
+			     ms_state_edit_fn *edit, void *arg,
+			     struct ms_error *err)
+{
+	return store->ops->state_edit(store, name, edit, arg, err);
+}
+
+enum ms_status ms_state_remove(const struct ms_store *store, const char *name,
+			       struct ms_error *err)
+{
+	return store->ops->state_remove(store, name, err);
 }
 
 unsigned ms_state_recovery_left(const struct ms_state *state,

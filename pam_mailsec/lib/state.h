@@ -76,6 +76,16 @@ enum ms_status ms_state_edit(const struct ms_store *store, const char *name,
 enum ms_status ms_state_remove(const struct ms_store *store, const char *name,
 			       struct ms_error *err);
 
+/* One slot of the state file as bytes of their own, for a store that
+ * keeps a mailbox's state as one blob (the database): MS_STATE_SLOT
+ * bytes, checksummed, `seq` in them; decode gives false for a slot that
+ * is torn, tampered with or of a version this code does not know. */
+#define MS_STATE_SLOT 512
+void ms_state_encode(const struct ms_state *state, uint64_t seq,
+		     unsigned char out[MS_STATE_SLOT]);
+bool ms_state_decode(const unsigned char slot[MS_STATE_SLOT],
+		     struct ms_state *state);
+
 /* How many of the record's recovery codes the state has not marked used. */
 unsigned ms_state_recovery_left(const struct ms_state *state,
 				const struct ms_record *record);

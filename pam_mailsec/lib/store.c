@@ -14,6 +14,8 @@
 #include "name.h"
 #include "secure.h"
 #include "store.h"
+#include "store_db.h"
+#include "store_files.h"
 
 
 static bool trusted_owner(uid_t uid)
@@ -86,14 +88,13 @@ static enum ms_status open_dir(const char *path, enum ms_store_mode mode,
 	return MS_OK;
 }
 
-enum ms_status ms_store_open(const struct ms_settings *settings,
-			     enum ms_store_mode mode, struct ms_store *store,
-			     struct ms_error *err)
+static enum ms_status files_open(const struct ms_settings *settings,
+				 enum ms_store_mode mode,
+				 struct ms_store *store, struct ms_error *err)
 {
 	enum ms_status status;
 
-	store->settings = settings;
-	store->users_fd = store->state_fd = -1;
+	store->ops = &ms_store_files_ops;
 	status = open_dir(settings->users_dir, mode, &store->users_fd, err);
 	if (status != MS_OK)
 		return status;
@@ -103,13 +104,49 @@ enum ms_status ms_store_open(const struct ms_settings *settings,
 	return status;
 }
 
+enum ms_status ms_store_open(const struct ms_settings *settings,
+			     enum ms_store_mode mode, struct ms_store *store,
+			     struct ms_error *err)
+{
+	store->settings = settings;
+	store->ops = NULL;
+	store->users_fd = store->state_fd = -1;
+	store->db_driver = NULL;
+	store->db = NULL;
+	if (settings->store == MS_STORE_POSTGRESQL)
+		return ms_store_db_open(settings, mode, store, err);
+	return files_open(settings, mode, store, err);
+}
+
+static bool on_database(const struct ms_store *store)
+{
+	return store->settings &&
+	       store->settings->store == MS_STORE_POSTGRESQL;
+}
+
 void ms_store_close(struct ms_store *store)
 {
+	if (on_database(store))
+		ms_store_db_close(store);
 	if (store->users_fd >= 0)
 		close(store->users_fd);
 	if (store->state_fd >= 0)
 		close(store->state_fd);
 	store->users_fd = store->state_fd = -1;
+	store->ops = NULL;
+}
+
+void ms_store_renew(const struct ms_store *store)
+{
+	if (on_database(store))
+		ms_store_db_renew(store);
+}
+
+enum ms_status ms_store_names(const struct ms_store *store,
+			      ms_store_name_fn *each, void *arg,
+			      struct ms_error *err)
+{
+	return store->ops->names(store, each, arg, err);
 }
 
 /* ms_fd_check, leaving in `st` the stat it checked. */
@@ -367,8 +404,9 @@ static bool flock_within(int fd, int operation, unsigned wait_ms)
 	return false;
 }
 
-enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
-			     int *lock_fd, struct ms_error *err)
+static enum ms_status lock_file(const struct ms_store *store,
+				const char *name, int *lock_fd,
+				struct ms_error *err)
 {
 	const char *dir = store->settings->state_dir;
 	char file[MS_FILE_NAME_MAX];
@@ -408,7 +446,20 @@ enum ms_status ms_fd_lock(int fd, int operation, const char *shown,
 		: ms_fail_errno(err, MS_SYSTEM, errno, "lock %s", shown);
 }
 
-enum ms_status ms_store_unlock(const struct ms_store *store, int lock_fd,
+enum ms_status ms_files_lock(const struct ms_store *store, const char *name,
+			     bool existing, int *lock_fd, struct ms_error *err)
+{
+	enum ms_status status =
+		existing ? ms_files_record_exists(store, name, err) : MS_OK;
+
+	if (status == MS_NOT_FOUND)
+		return ms_fail(err, MS_NOT_FOUND, "%s: no such mailbox", name);
+	if (status != MS_OK)
+		return status;
+	return lock_file(store, name, lock_fd, err);
+}
+
+enum ms_status ms_files_unlock(const struct ms_store *store, int lock_fd,
 			       struct ms_error *err)
 {
 	(void)store;
@@ -416,6 +467,18 @@ enum ms_status ms_store_unlock(const struct ms_store *store, int lock_fd,
 	if (lock_fd >= 0)
 		close(lock_fd); /* releases the flock */
 	return MS_OK;
+}
+
+enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
+			     int *lock_fd, struct ms_error *err)
+{
+	return store->ops->lock(store, name, false, lock_fd, err);
+}
+
+enum ms_status ms_store_unlock(const struct ms_store *store, int lock_fd,
+			       struct ms_error *err)
+{
+	return store->ops->unlock(store, lock_fd, err);
 }
 
 void ms_path_shown(char out[MS_SHOWN_MAX], const char *dir, const char *file)

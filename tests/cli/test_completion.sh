@@ -51,13 +51,16 @@ else
 fi
 
 group "commands and options"
-completes "2fa activity add app-password check-config help list logout non-webmail passwd remove self show unlock" ""
+completes "2fa activity add app-password check-config db help list logout non-webmail passwd remove self show unlock" ""
 completes "check-config" ch
 completes "--config --help --json --version" --
 completes "--json" --j
 completes "confirm disable enroll recovery" 2fa ""
 completes "app-passwords disable enable" non-webmail ""
 completes "add list revoke" app-password ""
+completes "check export import init upgrade" db ""
+completes "--config --help --json --replace --version" db import --
+completes "--config --help --json --version" db check --
 completes "--services" app-password add x --s
 completes "--all" app-password revoke x --a
 completes "--keep-app-passwords" passwd x --k

@@ -12,6 +12,13 @@
 #include "settings_cache.h"
 #include "suites.h"
 
+/* The driver's default path, as the library was built with it. */
+#ifdef MAILSEC_PG_DRIVER
+#define MAILSEC_PG_DRIVER_TESTED MAILSEC_PG_DRIVER
+#else
+#define MAILSEC_PG_DRIVER_TESTED "/usr/lib/pam_mailsec/store_postgresql.so"
+#endif
+
 /* The values mailsec.conf.5 gives for a key that is absent. */
 static void assert_defaults(const struct ms_settings *s)
 {
@@ -30,6 +37,13 @@ static void assert_defaults(const struct ms_settings *s)
 	ck_assert_uint_eq(s->lockout.lock_for, 900);
 	ck_assert_uint_eq(s->cache_ttl, 0);
 	ck_assert(s->activity_journal);
+	ck_assert_int_eq(s->store, MS_STORE_FILES);
+	ck_assert_str_eq(s->postgresql.conninfo, "");
+	ck_assert_str_eq(s->postgresql.admin_conninfo, "");
+	ck_assert_uint_eq(s->postgresql.timeout, MS_DB_TIMEOUT_DEFAULT);
+	ck_assert_uint_eq(s->postgresql.timeout, 2000);
+	ck_assert_str_eq(s->postgresql.driver, MAILSEC_PG_DRIVER_TESTED);
+	ck_assert_str_eq(s->postgresql.module_role, "mailsec_module");
 }
 
 /* th.dir/mailsec.conf holding `text`, with `mode`. */
@@ -172,6 +186,35 @@ static const char *const bad_lines[] = {
 	"activity_journal = 1;",
 	"activity_journal = \"no\";",
 	"@include \"/etc/passwd\"",
+	"store = \"mysql\";",
+	"store = \"Files\";",
+	"store = 1;",
+	"store = \"postgresql\";",
+	"store = \"postgresql\"; postgresql = { timeout = 500; };",
+	"store = \"postgresql\"; postgresql = { conninfo = \"\"; };",
+	"postgresql = 5;",
+	"postgresql = { user = \"mailsec\"; };",
+	"postgresql = { conninfo = 5; };",
+	"postgresql = { conninfo = \"dbname=m password=pw\"; };",
+	"postgresql = { conninfo = \"dbname=m PASSWORD = pw\"; };",
+	"postgresql = { conninfo = \"password=pw dbname=m\"; };",
+	"postgresql = { admin_conninfo = \"dbname=m password=pw\"; };",
+	"postgresql = { conninfo = \"postgresql://u:pw@db.example/m\"; };",
+	"postgresql = { conninfo = \"postgres://u:@db.example/m\"; };",
+	"postgresql = { conninfo = \"postgresql:///m?user=u&password=pw\"; };",
+	"postgresql = { conninfo = \"postgresql:///m?%70assword=pw\"; };",
+	"postgresql = { conninfo = \"postgresql:///m?PassWord=pw\"; };",
+	"postgresql = { timeout = 99; };",
+	"postgresql = { timeout = 60001; };",
+	"postgresql = { timeout = \"2s\"; };",
+	"postgresql = { driver = \"store_postgresql.so\"; };",
+	"postgresql = { driver = \"\"; };",
+	"postgresql = { module_role = \"mailsec-module\"; };",
+	"postgresql = { module_role = \"1mailsec\"; };",
+	"postgresql = { module_role = \"\"; };",
+	"postgresql = { module_role = \"m\\\"; drop role x\"; };",
+	"postgresql = { module_role = "
+	"\"a234567890123456789012345678901234567890123456789012345678901234\"; };",
 };
 
 START_TEST(bad_value_is_invalid_with_path_and_line)
@@ -189,6 +232,112 @@ START_TEST(bad_value_is_invalid_with_path_and_line)
 	snprintf(where, sizeof(where), "%s:3:", path);
 	ck_assert_msg(th_has(err.msg, where), "\"%s\" lacks \"%s\"", err.msg,
 		      where);
+}
+END_TEST
+
+START_TEST(store_keys)
+{
+	static const char text[] =
+		"store = \"postgresql\";\n"
+		"postgresql = {\n"
+		"  conninfo = \"host=/run/postgresql dbname=mailsec "
+		"user=mailsec_module passfile=/etc/mailsec/pgpass\";\n"
+		"  admin_conninfo = \"postgresql:///mailsec?user=mailsec_admin\";\n"
+		"  timeout = 500;\n"
+		"  driver = \"/opt/mailsec/store_postgresql.so\";\n"
+		"  module_role = \"Mail_Module2\";\n"
+		"};\n";
+	char path[PATH_MAX];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	write_conf(path, text, 0644);
+	ck_assert_msg(load_named(path, &s, &err) == MS_OK, "%s", err.msg);
+	ck_assert_int_eq(s.store, MS_STORE_POSTGRESQL);
+	ck_assert_str_eq(s.postgresql.conninfo,
+			 "host=/run/postgresql dbname=mailsec "
+			 "user=mailsec_module passfile=/etc/mailsec/pgpass");
+	ck_assert_str_eq(s.postgresql.admin_conninfo,
+			 "postgresql:///mailsec?user=mailsec_admin");
+	ck_assert_uint_eq(s.postgresql.timeout, 500);
+	ck_assert_str_eq(s.postgresql.driver,
+			 "/opt/mailsec/store_postgresql.so");
+	ck_assert_str_eq(s.postgresql.module_role, "Mail_Module2");
+}
+END_TEST
+
+/* Words that only look like a password key are no password. */
+static const char *const passwordless[] = {
+	"user=password_reset dbname=m",
+	"dbname=m passfile=/etc/mailsec/pgpass",
+	"dbname=m application_name=passwords",
+	"postgresql://password@db.example/m",
+	"postgresql://u@db.example:5432/m?passfile=/x",
+	"postgresql://[::1]:5432/m",
+};
+
+START_TEST(store_conninfo_without_password)
+{
+	char path[PATH_MAX], text[512];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	snprintf(text, sizeof(text),
+		 "store = \"postgresql\";\n"
+		 "postgresql = { conninfo = \"%s\"; timeout = 100; };\n",
+		 passwordless[_i]);
+	write_conf(path, text, 0644);
+	ck_assert_msg(load_named(path, &s, &err) == MS_OK, "%s: %s",
+		      passwordless[_i], err.msg);
+	ck_assert_str_eq(s.postgresql.conninfo, passwordless[_i]);
+	ck_assert_str_eq(s.postgresql.admin_conninfo, "");
+	ck_assert_uint_eq(s.postgresql.timeout, 100);
+	ck_assert_int_eq(s.store, MS_STORE_POSTGRESQL);
+}
+END_TEST
+
+/* The refusal says where the password should go, and never shows it. */
+START_TEST(store_password_is_never_shown)
+{
+	static const char text[] =
+		"postgresql = {\n"
+		"  conninfo = \"dbname=m password=Sw0rdfish\";\n"
+		"};\n";
+	char path[PATH_MAX], where[PATH_MAX + 8];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	write_conf(path, text, 0644);
+	ck_assert_int_eq(load_named(path, &s, &err), MS_INVALID);
+	snprintf(where, sizeof(where), "%s:2:", path);
+	ck_assert_msg(th_has(err.msg, where), "%s", err.msg);
+	ck_assert_msg(th_has(err.msg, "passfile"), "%s", err.msg);
+	ck_assert_msg(!th_has(err.msg, "Sw0rdfish"), "%s", err.msg);
+}
+END_TEST
+
+START_TEST(store_conninfo_too_long)
+{
+	char path[PATH_MAX], text[MS_CONNINFO_MAX + 128];
+	char conninfo[MS_CONNINFO_MAX + 1];
+	struct ms_settings s;
+	struct ms_error err = { 0 };
+
+	memset(conninfo, 'a', sizeof(conninfo) - 1);
+	memcpy(conninfo, "dbname=", 7);
+	conninfo[MS_CONNINFO_MAX - 1] = '\0'; /* the longest that fits */
+	snprintf(text, sizeof(text), "postgresql = { conninfo = \"%s\"; };\n",
+		 conninfo);
+	write_conf(path, text, 0644);
+	ck_assert_msg(load_named(path, &s, &err) == MS_OK, "%s", err.msg);
+	ck_assert_uint_eq(strlen(s.postgresql.conninfo), MS_CONNINFO_MAX - 1);
+	conninfo[MS_CONNINFO_MAX - 1] = 'a';
+	conninfo[MS_CONNINFO_MAX] = '\0';
+	snprintf(text, sizeof(text), "postgresql = { conninfo = \"%s\"; };\n",
+		 conninfo);
+	write_conf(path, text, 0644);
+	ck_assert_int_eq(load_named(path, &s, &err), MS_INVALID);
+	ck_assert_msg(th_has(err.msg, "longer than"), "%s", err.msg);
 }
 END_TEST
 
@@ -355,6 +504,11 @@ Suite *settings_suite(void)
 	tcase_add_test(tc, partial_file_keeps_other_defaults);
 	tcase_add_loop_test(tc, bad_value_is_invalid_with_path_and_line, 0,
 			    sizeof(bad_lines) / sizeof(*bad_lines));
+	tcase_add_test(tc, store_keys);
+	tcase_add_loop_test(tc, store_conninfo_without_password, 0,
+			    sizeof(passwordless) / sizeof(*passwordless));
+	tcase_add_test(tc, store_password_is_never_shown);
+	tcase_add_test(tc, store_conninfo_too_long);
 	tcase_add_test(tc, writable_by_others_is_refused);
 	tcase_add_test(tc, symlink_is_refused);
 	ts_add_root_test(tc, foreign_owner_is_refused);
