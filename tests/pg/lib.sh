@@ -24,6 +24,8 @@ if [ ! -x /usr/lib/postgresql/15/bin/initdb ] && ! command -v pg_config >/dev/nu
 fi
 
 pg_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailsec-pg.XXXXXX") || exit 99
+# The cluster runs as postgres when we are root: it must reach its directory.
+chmod 711 "$pg_tmp"
 pg_cleanup() {
 	"$pg_cluster" stop "$pg_tmp/pg" >/dev/null 2>&1
 	rm -rf "$pg_tmp"

@@ -7,6 +7,7 @@
 #include "../support/pgstore.h"
 #include "../support/tree.h"
 #include "helpers.h"
+#include "record.h"
 
 struct th_fixture th;
 
@@ -59,6 +60,16 @@ void th_store_setup(void)
 	ck_assert_msg(ms_store_open(&th.settings, MS_STORE_CREATE, &th.store,
 				    &err) == MS_OK,
 		      "ms_store_open: %s", err.msg);
+}
+
+void th_row(const char *name, const struct ms_record *record)
+{
+	struct ms_error err = { 0 };
+
+	if (!ts_pg())
+		return;
+	ck_assert_msg(ms_record_save(&th.store, name, record, &err) == MS_OK,
+		      "ms_record_save %s: %s", name, err.msg);
 }
 
 void th_store_teardown(void)

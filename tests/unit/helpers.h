@@ -33,6 +33,12 @@ void th_dir_teardown(void);
 void th_store_setup(void);
 void th_store_teardown(void);
 
+/* On the database, saves `record` as NAME's: there a mailbox's state lives
+ * in its row, which only a record makes, while a state file needs no
+ * record. Nothing on files. For tests of state rules that make no record. */
+struct ms_record;
+void th_row(const char *name, const struct ms_record *record);
+
 /* Test cases (ts_tcase) with one of the fixtures above. */
 TCase *th_tcase_dir(const char *name);
 TCase *th_tcase_store(const char *name);
