@@ -28,18 +28,6 @@ static enum ms_status need_database(struct ctl *ctl)
 		       "\"postgresql\" in mailsec.conf)");
 }
 
-/* A schema that is not the current one: what the administrator does. */
-static void schema_hint(struct ctl *ctl, enum ms_db_schema_op op)
-{
-	size_t len = strlen(ctl->err.msg);
-
-	if (op != MS_DB_SCHEMA_CHECK || ctl->err.status != MS_INVALID)
-		return;
-	snprintf(ctl->err.msg + len, sizeof(ctl->err.msg) - len,
-		 " (an empty database: mailsecctl db init; an older schema: "
-		 "mailsecctl db upgrade)");
-}
-
 static enum ms_status schema_step(struct ctl *ctl, enum ms_db_schema_op op)
 {
 	char report[REPORT_MAX] = "";
@@ -55,10 +43,9 @@ static enum ms_status schema_step(struct ctl *ctl, enum ms_db_schema_op op)
 	status = ms_store_schema(&store, op, report, sizeof(report),
 				 &ctl->err);
 	ms_store_close(&store);
-	if (status != MS_OK) {
-		schema_hint(ctl, op);
+	/* The driver's error says what to run (db init, db upgrade). */
+	if (status != MS_OK)
 		return status;
-	}
 	out_db_report(report);
 	return MS_OK;
 }

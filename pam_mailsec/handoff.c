@@ -22,8 +22,13 @@ struct handoff {
 	enum ms_role role;
 	bool known;
 	bool non_webmail_access;
-	char record_path[PATH_MAX]; /* when known */
+	enum ms_store_kind store;
+	/* The record's identity, when known: on files, its path and the
+	 * file's identity, looked at without opening a store; on the
+	 * database, its version, which only the store can compare. */
+	char record_path[PATH_MAX];
 	struct ms_file_id record_id;
+	int64_t record_version;
 };
 
 static int64_t monotonic_ns(void)
@@ -61,12 +66,14 @@ static struct handoff *handoff_new(const struct login *login)
 	h->role = login->role;
 	h->known = login->known;
 	h->non_webmail_access = login->record.non_webmail_access;
-	if (h->known && !ms_record_path(&login->settings, login->name,
-					h->record_path)) {
+	h->store = login->settings.store;
+	if (h->store == MS_STORE_FILES && h->known &&
+	    !ms_record_path(&login->settings, login->name, h->record_path)) {
 		free(h);
 		return NULL;
 	}
 	h->record_id = login->record.file_id;
+	h->record_version = login->record.version;
 	return h;
 }
 
@@ -91,6 +98,26 @@ static bool same_mailbox(pam_handle_t *pamh, const char *name)
 	       strcmp(canonical, name) == 0;
 }
 
+/* The account stage opens the store (the auth stage's is closed) and
+ * asks it whether the record is still the version the auth stage read.
+ * A store that cannot be opened, or a configuration that no longer says
+ * "postgresql", leaves the account stage to read everything itself, and
+ * to fail as it then does. */
+static enum handoff_kept database_record_kept(struct login *login,
+					      const struct handoff *h)
+{
+	struct ms_error err = { 0 };
+
+	if (login_store_ready(login, &err) != MS_OK ||
+	    login->settings.store != h->store) {
+		ms_store_close(&login->store);
+		return HANDOFF_NONE;
+	}
+	login->record.version = h->record_version;
+	return ms_record_current(&login->store, login->name, &login->record)
+		       ? HANDOFF_TAKEN : HANDOFF_STALE;
+}
+
 enum handoff_kept handoff_take(struct login *login)
 {
 	const void *data = NULL;
@@ -110,8 +137,10 @@ enum handoff_kept handoff_take(struct login *login)
 	login->role = h->role;
 	login->known = h->known;
 	login->record.non_webmail_access = h->non_webmail_access;
-	if (h->known &&
-	    !ms_file_unchanged(AT_FDCWD, h->record_path, &h->record_id))
-		return HANDOFF_STALE;
-	return HANDOFF_TAKEN;
+	if (!h->known)
+		return HANDOFF_TAKEN;
+	if (h->store == MS_STORE_FILES)
+		return ms_file_unchanged(AT_FDCWD, h->record_path, &h->record_id)
+			       ? HANDOFF_TAKEN : HANDOFF_STALE;
+	return database_record_kept(login, h);
 }

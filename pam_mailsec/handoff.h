@@ -7,7 +7,10 @@
  * auth stage read only for the same mailbox, service, config= and role=,
  * and only for a second after the read. A record replaced or removed in
  * between refuses the login: the change's kick_command may have run
- * already, and would not end the session this login would open. */
+ * already, and would not end the session this login would open. On the
+ * file store that is one fstatat of the record's path, no store opened;
+ * on the database the account stage opens its store (MS_STORE_LOGIN) and
+ * compares the record's version. */
 #ifndef PAM_MAILSEC_HANDOFF_H
 #define PAM_MAILSEC_HANDOFF_H
 

@@ -258,6 +258,9 @@ static bool judge_and_record(struct ms_state *state, void *arg)
 
 	bool accepted;
 
+	/* An edit may be judged again on a state another host wrote
+	 * meanwhile (the database store): nothing of an earlier pass stays. */
+	j->locked_until = 0;
 	j->result = judge(j->settings, j->record, state, j->code, j->now, true);
 	/* A locked state is judged MS_CODE_LOCKED: locked after a wrong code,
 	 * it was this code that locked it. */

@@ -8,6 +8,7 @@
 
 #include "record.h"
 #include "slots.h"
+#include "store_files.h"
 
 static bool all_zero(const unsigned char *bytes, size_t len)
 {
@@ -110,12 +111,12 @@ static enum ms_status create_of_mailbox(const struct ms_store *store,
 					const char *name, const char *file,
 					int *fd, struct ms_error *err)
 {
-	enum ms_status status = ms_record_exists(store, name, err);
+	enum ms_status status = ms_files_record_exists(store, name, err);
 
 	if (status == MS_OK) {
 		*fd = open_rw(store, file, O_CREAT);
 		if (*fd < 0 ||
-		    ms_record_exists(store, name, err) != MS_NOT_FOUND)
+		    ms_files_record_exists(store, name, err) != MS_NOT_FOUND)
 			return MS_OK;
 		unlinkat(store->state_fd, file, 0);
 		close(*fd);

@@ -108,14 +108,20 @@ enum ms_status ms_store_open(const struct ms_settings *settings,
 			     enum ms_store_mode mode, struct ms_store *store,
 			     struct ms_error *err)
 {
+	enum ms_status status;
+
 	store->settings = settings;
 	store->ops = NULL;
 	store->users_fd = store->state_fd = -1;
 	store->db_driver = NULL;
 	store->db = NULL;
-	if (settings->store == MS_STORE_POSTGRESQL)
-		return ms_store_db_open(settings, mode, store, err);
-	return files_open(settings, mode, store, err);
+	if (settings->store != MS_STORE_POSTGRESQL)
+		return files_open(settings, mode, store, err);
+	status = ms_store_db_open(settings, mode, store, err);
+	/* Nothing half open: a caller may try again, or close once more. */
+	if (status != MS_OK)
+		ms_store_close(store);
+	return status;
 }
 
 static bool on_database(const struct ms_store *store)

@@ -211,7 +211,7 @@ enum ms_status ms_pg_ready(struct ms_db *db, struct ms_pg_conn *conn,
 {
 	bool lost;
 	PGresult *res;
-	int found = 0;
+	int found = -1;
 	struct request rq = { .sql = "SELECT version FROM mailsec_schema" };
 
 	if (send_and_collect(db, conn->conn, &rq, what, &res, &lost, err) !=
@@ -258,10 +258,15 @@ enum ms_status ms_pg_run(struct ms_db *db, enum ms_pg_stmt stmt,
 			 const struct ms_pg_params *params, const char *what,
 			 PGresult **res, struct ms_error *err)
 {
-	struct request rq = { .prepared = ms_pg_stmt_def(stmt)->name,
+	const struct ms_pg_stmt_def *def = ms_pg_stmt_def(stmt);
+	struct request rq = { .prepared = def->name,
 			      .params = params,
 			      .ready = true };
 
+	if (def->admin_only && db->role == MS_DB_LOGIN)
+		return ms_fail(err, MS_SYSTEM,
+			       "postgresql: %s: not on the module's connection",
+			       what);
 	return run(db, &rq, what, res, err);
 }
 

@@ -17,7 +17,7 @@ enum ms_status ms_pg_fail(PGconn *conn, const PGresult *res,
 		res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
 	if (state && strcmp(state, "42P01") == 0)
-		return ms_pg_schema_hint(NULL, 0, err);
+		return ms_pg_schema_hint(NULL, -1, err);
 	if (state && strncmp(state, "22", 2) == 0)
 		return ms_fail(err, MS_SYSTEM,
 			       "postgresql: %s: invalid data (SQLSTATE %s)",

@@ -45,7 +45,7 @@ const char *ms_pg_program(const struct ms_db *db)
 enum ms_status ms_pg_schema_hint(const struct ms_db *db, int found,
 				 struct ms_error *err)
 {
-	if (found <= 0)
+	if (found < 0)
 		return ms_fail(err, MS_INVALID,
 			       "postgresql: the database has no mailsec schema:"
 			       " run mailsecctl db init");
@@ -86,18 +86,20 @@ static enum ms_status value(struct ms_db *db, const char *text,
 	return MS_OK;
 }
 
-/* 0: no table; -1: a table without its row. */
+/* -1: no schema (no table, or a table without its row). */
 static enum ms_status read_version(struct ms_db *db, const char *what,
 				   int *version, struct ms_error *err)
 {
 	char *found;
+	bool exists;
 
 	if (value(db, "SELECT to_regclass('mailsec_schema') IS NOT NULL", what,
 		  &found, err) != MS_OK)
 		return err->status;
-	*version = found && strcmp(found, "t") == 0 ? -1 : 0;
+	exists = found && strcmp(found, "t") == 0;
 	free(found);
-	if (*version == 0)
+	*version = -1;
+	if (!exists)
 		return MS_OK;
 	if (value(db, "SELECT max(version) FROM mailsec_schema", what, &found,
 		  err) != MS_OK)
@@ -237,7 +239,7 @@ static enum ms_status init(struct ms_db *db, const char *role, char *report,
 
 	if (status == MS_OK)
 		status = read_version(db, what, &version, err);
-	if (status == MS_OK && version != 0)
+	if (status == MS_OK && version != -1)
 		status = ms_fail(err, MS_EXISTS,
 				 "postgresql: the database has a mailsec schema"
 				 " already (mailsecctl db check)");
@@ -273,13 +275,13 @@ static enum ms_status upgrade(struct ms_db *db, const char *role,
 			      char *report, size_t size, struct ms_error *err)
 {
 	const char *what = "db upgrade";
-	int version = 0;
+	int version = -1;
 	enum ms_status status = begin(db, role, what, err);
 
 	if (status == MS_OK)
 		status = read_version(db, what, &version, err);
-	if (status == MS_OK && version == 0)
-		status = ms_pg_schema_hint(db, 0, err);
+	if (status == MS_OK && version < 0)
+		status = ms_pg_schema_hint(db, version, err);
 	if (status == MS_OK && version > MS_PG_SCHEMA_VERSION)
 		status = ms_pg_schema_hint(db, version, err);
 	if (status == MS_OK)

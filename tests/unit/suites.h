@@ -19,12 +19,15 @@ Suite *codecheck_suite(void); /* test_codecheck.c: replay marks, lockout */
 Suite *apppass_suite(void); /* test_apppass.c: app passwords */
 Suite *journal_suite(void);  /* test_journal.c: the activity journal */
 Suite *kick_suite(void);     /* test_kick.c: kick_command */
+Suite *store_db_suite(void); /* test_store_db.c: the database store */
 Suite *mailbox_suite(void);  /* test_mailbox.c: mailsecctl's edits, MAILSEC_AUTH */
 
 /* test_lock.c: the store's directories and per-mailbox lock, added to the
  * store suite. */
 TCase *tcase_store_dirs(void);
 TCase *tcase_store_lock(void);
+/* test_store_files.c: the file store behind the store interface. */
+TCase *tcase_store_files(void);
 /* test_when.c: the command line's dates and times, added to the apppass
  * suite (whose --expires takes the same dates). */
 TCase *tcase_when(void);

@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "journal.h"
+#include "pwrite_count.h"
 #include "suites.h"
 
 #define NAME "alice@example.com"
@@ -300,6 +301,62 @@ START_TEST(alike_decisions_coalesce)
 	note(&bad);
 	read_all(entries, &count, &damaged);
 	ck_assert_uint_eq(count, 5);
+}
+END_TEST
+
+static void read_file(unsigned char bytes[MS_JOURNAL_ENTRIES * ENTRY_SIZE])
+{
+	char path[PATH_MAX];
+	int fd;
+
+	journal_path(path);
+	memset(bytes, 0, MS_JOURNAL_ENTRIES * ENTRY_SIZE);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(pread(fd, bytes, MS_JOURNAL_ENTRIES * ENTRY_SIZE, 0),
+			 0);
+	close(fd);
+}
+
+/* How many entries differ between two reads of the file. */
+static unsigned entries_changed(const unsigned char *before,
+				const unsigned char *after)
+{
+	unsigned changed = 0;
+
+	for (unsigned i = 0; i < MS_JOURNAL_ENTRIES; i++)
+		changed += memcmp(before + i * ENTRY_SIZE,
+				  after + i * ENTRY_SIZE, ENTRY_SIZE) != 0;
+	return changed;
+}
+
+/* A note is one pwrite of one entry, whether it counts on an entry, takes
+ * a free one or replaces the oldest: the others are never written, so a
+ * torn write can spoil no other. */
+START_TEST(a_note_writes_one_entry)
+{
+	static unsigned char before[MS_JOURNAL_ENTRIES * ENTRY_SIZE];
+	static unsigned char after[MS_JOURNAL_ENTRIES * ENTRY_SIZE];
+	struct pwrite_count written;
+	char path[PATH_MAX];
+	const unsigned kinds[] = { 3, 10, 3, MS_JOURNAL_ENTRIES + 1 };
+
+	journal_path(path);
+	for (unsigned k = 0; k < 10; k++)
+		note_kind(k, T0 + k);
+	for (unsigned i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		if (kinds[i] > MS_JOURNAL_ENTRIES) /* a full journal */
+			for (unsigned k = 11; k < MS_JOURNAL_ENTRIES; k++)
+				note_kind(k, T0 + 100 + k);
+		read_file(before);
+		pwrite_count_start(path);
+		note_kind(kinds[i], T0 + 1000 + i);
+		written = pwrite_count_stop();
+		read_file(after);
+		ck_assert_uint_eq(written.calls, 1);
+		ck_assert_uint_eq(written.bytes, ENTRY_SIZE);
+		ck_assert_uint_eq(entries_changed(before, after), 1);
+	}
 }
 END_TEST
 
@@ -743,6 +800,7 @@ Suite *journal_suite(void)
 	tcase_add_test(tc, app_name_is_kept_whole);
 	tcase_add_test(tc, app_field_of_a_control_is_torn);
 	tcase_add_test(tc, alike_decisions_coalesce);
+	tcase_add_test(tc, a_note_writes_one_entry);
 	tcase_add_test(tc, full_journal_replaces_the_oldest);
 	tcase_add_test(tc, refusals_never_replace_an_acceptance);
 	tcase_add_test(tc, torn_entry_is_skipped_and_reused);

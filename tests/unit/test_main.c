@@ -27,6 +27,7 @@ int main(void)
 	srunner_add_suite(runner, apppass_suite());
 	srunner_add_suite(runner, journal_suite());
 	srunner_add_suite(runner, kick_suite());
+	srunner_add_suite(runner, store_db_suite());
 	if (ts_run_begin("mailsec-unit") != 0) {
 		srunner_free(runner);
 		return EXIT_FAILURE;

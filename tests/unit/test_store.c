@@ -372,5 +372,6 @@ Suite *store_suite(void)
 	suite_add_tcase(s, files);
 	suite_add_tcase(s, tcase_store_dirs());
 	suite_add_tcase(s, tcase_store_lock());
+	suite_add_tcase(s, tcase_store_files());
 	return s;
 }
