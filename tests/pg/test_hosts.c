@@ -91,19 +91,26 @@ static int login_at_gate(void *arg)
 	return rc;
 }
 
-/* CROWD children, every other one on host B, all with `code`. */
-static void race_both_hosts(const char *name, const char *code,
-			    int results[CROWD])
+/* `n` children (at most CROWD), every other one on host B, all with
+ * `code`. */
+static void race_n(int n, const char *name, const char *code, int results[])
 {
 	static struct attempt attempts[CROWD];
 	struct crowd crowd;
 
+	ck_assert_int_le(n, CROWD);
 	crowd_begin(&crowd);
-	for (int i = 0; i < CROWD; i++) {
+	for (int i = 0; i < n; i++) {
 		attempts[i] = (struct attempt){ name, code, i % 2 ? 'B' : 'A' };
 		crowd_spawn(&crowd, login_at_gate, &attempts[i]);
 	}
 	crowd_finish(&crowd, results);
+}
+
+static void race_both_hosts(const char *name, const char *code,
+			    int results[CROWD])
+{
+	race_n(CROWD, name, code, results);
 }
 
 START_TEST(one_code_raced_from_two_hosts_is_taken_once)
@@ -161,8 +168,9 @@ START_TEST(wrong_codes_from_two_hosts_lock_at_max_failures)
 	race_both_hosts(mb.name, wrong, results);
 	ck_assert_int_eq(crowd_count(results, CROWD, PAM_AUTH_ERR), CROWD);
 	mb_state(mb.name, &st);
-	ck_assert_msg(st.fail_count == 5, "%u failures counted, expected 5",
-		      (unsigned)st.fail_count);
+	/* One state write per counted failure; locked refusals write none. */
+	ck_assert_msg(st.seq == 5, "%llu failures counted, expected 5",
+		      (unsigned long long)st.seq);
 	ck_assert_int_ge(st.locked_until, start + 900);
 	mb_code(&mb, 0, code);
 	{
@@ -171,6 +179,33 @@ START_TEST(wrong_codes_from_two_hosts_lock_at_max_failures)
 
 		ck_pam(host_auth('A', mb.name, NULL, &on_a), PAM_AUTH_ERR);
 		ck_pam(host_auth('B', mb.name, NULL, &on_b), PAM_AUTH_ERR);
+	}
+}
+END_TEST
+
+/* Exactly max_failures wrong codes at once, from both hosts: each one
+ * counted (none lost to another host's write), so the last makes the
+ * lock. Rounds on fresh mailboxes, for the writes to collide. */
+START_TEST(max_failures_raced_from_two_hosts_lock_exactly)
+{
+	int results[5];
+
+	fx_conf(LOCKOUT_5);
+	host_b_setup(LOCKOUT_5, "");
+	for (int round = 0; round < ROUNDS; round++) {
+		struct ms_state st;
+		struct mailbox mb;
+		char name[64], wrong[16];
+
+		snprintf(name, sizeof(name), "guessed%d@example.com", round);
+		mb_create(&mb, name, MB_2FA);
+		mb_wrong_code(&mb, wrong);
+		race_n(5, mb.name, wrong, results);
+		ck_assert_int_eq(crowd_count(results, 5, PAM_AUTH_ERR), 5);
+		mb_state(mb.name, &st);
+		ck_assert_msg(st.locked_until > time(NULL),
+			      "round %d: 5 wrong codes at once did not lock "
+			      "(%u counted)", round, (unsigned)st.fail_count);
 	}
 }
 END_TEST
@@ -237,6 +272,7 @@ static TCase *tcase_hosts(void)
 	tcase_add_test(tc, one_code_raced_from_two_hosts_is_taken_once);
 	tcase_add_test(tc, one_recovery_code_raced_from_two_hosts_is_taken_once);
 	tcase_add_test(tc, wrong_codes_from_two_hosts_lock_at_max_failures);
+	tcase_add_test(tc, max_failures_raced_from_two_hosts_lock_exactly);
 	tcase_add_test(tc, lock_made_on_a_refuses_on_b);
 	tcase_add_test(tc, webmail_session_begun_on_a_resumes_on_b);
 	return tc;
