@@ -41,10 +41,13 @@ static void use_database(struct ms_settings *settings)
 		       sizeof(settings->postgresql.admin_conninfo), "mailsec",
 		       "mailsec_admin");
 	strcpy(settings->postgresql.driver, driver);
+	/* One store use spans a whole test here, not one login: the deadline
+	 * of a login is the module suites' to test. */
+	settings->postgresql.timeout = MS_DB_TIMEOUT_MAX;
 	ts_pg_reset();
 }
 
-void th_store_setup(void)
+static void store_setup(bool database)
 {
 	struct ms_error err = { 0 };
 
@@ -54,12 +57,22 @@ void th_store_setup(void)
 	ts_path(th.state, sizeof(th.state), th.dir, "state", NULL);
 	strcpy(th.settings.users_dir, th.users);
 	strcpy(th.settings.state_dir, th.state);
-	if (ts_pg())
+	if (database)
 		use_database(&th.settings);
 	/* MS_STORE_CREATE makes both directories, as mailsecctl does. */
 	ck_assert_msg(ms_store_open(&th.settings, MS_STORE_CREATE, &th.store,
 				    &err) == MS_OK,
 		      "ms_store_open: %s", err.msg);
+}
+
+void th_store_setup(void)
+{
+	store_setup(ts_pg());
+}
+
+void th_files_store_setup(void)
+{
+	store_setup(false);
 }
 
 void th_row(const char *name, const struct ms_record *record)
@@ -86,6 +99,11 @@ TCase *th_tcase_dir(const char *name)
 TCase *th_tcase_store(const char *name)
 {
 	return ts_tcase_fixture(name, th_store_setup, th_store_teardown);
+}
+
+TCase *th_tcase_files_store(const char *name)
+{
+	return ts_tcase_fixture(name, th_files_store_setup, th_store_teardown);
 }
 
 bool th_has(const char *text, const char *part)

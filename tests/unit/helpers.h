@@ -32,6 +32,9 @@ void th_dir_setup(void);
 void th_dir_teardown(void);
 void th_store_setup(void);
 void th_store_teardown(void);
+/* th_store_setup on the file store whatever the switch: for tests of the
+ * file store itself, or that need one beside the database. */
+void th_files_store_setup(void);
 
 /* On the database, saves `record` as NAME's: there a mailbox's state lives
  * in its row, which only a record makes, while a state file needs no
@@ -42,6 +45,7 @@ void th_row(const char *name, const struct ms_record *record);
 /* Test cases (ts_tcase) with one of the fixtures above. */
 TCase *th_tcase_dir(const char *name);
 TCase *th_tcase_store(const char *name);
+TCase *th_tcase_files_store(const char *name);
 
 /* Seconds of CLOCK_MONOTONIC since `start`. */
 struct timespec;

@@ -182,6 +182,7 @@ START_TEST(live_entry_answers_without_the_hash)
 	/* A hash crypt cannot use: only the cache can say yes. */
 	memset(&r, 0, sizeof(r));
 	strcpy(r.password, "!unusable");
+	th_row(NAME, &r);
 	tag_for(&r, NAME, PASSWORD, tag);
 	memset(&s, 0, sizeof(s));
 	ms_cache_put(&s, tag, T0);
@@ -205,6 +206,7 @@ START_TEST(live_entry_never_takes_an_empty_password)
 
 	memset(&r, 0, sizeof(r));
 	strcpy(r.password, "!unusable");
+	th_row(NAME, &r);
 	tag_for(&r, NAME, "", tag);
 	memset(&s, 0, sizeof(s));
 	ms_cache_put(&s, tag, T0);
