@@ -74,10 +74,11 @@ make_config() {
 	{
 		printf 'users_dir = "%s/users";\n' "$dir"
 		printf 'state_dir = "%s/state";\n' "$dir"
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+		# After the caller's lines: errors name those lines as on files.
 		if on_database; then
 			store_lines "$dir" || echo 'store = "unreachable test database";'
 		fi
-		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >"$dir/mailsec.conf"
 	printf '%s\n' "$dir/mailsec.conf"
 }
