@@ -3,6 +3,9 @@
 # private cluster for the whole run (lib.sh), the suites' fixtures
 # switched to it by MAILSEC_TEST_STORE=postgresql. Each suite names and
 # counts the checks that look at files themselves and were left out.
+#
+# MAILSEC_PG_WRAP: a command line the Check suites run under (tests/run-all:
+# valgrind); MAILSEC_PG_ONLY=c: those two suites only.
 . "$(dirname "$0")/lib.sh"
 
 pg_start
@@ -31,8 +34,10 @@ run() {
 	esac
 }
 
-run "unit suite (test_lib)" "$build/tests/unit/test_lib"
-run "module suite (test_module)" "$build/tests/pam/test_module"
+read -r -a wrap <<<"${MAILSEC_PG_WRAP:-}"
+run "unit suite (test_lib)" "${wrap[@]}" "$build/tests/unit/test_lib"
+run "module suite (test_module)" "${wrap[@]}" "$build/tests/pam/test_module"
+[ "${MAILSEC_PG_ONLY:-}" = c ] && exit "$status"
 for suite in test_cli.sh test_activity.sh test_self.sh; do
 	run "CLI suite $suite" bash "$src/tests/cli/$suite"
 done
