@@ -1,17 +1,17 @@
 /* db init | upgrade | check | import | export: the PostgreSQL store's own
  * commands. The schema steps and the copying are the library's
- * (ms_store_schema, ms_store_copy_mailbox, ms_store_copy_host_key); here
- * they are only called and reported. */
+ * (ms_store_schema, ms_store_copy_mailbox, ms_store_replace_mailbox,
+ * ms_store_copy_host_key); here they are only called and reported. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "db_driver.h"
-#include "log.h"
 #include "output.h"
 #include "store_copy.h"
 
@@ -26,6 +26,20 @@ static enum ms_status need_database(struct ctl *ctl)
 	return ms_fail(&ctl->err, MS_USAGE,
 		       "db: the configured store is files (set store = "
 		       "\"postgresql\" in mailsec.conf)");
+}
+
+/* The one syslog line of a db command that changed the database or the
+ * file store (the change log of mailsecctl.8, LOGGING): what it did in
+ * `detail`, never a mailbox's data. */
+static void audit(const char *command, const char *detail)
+{
+	char invoker[CTL_INVOKER_MAX];
+
+	ctl_invoker(invoker);
+	openlog("mailsecctl", LOG_PID, LOG_AUTHPRIV);
+	syslog(LOG_NOTICE, "changed: store command=db %s %s %s", command,
+	       detail, invoker);
+	closelog();
 }
 
 static enum ms_status schema_step(struct ctl *ctl, enum ms_db_schema_op op)
@@ -46,6 +60,8 @@ static enum ms_status schema_step(struct ctl *ctl, enum ms_db_schema_op op)
 	/* The driver's error says what to run (db init, db upgrade). */
 	if (status != MS_OK)
 		return status;
+	if (op != MS_DB_SCHEMA_CHECK)
+		audit(op == MS_DB_SCHEMA_INIT ? "init" : "upgrade", "done");
 	out_db_report(report);
 	return MS_OK;
 }
@@ -95,31 +111,6 @@ static void draw_progress(struct transfer *run, bool last)
 		run->done + run->skipped, run->total, last ? "\n" : "");
 }
 
-/* The target's copy of `name` goes first: removed under its lock (its
- * record, state, app-password uses and journal), then the copy is made
- * as for a new mailbox. */
-static enum ms_status replace_one(struct transfer *run, const char *name,
-				  struct ms_error *err)
-{
-	struct ms_mailbox box;
-	enum ms_status status;
-	int lock = -1;
-
-	memset(&box, 0, sizeof(box));
-	snprintf(box.name, sizeof(box.name), "%s", name);
-	status = ms_record_lock(&run->to, name, &lock, err);
-	if (status == MS_OK) {
-		status = ms_mailbox_remove(&run->to, &box, err);
-		if (ms_store_unlock(&run->to, lock, err) != MS_OK &&
-		    status == MS_OK)
-			status = err->status;
-	}
-	ms_mailbox_wipe(&box);
-	if (status != MS_OK && status != MS_NOT_FOUND)
-		return status;
-	return ms_store_copy_mailbox(&run->from, &run->to, name, err);
-}
-
 /* MS_OK when copied or skipped (counted); else the hard error. */
 static enum ms_status copy_one(struct transfer *run, const char *name,
 			       struct ms_error *err)
@@ -129,9 +120,9 @@ static enum ms_status copy_one(struct transfer *run, const char *name,
 	/* Each mailbox its own deadline, on either side. */
 	ms_store_renew(&run->from);
 	ms_store_renew(&run->to);
-	status = ms_store_copy_mailbox(&run->from, &run->to, name, err);
-	if (status == MS_EXISTS && run->ctl->replace)
-		status = replace_one(run, name, err);
+	status = run->ctl->replace
+		? ms_store_replace_mailbox(&run->from, &run->to, name, err)
+		: ms_store_copy_mailbox(&run->from, &run->to, name, err);
 	if (status == MS_EXISTS) {
 		run->skipped++;
 		return MS_OK;
@@ -181,6 +172,16 @@ static enum ms_status stopped(struct transfer *run, enum ms_status status)
 		       run->done, run->total, run->skipped);
 }
 
+static void audit_transfer(const struct transfer *run, bool import)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "%s=%lu skipped=%lu%s",
+		 run->done_word, run->done, run->skipped,
+		 run->ctl->replace ? " replace" : "");
+	audit(import ? "import" : "export", detail);
+}
+
 static enum ms_status transfer(struct ctl *ctl, bool import)
 {
 	struct transfer run = { .ctl = ctl };
@@ -204,6 +205,9 @@ static enum ms_status transfer(struct ctl *ctl, bool import)
 		ms_store_close(&run.to);
 	}
 	ms_store_close(&run.from);
+	/* Copied is copied: a run that stopped is logged too. */
+	if (run.done)
+		audit_transfer(&run, import);
 	if (status != MS_OK)
 		return stopped(&run, status);
 	out_db_transfer(run.done_word, run.done, run.skipped);

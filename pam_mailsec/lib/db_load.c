@@ -110,3 +110,16 @@ enum ms_status ms_db_driver_load(const struct ms_settings *settings,
 	pthread_mutex_unlock(&loading);
 	return status;
 }
+
+enum ms_status ms_db_check_driver(const struct ms_settings *settings,
+				  struct ms_error *err)
+{
+	char resolved[PATH_MAX];
+	struct ms_error why = { .msg = "" };
+
+	if (settings->store != MS_STORE_POSTGRESQL ||
+	    resolve(settings->postgresql.driver, resolved, &why) == MS_OK)
+		return MS_OK;
+	return ms_fail(err, MS_INVALID, "%s: postgresql.driver: %s",
+		       settings->path, why.msg);
+}

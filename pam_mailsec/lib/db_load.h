@@ -18,4 +18,10 @@ enum ms_status ms_db_driver_load(const struct ms_settings *settings,
 				 const struct ms_db_driver **driver,
 				 struct ms_error *err);
 
+/* For check-config: MS_OK on the file store, or when postgresql.driver
+ * would be loaded (the trust check above; not loaded here). Else
+ * MS_INVALID, "CONF: postgresql.driver: why". */
+enum ms_status ms_db_check_driver(const struct ms_settings *settings,
+				  struct ms_error *err);
+
 #endif

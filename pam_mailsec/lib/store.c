@@ -140,6 +140,8 @@ void ms_store_close(struct ms_store *store)
 		close(store->state_fd);
 	store->users_fd = store->state_fd = -1;
 	store->ops = NULL;
+	store->db = NULL;
+	store->db_driver = NULL;
 }
 
 void ms_store_renew(const struct ms_store *store)

@@ -58,9 +58,12 @@ enum ms_status ms_store_names(const struct ms_store *store,
  * command that works through many mailboxes. Nothing on files. */
 void ms_store_renew(const struct ms_store *store);
 
+/* The store mailsec.conf's `store` names (store_ops.h). On failure
+ * nothing is left open. */
 enum ms_status ms_store_open(const struct ms_settings *settings,
 			     enum ms_store_mode mode, struct ms_store *store,
 			     struct ms_error *err);
+/* Also on a store whose open failed, or one closed already. */
 void ms_store_close(struct ms_store *store);
 
 /* How long ms_store_lock waits for another holder. A stalled holder (a
@@ -70,7 +73,9 @@ void ms_store_close(struct ms_store *store);
 
 /* The per-mailbox lock: an flock on state_dir/NAME.lock, a file that is
  * never deleted (so two holders can never lock different inodes). Waits
- * at most MS_LOCK_WAIT_MS, then fails with MS_SYSTEM. */
+ * at most MS_LOCK_WAIT_MS, then fails with MS_SYSTEM. On the database,
+ * the lock of the mailbox's row in a transaction (db_driver.h), waited
+ * for until postgresql.timeout runs out. */
 enum ms_status ms_store_lock(const struct ms_store *store, const char *name,
 			     int *lock_fd, struct ms_error *err);
 /* Releases the lock; on the database, commits what was written under it

@@ -10,14 +10,22 @@
 #include "store.h"
 
 /* Copies the mailbox `name` of `from` into `to`, lossless: its record,
- * runtime state, app-password uses and journal. The record and the state
- * are written under `to`'s lock, the uses and the journal after it (on
- * files each takes a lock of its own). MS_EXISTS ("NAME: already exists
- * in the target store") when `to` has a record of `name`: nothing is
- * written then; MS_NOT_FOUND when `from` has none. */
+ * runtime state, app-password uses and journal, written under `to`'s
+ * lock (on the database, one transaction), but for the uses on files:
+ * there their edit takes the mailbox lock itself, just after. MS_EXISTS
+ * ("NAME: already exists in the target store") when `to` has a record
+ * of `name`: nothing is written then; MS_NOT_FOUND when `from` has none. */
 enum ms_status ms_store_copy_mailbox(const struct ms_store *from,
 				     const struct ms_store *to,
 				     const char *name, struct ms_error *err);
+
+/* ms_store_copy_mailbox over a mailbox `to` has already: under the lock
+ * its record is written under, the target's record, state, app-password
+ * uses and journal are removed first, then the copy is made as for a new
+ * mailbox. */
+enum ms_status ms_store_replace_mailbox(const struct ms_store *from,
+					const struct ms_store *to,
+					const char *name, struct ms_error *err);
 
 /* Makes `to`'s host key `from`'s: webmail sessions and cached credentials
  * keep their meaning across the move. */

@@ -28,11 +28,8 @@ enum ms_status ms_store_db_open(const struct ms_settings *settings,
 	};
 	enum ms_status status;
 
-	memset(store, 0, sizeof(*store));
 	store->settings = settings;
 	store->ops = &ms_store_db_ops;
-	store->users_fd = -1;
-	store->state_fd = -1;
 	status = ms_db_driver_load(settings, &store->db_driver, err);
 	if (status != MS_OK)
 		return status;
@@ -44,9 +41,10 @@ enum ms_status ms_store_db_open(const struct ms_settings *settings,
 
 void ms_store_db_close(struct ms_store *store)
 {
-	if (store->db)
+	if (store->db && store->db_driver)
 		store->db_driver->close(store->db);
 	store->db = NULL;
+	store->db_driver = NULL;
 }
 
 void ms_store_db_renew(const struct ms_store *store)

@@ -16,9 +16,9 @@
 enum ms_status ms_store_db_open(const struct ms_settings *settings,
 				enum ms_store_mode mode, struct ms_store *store,
 				struct ms_error *err);
-/* Ends the use (a transaction left open is rolled back) and sets db and
- * db_driver to NULL. Also on a store whose ms_store_db_open failed, and
- * on one closed already: a caller may close twice. */
+/* Ends the use (a transaction left open is rolled back). Also on a store
+ * whose ms_store_db_open failed (db NULL), and on one closed already:
+ * ms_store_close then empties the store, and a caller may close twice. */
 void ms_store_db_close(struct ms_store *store);
 void ms_store_db_renew(const struct ms_store *store);
 

@@ -40,9 +40,10 @@ static bool copy_value(const PGresult *res, int col, unsigned char **out,
 
 static bool fill_row(const PGresult *res, struct ms_db_row *row)
 {
-	bool copied = copy_value(res, 0, (unsigned char **)&row->record,
-				 &row->record_len);
+	unsigned char *record;
+	bool copied = copy_value(res, 0, &record, &row->record_len);
 
+	row->record = (char *)record;
 	row->version = ms_pg_int8(res, 0, 1);
 	for (int b = 0; b < MS_DB_BLOBS; b++) {
 		copied = copied && copy_value(res, 2 + 2 * b, &row->blob[b],

@@ -11,7 +11,7 @@
 
 #include "pg.h"
 
-#define CANCEL_WAIT_MS 50
+#define CANCEL_WAIT_MS 25
 
 struct cancel_job {
 	PGcancel *cancel;

@@ -39,13 +39,11 @@ static void db_close(struct ms_db *db)
 
 	if (!db)
 		return;
-	if (db->in_transaction) {
-		if (ms_pg_ms_left(db) > 0)
-			(void)ms_pg_unlock(db, false, &ignored);
-		if (db->in_transaction || ms_pg_serial() == 0)
-			ms_pg_drop();
-		db->in_transaction = false;
-	}
+	if (db->in_transaction &&
+	    (ms_pg_ms_left(db) == 0 ||
+	     ms_pg_unlock(db, false, &ignored) != MS_OK))
+		ms_pg_drop();
+	db->in_transaction = false;
 	explicit_bzero(db->conninfo, strlen(db->conninfo));
 	free(db->conninfo);
 	free(db);

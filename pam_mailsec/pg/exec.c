@@ -206,15 +206,16 @@ static enum ms_status prepare(struct ms_db *db, struct ms_pg_conn *conn,
 	return MS_OK;
 }
 
-enum ms_status ms_pg_ready(struct ms_db *db, struct ms_pg_conn *conn,
-			   const char *what, struct ms_error *err)
+/* The schema's version checked, then the role's statements prepared. */
+static enum ms_status make_ready(struct ms_db *db, struct ms_pg_conn *conn,
+				 const char *what, bool *lost,
+				 struct ms_error *err)
 {
-	bool lost;
 	PGresult *res;
 	int found = -1;
 	struct request rq = { .sql = "SELECT version FROM mailsec_schema" };
 
-	if (send_and_collect(db, conn->conn, &rq, what, &res, &lost, err) !=
+	if (send_and_collect(db, conn->conn, &rq, what, &res, lost, err) !=
 	    MS_OK)
 		return err->status;
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
@@ -222,7 +223,7 @@ enum ms_status ms_pg_ready(struct ms_db *db, struct ms_pg_conn *conn,
 	PQclear(res);
 	if (found != MS_PG_SCHEMA_VERSION)
 		return ms_pg_schema_hint(db, found, err);
-	if (prepare(db, conn, what, &lost, err) != MS_OK)
+	if (prepare(db, conn, what, lost, err) != MS_OK)
 		return err->status;
 	conn->ready = true;
 	return MS_OK;
@@ -241,9 +242,7 @@ static enum ms_status run(struct ms_db *db, const struct request *rq,
 		if (status != MS_OK)
 			return status;
 		if (rq->ready && !conn->ready)
-			status = ms_pg_ready(db, conn, what, err);
-		/* A kept connection that died in ms_pg_ready is gone now. */
-		lost = status != MS_OK && !conn->conn;
+			status = make_ready(db, conn, what, &lost, err);
 		if (status == MS_OK)
 			status = send_and_collect(db, conn->conn, rq, what, res,
 						  &lost, err);

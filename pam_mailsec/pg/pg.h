@@ -120,10 +120,6 @@ enum ms_status ms_pg_sql_params(struct ms_db *db, const char *sql,
 				const struct ms_pg_params *params,
 				const char *what, PGresult **res,
 				struct ms_error *err);
-/* Makes the kept connection ready: the schema's version checked, the
- * role's statements prepared. */
-enum ms_status ms_pg_ready(struct ms_db *db, struct ms_pg_conn *conn,
-			   const char *what, struct ms_error *err);
 /* Fails (MS_SYSTEM, MS_INVALID for a missing schema) with the first line
  * of the result's or connection's error, never a parameter's value. */
 enum ms_status ms_pg_fail(PGconn *conn, const PGresult *res,

@@ -110,13 +110,45 @@ static enum ms_status read_version(struct ms_db *db, const char *what,
 	return MS_OK;
 }
 
-static enum ms_status begin(struct ms_db *db, const char *module_role,
-			    const char *what, struct ms_error *err)
+/* The module's role exists and holds no privilege of its own beyond the
+ * grants: not a superuser, not mailsecctl's role nor one of its members
+ * (which would own the tables, and REVOKE would take that away). */
+static enum ms_status check_role(struct ms_db *db, const char *role,
+				 const char *what, struct ms_error *err)
 {
 	struct ms_pg_params params = { .n = 1 };
 	PGresult *res;
-	bool exists;
+	bool exists, super, owner;
 
+	params.values[0] = role;
+	params.lengths[0] = (int)strlen(role);
+	if (ms_pg_sql_params(db, "SELECT rolsuper, pg_has_role(rolname,"
+				 " current_user, 'MEMBER') FROM pg_roles"
+				 " WHERE rolname = $1",
+			     &params, what, &res, err) != MS_OK)
+		return err->status;
+	exists = PQntuples(res) == 1;
+	super = exists && PQgetvalue(res, 0, 0)[0];
+	owner = exists && PQgetvalue(res, 0, 1)[0];
+	PQclear(res);
+	if (!exists)
+		return ms_fail(err, MS_INVALID,
+			       "postgresql: role %s does not exist (create it"
+			       " first: CREATE ROLE %s LOGIN)",
+			       role, role);
+	if (super || owner)
+		return ms_fail(err, MS_INVALID,
+			       "postgresql: role %s is %s: the module needs a"
+			       " role of its own",
+			       role,
+			       super ? "a superuser"
+				     : "mailsecctl's role or a member of it");
+	return MS_OK;
+}
+
+static enum ms_status begin(struct ms_db *db, const char *module_role,
+			    const char *what, struct ms_error *err)
+{
 	if (!module_role || !*module_role)
 		return ms_fail(err, MS_INVALID,
 			       "postgresql: %s: no role for the module", what);
@@ -128,19 +160,7 @@ static enum ms_status begin(struct ms_db *db, const char *module_role,
 	if (sql(db, "SELECT pg_advisory_xact_lock(hashtextextended("
 		    "'mailsec_schema', 0))", what, err) != MS_OK)
 		return err->status;
-	params.values[0] = module_role;
-	params.lengths[0] = (int)strlen(module_role);
-	if (ms_pg_sql_params(db, "SELECT 1 FROM pg_roles WHERE rolname = $1",
-			     &params, what, &res, err) != MS_OK)
-		return err->status;
-	exists = PQntuples(res) == 1;
-	PQclear(res);
-	if (!exists)
-		return ms_fail(err, MS_INVALID,
-			       "postgresql: role %s does not exist (create it"
-			       " first: CREATE ROLE %s LOGIN)",
-			       module_role, module_role);
-	return MS_OK;
+	return check_role(db, module_role, what, err);
 }
 
 static enum ms_status grant_to(struct ms_db *db, const char *role_id,

@@ -100,8 +100,13 @@ test_schema() {
 	expect_exit 5 "$M" --config "$DB" check-config
 	check_match "check-config before init: the schema" 'schema' "$OUT"
 	check_match "check-config before init: no record read" '^records: 0$' "$OUT"
-	expect_exit 0 "$M" --config "$DB" db init
+	logged 0 "$M" --config "$DB" db init
 	check_match "init prints its report" '[a-z]' "$OUT"
+	if [ -n "$LOGGED" ]; then
+		check_eq "init: its one syslog line" \
+			"authpriv.notice mailsecctl: changed: store command=db init done user=$(id -un) sudo_user=-" \
+			"$LOGGED"
+	fi
 	expect_exit 4 "$M" --config "$DB" db init
 	expect_exit 0 "$M" --config "$DB" db check
 	check_match "check prints its report" '[a-z]' "$OUT"
@@ -325,12 +330,42 @@ test_skip_replace() {
 		"imported 1 mailbox, 3 skipped (already there)" "$OUT"
 	check_jq "a skipped mailbox is left as it was" '.non_webmail == "enabled"' \
 		"$("$M" --config "$SRC_DB" --json show c@example.com)"
-	expect_exit 0 "$M" --config "$SRC_DB" --json db import --replace
+	# A journal only the target has: --replace leaves the source's (none).
+	MAILSEC_CONFIG=$SRC_DB "$JOURNAL_NOTE" d@example.com "$(date +%s)" \
+		client refused password imap 198.51.100.9 >/dev/null ||
+		fail "journal_note on the database"
+	check_match "the target's own journal entry" '198\.51\.100\.9' \
+		"$("$M" --config "$SRC_DB" activity d@example.com)"
+	logged 0 "$M" --config "$SRC_DB" --json db import --replace
 	check_jq "--replace copies every one" '.imported == 4 and .skipped == 0' "$OUT"
+	if [ -n "$LOGGED" ]; then
+		check_eq "import: its one syslog line" \
+			"authpriv.notice mailsecctl: changed: store command=db import imported=4 skipped=0 replace user=$(id -un) sudo_user=-" \
+			"$LOGGED"
+	fi
+	check_absent "--replace drops the target's journal" '198.51.100.9' \
+		"$("$M" --config "$SRC_DB" activity d@example.com)"
 	check_jq "the replaced mailbox is the source's" '.non_webmail == "disabled"' \
 		"$("$M" --config "$SRC_DB" --json show c@example.com)"
 	check_jq "a replaced mailbox keeps its lockout" '.locked_until != null' \
 		"$("$M" --config "$SRC_DB" --json show b@example.com)"
+	expect_exit 0 "$M" --config "$SRC_DB" non-webmail app-passwords c@example.com
+	# An entry only the file store's journal of c has: the database's
+	# copy, shorter, must not leave it behind.
+	MAILSEC_CONFIG=$DST "$JOURNAL_NOTE" c@example.com "$(date +%s)" \
+		client refused password imap 198.51.100.9 >/dev/null ||
+		fail "journal_note on the exported files"
+	check_match "the file store's own journal entry" '198\.51\.100\.9' \
+		"$("$M" --config "$DST" activity c@example.com)"
+	expect_exit 0 "$M" --config "$DST_DB" db export --replace
+	check_absent "export --replace drops the file store's journal" \
+		'198.51.100.9' "$("$M" --config "$DST" activity c@example.com)"
+	check_eq "export --replace: the database's journal" \
+		"$("$M" --config "$SRC_DB" --json activity c@example.com)" \
+		"$("$M" --config "$DST" --json activity c@example.com)"
+	check_eq "export --replace" "exported 4 mailboxes, 0 skipped (already there)" "$OUT"
+	check_jq "the file store has the database's copy" '.non_webmail == "app-passwords"' \
+		"$("$M" --config "$DST" --json show c@example.com)"
 	if command -v script >/dev/null; then
 		local tty
 		tty=$(script -qec "$(printf '%q ' "$M" --config "$SRC_DB" db import --replace)" /dev/null)
@@ -342,9 +377,55 @@ test_skip_replace() {
 	check_eq "list on the database: four rows" 4 "$(grep -c '@example' <<<"$OUT")"
 }
 
+# logged CODE CMD...: expect_exit with mailsecctl's syslog lines captured
+# (tests/syslog_capture.c) into LOGGED; without the shim, said and empty.
+LOGGED=""
+logged() {
+	local code=$1 log=$TEST_ROOT/syslog
+	shift
+	LOGGED=""
+	if [ ! -f "${SYSLOG_SHIM:-}" ]; then
+		echo "skip: SYSLOG_SHIM not set: the syslog line is not checked"
+		expect_exit "$code" "$@"
+		return
+	fi
+	# Behind ASan's runtime in a sanitizer build: it must come first.
+	local asan
+	asan=$(ldd "$M" 2>/dev/null | awk '/libasan/ { print $3; exit }')
+	: >"$log"
+	expect_exit "$code" env -u SUDO_USER LD_PRELOAD="${asan:+$asan:}$SYSLOG_SHIM" \
+		SYSLOG_CAPTURE="$log" "$@"
+	LOGGED=$(cat "$log")
+}
+
+# psql SQL: as the schema's owner on the test database.
+psql_admin() {
+	local bindir
+	bindir=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || pg_config --bindir)
+	"$bindir/psql" -qAtX -v ON_ERROR_STOP=1 -h "$SOCK" -U mailsec_admin \
+		-d mailsec -c "$1"
+}
+
+test_damaged() {
+	group "a damaged row: reported, as a damaged file is"
+	psql_admin "UPDATE mailsec_mailbox SET record = 'version = ;' WHERE name = 'd@example.com'" ||
+		fail "psql UPDATE"
+	psql_admin "UPDATE mailsec_mailbox SET state = '\\x00ff', state_seq = state_seq + 1 WHERE name = 'c@example.com'" ||
+		fail "psql UPDATE"
+	expect_exit 5 "$M" --config "$SRC_DB" check-config
+	check_match "check-config names the damaged record" 'd@example\.com' "$OUT"
+	check_match "check-config names the damaged state" 'c@example\.com' "$OUT"
+	check_match "check-config still counts every mailbox" '^records: 4$' "$OUT"
+	expect_exit 5 "$M" --config "$SRC_DB" show d@example.com
+	expect_exit 5 "$M" --config "$SRC_DB" list
+	check_match "list shows the others" '^a@example\.com ' "$OUT"
+	check_match "list says which failed" 'd@example\.com' "$ERR"
+}
+
 test_files_refused
 test_schema
 test_everyday
 test_import_export
 test_skip_replace
+test_damaged
 finish

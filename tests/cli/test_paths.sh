@@ -76,6 +76,10 @@ expected=$(
 		"$(value_in "$build" bashcompletiondir)/mailsecctl" \
 		"$(value_in "$build" docdir)/examples/mailsec-webmail"
 	for file in $wired; do echo "$pkgdatadir/$file"; done
+	# The PostgreSQL driver, when configure builds it.
+	if [ -n "$(value_in "$build" pkglib_LTLIBRARIES)" ]; then
+		echo "$(value_in "$build" pkglibdir)/store_postgresql.so"
+	fi
 )
 installed=$(cd "$stage" && find . -type f | sed 's|^\.||')
 if [ "$(sort <<<"$expected")" = "$(sort <<<"$installed")" ]; then

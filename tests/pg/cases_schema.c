@@ -38,6 +38,19 @@ void cases_schema(void)
 		     "role nosuch does not exist (create it first: CREATE ROLE"
 		     " nosuch LOGIN)",
 		     "init for a role that does not exist");
+	check_status(schema(db, MS_DB_SCHEMA_INIT, "mailsec_admin", report,
+			    &err),
+		     MS_INVALID, &err,
+		     "role mailsec_admin is mailsecctl's role or a member of it",
+		     "init for mailsecctl's own role: refused");
+	super_value("CREATE ROLE drvtest_member LOGIN IN ROLE mailsec_admin");
+	check_status(schema(db, MS_DB_SCHEMA_INIT, "drvtest_member", report,
+			    &err),
+		     MS_INVALID, &err, "or a member of it",
+		     "init for a member of mailsecctl's role: refused");
+	check_status(schema(db, MS_DB_SCHEMA_INIT, "postgres", report, &err),
+		     MS_INVALID, &err, "role postgres is a superuser",
+		     "init for a superuser: refused");
 	check(strcmp(super_value("SELECT to_regclass('mailsec_mailbox')"
 				 " IS NULL"), "t") == 0,
 	      "... and made nothing", NULL);
@@ -307,6 +320,13 @@ void cases_grants(void)
 		     MS_OK, &err, NULL, "the module writes a blob");
 	check_status(drv->host_key(db, key, &err), MS_OK, &err, NULL,
 		     "the module reads the host key");
+	check_status(drv->lock(db, "b", true, &err), MS_OK, &err, NULL,
+		     "the module locks a row");
+	check_status(drv->save_blob(db, "b", MS_DB_APPS, -1,
+				    (const unsigned char *)"locked", 6, &err),
+		     MS_OK, &err, NULL, "... writes a blob under the lock");
+	check_status(drv->unlock(db, true, &err), MS_OK, &err, NULL,
+		     "... and commits");
 	check_status(drv->save_record(db, "b", "x\n", 2, &version, &err),
 		     MS_SYSTEM, &err, "not on the module's connection",
 		     "the module's connection does not save a record");

@@ -21,6 +21,8 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/common.sh"
 PACKAGES=(libpam-mailsec roundcube-plugin-mailsec)
 PAMDIR=/lib/x86_64-linux-gnu/security
+# The PostgreSQL driver, which the library loads (pkglibdir).
+PGDRIVER=/usr/lib/x86_64-linux-gnu/pam_mailsec/store_postgresql.so
 PLUGIN=/usr/share/roundcube/plugins/mailsec
 SUDOERS=/etc/sudoers.d/mailsec-webmail
 # What changes on a machine by itself, whatever the test does (/var/cache,
@@ -47,7 +49,7 @@ MADE_VMAIL=
 # precondition): what a purge leaves of them goes too, after the checks.
 OURS=(/usr/sbin/mailsecctl /lib/x86_64-linux-gnu/security/pam_mailsec.so /etc/mailsec
 	/var/lib/mailsec /etc/sudoers.d/mailsec-webmail /var/lib/roundcube/plugins/mailsec
-	/usr/share/roundcube/plugins/mailsec)
+	/usr/share/roundcube/plugins/mailsec /usr/lib/x86_64-linux-gnu/pam_mailsec)
 # shellcheck disable=SC2317 # the EXIT trap
 cleanup() {
 	if [ -n "$INSTALLED" ]; then
@@ -199,6 +201,8 @@ check_libpam_files() {
 	has_mode /usr/sbin/mailsecctl 755
 	has_mode "$PAMDIR/pam_mailsec.so" 644
 	absent "$PAMDIR/pam_mailsec.la"
+	has_mode "$PGDRIVER" 644
+	absent "${PGDRIVER%.so}.la"
 	has_mode /etc/mailsec 755
 	has_mode /etc/mailsec/mailsec.conf 644
 	has_mode /etc/mailsec/users 700

@@ -52,6 +52,13 @@ void fake_db_before_save(void (*fn)(void *), void *arg)
 	before_save_arg = arg;
 }
 
+/* The configuration of the last open: its role and connection string. */
+const struct ms_db_config *fake_db_last_config(void);
+const struct ms_db_config *fake_db_last_config(void)
+{
+	return &the_db.config;
+}
+
 static void row_clear(struct fake_row *row)
 {
 	free(row->record);

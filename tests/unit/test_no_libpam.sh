@@ -3,7 +3,9 @@
 # The internal library needs no libpam: its libtool archive does not
 # depend on it, none of its objects calls into it, and the fuzz targets,
 # built from the library alone, do not link it. The module and mailsecctl
-# link libpam themselves.
+# link libpam themselves. Nor libpq: only the PostgreSQL driver, loaded
+# when mailsec.conf says store = "postgresql", links it, so that a process
+# on the file store never maps it.
 #
 #   top_srcdir=... tests/unit/test_no_libpam.sh   (from the build directory)
 set -u
@@ -36,4 +38,24 @@ if grep -q -- '-lpam' "$top_srcdir/tests/fuzz/run"; then
 else
 	pass "tests/fuzz/run does not link libpam"
 fi
+group "libmailsec, the module and mailsecctl without libpq"
+case " $deps " in
+*" -lpq "* | *libpq.*) fail "$la: dependency_libs names libpq" "$deps" ;;
+*) pass "$la: dependency_libs without libpq" ;;
+esac
+calls=$(nm -u "$archive" | awk '$1 == "U" && $2 ~ /^PQ/ { print $2 }' | sort -u)
+if [ -z "$calls" ]; then
+	pass "no object of the library calls PQ*"
+else
+	fail "the library calls into libpq" "$calls"
+fi
+for bin in pam_mailsec/.libs/pam_mailsec.so mailsecctl/mailsecctl; do
+	if [ ! -f "$bin" ]; then
+		fail "$bin: not built"
+	elif readelf -d "$bin" | grep -q 'NEEDED.*libpq'; then
+		fail "$bin: links libpq"
+	else
+		pass "$bin: does not link libpq"
+	fi
+done
 finish

@@ -15,6 +15,7 @@
 
 #include "apppass.h"
 #include "codecheck.h"
+#include "db_load.h"
 #include "helpers.h"
 #include "journal.h"
 #include "secure.h"
@@ -29,20 +30,28 @@
 static struct ms_settings db_settings;
 static struct ms_store db;
 
-/* The fake's rows, emptied: with CK_FORK=no every test shares them. */
-static void fake_reset(const char *path)
+/* A function of the fake driver's, loaded by the store. */
+static void *fake_symbol(const char *symbol)
 {
 	char resolved[PATH_MAX];
-	void *handle;
-	void (*reset)(void);
+	void *handle, *found;
 
-	ck_assert(realpath(path, resolved) != NULL);
+	ck_assert(realpath(FAKE_DB_PATH, resolved) != NULL);
 	handle = dlopen(resolved, RTLD_NOW | RTLD_NOLOAD);
 	ck_assert_msg(handle, "fake_db not loaded: %s", dlerror());
-	*(void **)&reset = dlsym(handle, "fake_db_reset");
-	ck_assert(reset != NULL);
-	reset();
+	found = dlsym(handle, symbol);
+	ck_assert_msg(found, "%s: %s", symbol, dlerror());
 	dlclose(handle);
+	return found;
+}
+
+/* The fake's rows, emptied: with CK_FORK=no every test shares them. */
+static void fake_reset(void)
+{
+	void (*reset)(void);
+
+	*(void **)&reset = fake_symbol("fake_db_reset");
+	reset();
 }
 
 /* The settings of a mailsec.conf on the database, as an administrator
@@ -77,7 +86,7 @@ static void db_setup(void)
 	ck_assert_msg(ms_store_open(&db_settings, MS_STORE_CREATE, &db, &err) ==
 			      MS_OK,
 		      "%s", err.msg);
-	fake_reset(FAKE_DB_PATH);
+	fake_reset();
 	ck_assert_msg(ms_store_schema(&db, MS_DB_SCHEMA_INIT, report,
 				      sizeof(report), &err) == MS_OK,
 		      "%s", err.msg);
@@ -334,17 +343,10 @@ static void accept_elsewhere(void *arg)
 
 static void before_next_save(void (*fn)(void *), void *arg)
 {
-	char resolved[PATH_MAX];
-	void *handle;
 	void (*hook)(void (*)(void *), void *);
 
-	ck_assert(realpath(FAKE_DB_PATH, resolved) != NULL);
-	handle = dlopen(resolved, RTLD_NOW | RTLD_NOLOAD);
-	ck_assert(handle != NULL);
-	*(void **)&hook = dlsym(handle, "fake_db_before_save");
-	ck_assert(hook != NULL);
+	*(void **)&hook = fake_symbol("fake_db_before_save");
 	hook(fn, arg);
-	dlclose(handle);
 }
 
 START_TEST(code_raced_by_another_host_is_a_replay)
@@ -444,6 +446,92 @@ START_TEST(journal_note_through_the_interface)
 					 &err),
 			 MS_OK);
 	ck_assert_uint_eq(count, 0);
+}
+END_TEST
+
+START_TEST(app_uses_through_the_interface)
+{
+	struct ms_app_request req = { "phone", NULL, NULL, 0 };
+	struct ms_record record;
+	struct ms_app_state state;
+	struct ms_error err = { 0 };
+	char shown[MS_APP_SHOWN_MAX];
+
+	enrolled(&record);
+	ck_assert(ms_app_add(&record, &req, T0, shown, &err) == MS_OK);
+	/* No row: nothing noted, nothing made. */
+	ck_assert_int_eq(ms_app_state_note(&db, NAME, &record, 0, T0, "imap",
+					   "192.0.2.1", &err),
+			 MS_OK);
+	ck_assert_int_eq(ms_record_exists(&db, NAME, &err), MS_NOT_FOUND);
+	saved(&db, &record);
+	ck_assert_int_eq(ms_app_state_note(&db, NAME, &record, 0, T0, "imap",
+					   "192.0.2.1", &err),
+			 MS_OK);
+	setenv("FAKE_DB_CONFLICTS", "2", 1);
+	ck_assert_int_eq(ms_app_state_note(&db, NAME, &record, 0, T0 + 9, "pop3",
+					   "-", &err),
+			 MS_OK);
+	ck_assert_int_eq(ms_app_state_load(&db, NAME, &state, &err), MS_OK);
+	ck_assert_str_eq(state.uses[0].id, record.apps[0].id);
+	ck_assert_uint_eq(state.uses[0].uses, 2);
+	ck_assert_int_eq(state.uses[0].last_used, T0 + 9);
+	ck_assert_str_eq(state.uses[0].service, "pop3");
+	ck_assert_int_eq(ms_app_state_remove(&db, NAME, &err), MS_OK);
+	ck_assert_int_eq(ms_app_state_load(&db, NAME, &state, &err), MS_OK);
+	ck_assert_uint_eq(state.uses[0].uses, 0);
+}
+END_TEST
+
+START_TEST(oversized_journal_is_damaged)
+{
+	static unsigned char junk[MS_JOURNAL_BYTES + 1];
+	struct ms_record record;
+	struct ms_journal_entry entries[MS_JOURNAL_ENTRIES];
+	struct ms_error err = { 0 };
+	unsigned count, damaged;
+
+	enrolled(&record);
+	saved(&db, &record);
+	ck_assert_int_eq(db.db_driver->save_blob(db.db, NAME, MS_DB_JOURNAL, -1,
+						 junk, sizeof(junk), &err),
+			 MS_OK);
+	ck_assert_int_eq(ms_journal_read(&db, NAME, entries, &count, &damaged,
+					 &err),
+			 MS_INVALID);
+	ck_assert_str_eq(err.msg, "postgresql:" NAME ": damaged journal");
+}
+END_TEST
+
+/* The module connects as itself, mailsecctl as the administrator. */
+START_TEST(login_mode_takes_the_module_s_role)
+{
+	const struct ms_db_config *(*last)(void);
+	struct ms_store store;
+	struct ms_error err = { 0 };
+
+	*(void **)&last = fake_symbol("fake_db_last_config");
+	strcpy(db_settings.postgresql.conninfo, "dbname=mailsec user=module");
+	strcpy(db_settings.postgresql.admin_conninfo,
+	       "dbname=mailsec user=admin");
+	ck_assert(ms_store_open(&db_settings, MS_STORE_LOGIN, &store, &err) ==
+		  MS_OK);
+	ck_assert_str_eq(last()->conninfo, "dbname=mailsec user=module");
+	ck_assert_int_eq(last()->role, MS_DB_LOGIN);
+	ck_assert_uint_eq(last()->timeout_ms, MS_DB_TIMEOUT_DEFAULT);
+	ms_store_close(&store);
+	ck_assert(ms_store_open(&db_settings, MS_STORE_READ, &store, &err) ==
+		  MS_OK);
+	ck_assert_str_eq(last()->conninfo, "dbname=mailsec user=admin");
+	ck_assert_int_eq(last()->role, MS_DB_ADMIN);
+	ms_store_close(&store);
+	/* No admin_conninfo: mailsecctl uses conninfo, still as admin. */
+	db_settings.postgresql.admin_conninfo[0] = '\0';
+	ck_assert(ms_store_open(&db_settings, MS_STORE_CREATE, &store, &err) ==
+		  MS_OK);
+	ck_assert_str_eq(last()->conninfo, "dbname=mailsec user=module");
+	ck_assert_int_eq(last()->role, MS_DB_ADMIN);
+	ms_store_close(&store);
 }
 END_TEST
 
@@ -612,6 +700,9 @@ START_TEST(group_writable_driver_is_refused)
 	ck_assert_msg(th_has(err.msg, "fake.so: writable by group or others"),
 		      "%s", err.msg);
 	ms_store_close(&store);
+	ck_assert_int_eq(ms_db_check_driver(&settings, &err), MS_INVALID);
+	ck_assert_msg(th_has(err.msg, "db.conf: postgresql.driver: "),
+		      "%s", err.msg);
 
 	/* The file safe, its directory not. */
 	ck_assert_int_eq(chmod(driver, 0644), 0);
@@ -627,6 +718,8 @@ START_TEST(group_writable_driver_is_refused)
 			      MS_OK,
 		      "%s", err.msg);
 	ms_store_close(&store);
+	ck_assert_int_eq(ms_db_check_driver(&settings, &err), MS_OK);
+	ck_assert_int_eq(ms_db_check_driver(&th.settings, &err), MS_OK);
 }
 END_TEST
 
@@ -702,6 +795,9 @@ Suite *store_db_suite(void)
 	tcase_add_test(tc, code_raced_by_another_host_is_a_replay);
 	tcase_add_test(tc, raced_lockout_is_not_this_checks);
 	tcase_add_test(tc, journal_note_through_the_interface);
+	tcase_add_test(tc, app_uses_through_the_interface);
+	tcase_add_test(tc, oversized_journal_is_damaged);
+	tcase_add_test(tc, login_mode_takes_the_module_s_role);
 	tcase_add_test(tc, copy_files_to_db_to_files_is_lossless);
 	tcase_add_test(tc, file_store_has_no_schema);
 	tcase_add_test(tc, driver_failure_is_told);
