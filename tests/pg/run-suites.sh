@@ -5,7 +5,8 @@
 # counts the checks that look at files themselves and were left out.
 #
 # MAILSEC_PG_WRAP: a command line the Check suites run under (tests/run-all:
-# valgrind); MAILSEC_PG_ONLY=c: those two suites only.
+# valgrind); MAILSEC_PG_SUITES: which suites (default all: test_lib
+# test_module test_cli.sh test_activity.sh test_self.sh).
 . "$(dirname "$0")/lib.sh"
 
 pg_start
@@ -35,10 +36,13 @@ run() {
 }
 
 read -r -a wrap <<<"${MAILSEC_PG_WRAP:-}"
-run "unit suite (test_lib)" "${wrap[@]}" "$build/tests/unit/test_lib"
-run "module suite (test_module)" "${wrap[@]}" "$build/tests/pam/test_module"
-[ "${MAILSEC_PG_ONLY:-}" = c ] && exit "$status"
-for suite in test_cli.sh test_activity.sh test_self.sh; do
-	run "CLI suite $suite" bash "$src/tests/cli/$suite"
+read -r -a suites <<<"${MAILSEC_PG_SUITES:-test_lib test_module test_cli.sh test_activity.sh test_self.sh}"
+for suite in "${suites[@]}"; do
+	case $suite in
+	test_lib) run "unit suite (test_lib)" "${wrap[@]}" "$build/tests/unit/test_lib" ;;
+	test_module) run "module suite (test_module)" "${wrap[@]}" "$build/tests/pam/test_module" ;;
+	test_*.sh) run "CLI suite $suite" bash "$src/tests/cli/$suite" ;;
+	*) echo "run-suites: no suite $suite" >&2; exit 99 ;;
+	esac
 done
 exit "$status"
