@@ -11,6 +11,7 @@
 #include "appstate.h"
 #include "commands.h"
 #include "db_driver.h"
+#include "db_load.h"
 #include "journal.h"
 #include "kick.h"
 #include "mailbox_ops.h"
@@ -211,7 +212,12 @@ enum ms_status cmd_check_config(struct ctl *ctl)
 		problem(&check, &err);
 	else if (ms_kick_check_program(&ctl->settings, &err) != MS_OK)
 		problem(&check, &err);
-	if (settings_loaded)
+	/* A driver the store would refuse to load: no record can be read,
+	 * and each would only say so again. */
+	if (settings_loaded &&
+	    ms_db_check_driver(&ctl->settings, &err) != MS_OK)
+		problem(&check, &err);
+	else if (settings_loaded)
 		check_records(&check);
 	out_array_end();
 	/* Without users_dir there is no telling how many there are. */

@@ -116,6 +116,15 @@ test_schema() {
 	expect_exit 0 "$M" --config "$DB" check-config
 	check_match "check-config on the database: no problems" \
 		'^problems: none$' "$OUT"
+	local untrusted=$TEST_ROOT/untrusted/store_postgresql.so bad_driver
+	mkdir -p "$TEST_ROOT/untrusted"
+	cp "$PG_DRIVER" "$untrusted"
+	chmod 0666 "$untrusted"
+	bad_driver=$(db_config "$TEST_ROOT/untrusted" postgresql)
+	sed -i "s|driver = \".*\";|driver = \"$untrusted\";|" "$bad_driver"
+	expect_exit 5 "$M" --config "$bad_driver" check-config
+	check_match "check-config: a driver that would not be loaded" \
+		'postgresql\.driver' "$OUT"
 	local gone
 	gone=$(db_config "$TEST_ROOT/gone" postgresql)
 	sed -i "s|host=$SOCK|host=$TEST_ROOT/nosocket|g" "$gone"
