@@ -38,8 +38,34 @@ OUT=""   # stdout of the last command run by expect_exit*
 ERR=""   # its stderr
 RC=0     # its exit status
 
+# store_database DIR: on the database, a database of DIR's own (one per
+# directory, as a file store is), copied from the initialised
+# mailsec_template that tests/pg/run-suites.sh made; prints its name.
+store_database() {
+	local db
+	db=mailsec_$(printf '%s' "$1" | sha256sum | cut -c1-16)
+	if ! psql -qXAt -h "$MAILSEC_TEST_PGSOCK" -U postgres -d postgres \
+		-c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+		psql -qX -v ON_ERROR_STOP=1 -h "$MAILSEC_TEST_PGSOCK" -U postgres \
+			-d postgres -c "CREATE DATABASE $db OWNER mailsec_admin TEMPLATE mailsec_template" \
+			>/dev/null || return 1
+	fi
+	printf '%s\n' "$db"
+}
+
+# store_lines DIR: the mailsec.conf lines of DIR's store on the database.
+store_lines() {
+	local db host=$MAILSEC_TEST_PGSOCK
+	db=$(store_database "$1") || return 1
+	printf 'store = "postgresql";\n'
+	printf 'postgresql = { conninfo = "host=%s dbname=%s user=mailsec_module";\n' "$host" "$db"
+	printf '  admin_conninfo = "host=%s dbname=%s user=mailsec_admin";\n' "$host" "$db"
+	printf '  driver = "%s"; };\n' "$MAILSEC_TEST_PGDRIVER"
+}
+
 # make_config DIR [LINE...]: DIR/mailsec.conf with users_dir and state_dir
-# inside DIR (not created: the tool creates them) and any extra lines.
+# inside DIR (not created: the tool creates them) and any extra lines;
+# on the database (on_database), a database of DIR's own as well.
 # Prints the path of the file.
 make_config() {
 	local dir=$1
@@ -49,6 +75,10 @@ make_config() {
 		printf 'users_dir = "%s/users";\n' "$dir"
 		printf 'state_dir = "%s/state";\n' "$dir"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
+		# After the caller's lines: errors name those lines as on files.
+		if on_database; then
+			store_lines "$dir" || echo 'store = "unreachable test database";'
+		fi
 	} >"$dir/mailsec.conf"
 	printf '%s\n' "$dir/mailsec.conf"
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../support/pgstore.h"
 #include "../support/tree.h"
 #include "fixture.h"
 
@@ -31,10 +32,13 @@ const char *fx_wrapper_modules(void)
 
 void fx_conf(const char *extra)
 {
-	char text[3 * PATH_MAX];
+	char text[6 * PATH_MAX], store[3 * PATH_MAX] = "";
 
-	snprintf(text, sizeof(text), "users_dir = \"%s\";\nstate_dir = \"%s\";\n%s",
-		 fx.users, fx.state, extra);
+	if (ts_pg())
+		ts_pg_conf(store, sizeof(store), NULL, fx.pg_group);
+	snprintf(text, sizeof(text),
+		 "users_dir = \"%s\";\nstate_dir = \"%s\";\n%s%s", fx.users,
+		 fx.state, store, extra);
 	ts_write_str(fx.conf, text, 0644);
 }
 
@@ -96,6 +100,8 @@ static void make_dir(char *out, const char *name)
 void fx_setup(void)
 {
 	memset(&fx, 0, sizeof(fx));
+	if (ts_pg())
+		ts_pg_reset();
 	ts_test_dir(fx.dir, sizeof(fx.dir), "test");
 	make_dir(fx.users, "users");
 	make_dir(fx.state, "state");

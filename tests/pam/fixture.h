@@ -7,6 +7,7 @@
 #include <limits.h>
 
 #include "../support/files.h"
+#include "../support/pgstore.h"
 #include "../support/rundir.h"
 #include "../support/timeout.h"
 
@@ -16,6 +17,9 @@ struct fixture {
 	char users[PATH_MAX]; /* dir/users */
 	char state[PATH_MAX]; /* dir/state */
 	char pamd[PATH_MAX];  /* dir/pam.d */
+	/* Keys inside mailsec.conf's postgresql group, when the tests run
+	 * on the database (../support/pgstore.h); "" by default. */
+	char pg_group[256];
 };
 
 extern struct fixture fx;
@@ -23,11 +27,13 @@ extern struct fixture fx;
 /* The settings every test starts from: 3 refused codes lock. */
 #define FX_CONF_DEFAULT "lockout = { max_failures = 3; within = 300; lock_for = 900; };\n"
 
-/* Checked fixture: a fresh temp tree, FX_CONF_DEFAULT, the usual stacks. */
+/* Checked fixture: a fresh temp tree, FX_CONF_DEFAULT, the usual stacks;
+ * with MAILSEC_TEST_STORE=postgresql, an emptied database too. */
 void fx_setup(void);
 void fx_teardown(void);
 
-/* Rewrites mailsec.conf: users_dir and state_dir, then `extra`. */
+/* Rewrites mailsec.conf: users_dir and state_dir (and the database's keys
+ * when the tests run on it), then `extra`. */
 void fx_conf(const char *extra);
 
 /* Writes pam.d/SERVICE from `text`, where @MODULE@ is the module under

@@ -191,12 +191,12 @@ TCase *tcase_state(void)
 {
 	TCase *tc = tcase_with_fixture("state");
 
-	tcase_add_test(tc, state_is_a_directory);
-	tcase_add_test(tc, corrupt_state);
-	tcase_add_test(tc, symlinked_state);
-	tcase_add_test(tc, writable_state);
-	tcase_add_test(tc, failed_state_write_fails_closed);
-	tcase_add_test(tc, missing_state_dir);
-	tcase_add_test(tc, stalled_lock_holder_fails_closed);
+	ts_add_files_test(tc, state_is_a_directory);
+	ts_add_files_test(tc, corrupt_state);
+	ts_add_files_test(tc, symlinked_state);
+	ts_add_files_test(tc, writable_state);
+	ts_add_files_test(tc, failed_state_write_fails_closed);
+	ts_add_files_test(tc, missing_state_dir);
+	ts_add_files_test(tc, stalled_lock_holder_fails_closed);
 	return tc;
 }

@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "../support/files.h"
+#include "../support/pgstore.h"
 #include "../support/rundir.h"
 #include "../support/timeout.h"
 #include "settings.h"
@@ -25,15 +26,26 @@ struct th_fixture {
 extern struct th_fixture th;
 
 /* Checked fixtures: a fresh th.dir; or th.dir plus settings (defaults with
- * users_dir and state_dir inside th.dir) and a store opened on them. */
+ * users_dir and state_dir inside th.dir) and a store opened on them: on
+ * the database instead with MAILSEC_TEST_STORE=postgresql (pgstore.h). */
 void th_dir_setup(void);
 void th_dir_teardown(void);
 void th_store_setup(void);
 void th_store_teardown(void);
+/* th_store_setup on the file store whatever the switch: for tests of the
+ * file store itself, or that need one beside the database. */
+void th_files_store_setup(void);
+
+/* On the database, saves `record` as NAME's: there a mailbox's state lives
+ * in its row, which only a record makes, while a state file needs no
+ * record. Nothing on files. For tests of state rules that make no record. */
+struct ms_record;
+void th_row(const char *name, const struct ms_record *record);
 
 /* Test cases (ts_tcase) with one of the fixtures above. */
 TCase *th_tcase_dir(const char *name);
 TCase *th_tcase_store(const char *name);
+TCase *th_tcase_files_store(const char *name);
 
 /* Seconds of CLOCK_MONOTONIC since `start`. */
 struct timespec;

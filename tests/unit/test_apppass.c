@@ -687,9 +687,9 @@ Suite *apppass_suite(void)
 	tcase_add_test(record, valid_hand_written_entry);
 	tcase_add_test(store, passwd_revokes_and_default_mode);
 	tcase_add_test(store, app_state_counts_and_drops_revoked);
-	tcase_add_test(store, app_state_torn_and_unknown);
-	tcase_add_test(store, app_state_duplicate_ids);
-	tcase_add_test(store, state_file_keeps_format_4);
+	ts_add_files_test(store, app_state_torn_and_unknown);
+	ts_add_files_test(store, app_state_duplicate_ids);
+	ts_add_files_test(store, state_file_keeps_format_4);
 	suite_add_tcase(s, rules);
 	suite_add_tcase(s, record);
 	suite_add_tcase(s, store);

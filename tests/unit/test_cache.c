@@ -69,6 +69,7 @@ static void record_with(struct ms_record *r, const char *password)
 	memset(r, 0, sizeof(*r));
 	ck_assert_msg(ms_password_hash(password, "$5$", 1000, r->password,
 				       &err) == MS_OK, "%s", err.msg);
+	th_row(NAME, r);
 }
 
 static void tag_for(const struct ms_record *r, const char *name,
@@ -181,6 +182,7 @@ START_TEST(live_entry_answers_without_the_hash)
 	/* A hash crypt cannot use: only the cache can say yes. */
 	memset(&r, 0, sizeof(r));
 	strcpy(r.password, "!unusable");
+	th_row(NAME, &r);
 	tag_for(&r, NAME, PASSWORD, tag);
 	memset(&s, 0, sizeof(s));
 	ms_cache_put(&s, tag, T0);
@@ -204,6 +206,7 @@ START_TEST(live_entry_never_takes_an_empty_password)
 
 	memset(&r, 0, sizeof(r));
 	strcpy(r.password, "!unusable");
+	th_row(NAME, &r);
 	tag_for(&r, NAME, "", tag);
 	memset(&s, 0, sizeof(s));
 	ms_cache_put(&s, tag, T0);
@@ -266,8 +269,8 @@ Suite *cache_suite(void)
 	tcase_add_test(store, verify_refuses_a_wrong_password);
 	tcase_add_test(store, live_entry_answers_without_the_hash);
 	tcase_add_test(store, live_entry_never_takes_an_empty_password);
-	tcase_add_test(store, off_touches_no_state);
-	tcase_add_test(store, unusable_state_leaves_the_hash_to_decide);
+	ts_add_files_test(store, off_touches_no_state);
+	ts_add_files_test(store, unusable_state_leaves_the_hash_to_decide);
 	suite_add_tcase(s, store);
 	return s;
 }

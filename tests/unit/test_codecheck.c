@@ -30,6 +30,7 @@ static void enrolled(struct ms_record *record, const char *secret,
 	record->totp.algorithm = MS_SHA1;
 	record->totp.digits = 6;
 	record->totp.period = period;
+	th_row(NAME, record);
 }
 
 static void code_at(const struct ms_record *record, time_t when,

@@ -32,6 +32,12 @@ static void journal_setup(void)
 	char path[PATH_MAX];
 
 	th_store_setup();
+	if (ts_pg()) {
+		struct ms_record record = { .password = "$5$x$unused" };
+
+		th_row(NAME, &record);
+		return;
+	}
 	ts_path(path, sizeof(path), th.users, NAME ".conf", NULL);
 	ts_write_str(path, "", 0600);
 }
@@ -795,25 +801,25 @@ Suite *journal_suite(void)
 				     th_store_teardown);
 
 	tcase_add_test(tc, missing_journal_is_empty);
-	tcase_add_test(tc, round_trip_every_field);
+	ts_add_files_test(tc, round_trip_every_field);
 	tcase_add_test(tc, text_is_cut_and_made_safe);
 	tcase_add_test(tc, app_name_is_kept_whole);
-	tcase_add_test(tc, app_field_of_a_control_is_torn);
+	ts_add_files_test(tc, app_field_of_a_control_is_torn);
 	tcase_add_test(tc, alike_decisions_coalesce);
-	tcase_add_test(tc, a_note_writes_one_entry);
-	tcase_add_test(tc, full_journal_replaces_the_oldest);
+	ts_add_files_test(tc, a_note_writes_one_entry);
+	ts_add_files_test(tc, full_journal_replaces_the_oldest);
 	tcase_add_test(tc, refusals_never_replace_an_acceptance);
-	tcase_add_test(tc, torn_entry_is_skipped_and_reused);
-	tcase_add_test(tc, entry_failing_its_checksum_goes_when_oldest);
-	tcase_add_test(tc, torn_entry_is_never_counted_on);
-	tcase_add_test(tc, torn_newest_does_not_set_the_sequence);
-	tcase_add_test(tc, unknown_version_is_kept_until_needed);
-	tcase_add_test(tc, only_what_the_writer_writes_is_valid);
-	tcase_add_test(tc, sequence_numbers_saturate);
+	ts_add_files_test(tc, torn_entry_is_skipped_and_reused);
+	ts_add_files_test(tc, entry_failing_its_checksum_goes_when_oldest);
+	ts_add_files_test(tc, torn_entry_is_never_counted_on);
+	ts_add_files_test(tc, torn_newest_does_not_set_the_sequence);
+	ts_add_files_test(tc, unknown_version_is_kept_until_needed);
+	ts_add_files_test(tc, only_what_the_writer_writes_is_valid);
+	ts_add_files_test(tc, sequence_numbers_saturate);
 	tcase_add_test(tc, new_address_rules);
-	tcase_add_test(tc, symlink_is_refused);
-	tcase_add_test(tc, remove_deletes_the_journal);
-	tcase_add_test(tc, no_journal_without_a_record);
+	ts_add_files_test(tc, symlink_is_refused);
+	ts_add_files_test(tc, remove_deletes_the_journal);
+	ts_add_files_test(tc, no_journal_without_a_record);
 	tcase_add_test(tc, off_writes_nothing);
 	tcase_add_test(tc, event_of_no_known_detail_is_refused);
 	tcase_add_test(tc, names_and_code_results);

@@ -292,11 +292,11 @@ TCase *tcase_store_lock(void)
 {
 	TCase *tc = th_tcase_store("lock");
 
-	tcase_add_test(tc, lock_excludes_others);
-	tcase_add_test(tc, lock_file_stays_in_state_dir);
-	tcase_add_test(tc, record_lock_needs_a_record);
-	tcase_add_test(tc, lock_refuses_symlink);
+	ts_add_files_test(tc, lock_excludes_others);
+	ts_add_files_test(tc, lock_file_stays_in_state_dir);
+	ts_add_files_test(tc, record_lock_needs_a_record);
+	ts_add_files_test(tc, lock_refuses_symlink);
 	tcase_add_test(tc, lock_blocks_another_process);
-	tcase_add_test(tc, lock_wait_is_bounded);
+	ts_add_files_test(tc, lock_wait_is_bounded);
 	return tc;
 }

@@ -510,16 +510,16 @@ Suite *mailbox_suite(void)
 	TCase *codes = th_tcase_store("codes");
 	TCase *auth = ts_tcase("authkind");
 
-	tcase_add_test(ops, create_writes_what_add_wrote);
-	tcase_add_test(ops, create_refuses_an_existing_mailbox_and_drops_old_state);
-	tcase_add_test(ops, create_drops_an_old_journal);
+	ts_add_files_test(ops, create_writes_what_add_wrote);
+	ts_add_files_test(ops, create_refuses_an_existing_mailbox_and_drops_old_state);
+	ts_add_files_test(ops, create_drops_an_old_journal);
 	tcase_add_test(ops, remove_deletes_record_state_and_journal);
-	tcase_add_test(ops, disable_writes_what_a_new_mailbox_holds);
+	ts_add_files_test(ops, disable_writes_what_a_new_mailbox_holds);
 	tcase_add_test(ops, recovery_needs_2fa_and_ends_sessions);
 	tcase_add_test(ops, password_and_logout_end_sessions_and_the_cache);
 	tcase_add_test(ops, save_then_load_round_trips);
 	tcase_add_test(ops, changes_that_take_access_away_mark_the_mailbox);
-	tcase_add_test(ops, a_remove_that_fails_after_the_record_still_ends_sessions);
+	ts_add_files_test(ops, a_remove_that_fails_after_the_record_still_ends_sessions);
 	tcase_add_test(codes, enroll_is_pending_with_the_settings_parameters);
 	tcase_add_test(codes, confirm_and_login_share_the_replay_rule);
 	tcase_add_test(codes, confirm_counts_wrong_codes_as_logins_do);

@@ -356,12 +356,12 @@ Suite *record_suite(void)
 	tcase_add_test(text, secret_of_80_bits_is_enough);
 	suite_add_tcase(s, text);
 
-	tcase_add_test(store, save_load_exists_remove);
+	ts_add_files_test(store, save_load_exists_remove);
 	tcase_add_test(store, digest_tells_a_changed_record);
 	tcase_add_test(store, current_tells_a_replaced_record);
-	tcase_add_test(store, saved_record_is_0600_whatever_the_umask);
-	tcase_add_test(store, load_error_names_file_and_line);
-	tcase_add_test(store, unsafe_record_file_is_refused);
+	ts_add_files_test(store, saved_record_is_0600_whatever_the_umask);
+	ts_add_files_test(store, load_error_names_file_and_line);
+	ts_add_files_test(store, unsafe_record_file_is_refused);
 	suite_add_tcase(s, store);
 	return s;
 }

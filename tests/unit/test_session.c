@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "record.h"
 #include "session.h"
 #include "state.h"
 #include "suites.h"
@@ -144,6 +145,11 @@ START_TEST(check_under_lock_records_use)
 	tag_of(tag, 5);
 	tag_of(other, 6);
 	ms_session_add(&s, tag, T0);
+	{
+		struct ms_record record = { .password = "$5$x$unused" };
+
+		th_row(NAME, &record);
+	}
 	ck_assert_int_eq(ms_state_save(&th.store, NAME, &s, &err), MS_OK);
 	ck_assert_int_eq(ms_session_check(&th.store, NAME, other, T0 + 10,
 					  &limits, &err),
@@ -172,7 +178,7 @@ Suite *session_suite(void)
 	tcase_add_test(memory, clear_ends_every_session);
 	suite_add_tcase(s, memory);
 
-	tcase_add_test(store, tag_covers_every_input);
+	ts_add_files_test(store, tag_covers_every_input);
 	tcase_add_test(store, check_under_lock_records_use);
 	suite_add_tcase(s, store);
 	return s;

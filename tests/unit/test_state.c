@@ -479,20 +479,20 @@ Suite *state_suite(void)
 	TCase *logic = ts_tcase("logic");
 
 	tcase_add_test(file, missing_file_is_fresh_state);
-	tcase_add_test(file, round_trip_every_field);
-	tcase_add_test(file, seq_increments);
-	tcase_add_test(file, torn_newest_slot_falls_back_to_older);
-	tcase_add_test(file, one_flipped_byte_is_caught);
-	tcase_add_test(file, corrupt_older_slot_keeps_newest);
-	tcase_add_test(file, both_slots_corrupt_is_an_error);
-	tcase_add_test(file, file_ending_inside_slot_1);
-	tcase_add_test(file, empty_file_is_fresh_state);
-	tcase_add_test(file, torn_first_write_is_fresh_state);
-	tcase_add_test(file, older_versions_still_load);
-	tcase_add_test(file, unknown_version_fails_closed);
-	tcase_add_test(file, file_is_0600_whatever_the_umask);
-	tcase_add_test(file, unsafe_file_is_refused);
-	tcase_add_test(file, remove_state);
+	ts_add_files_test(file, round_trip_every_field);
+	ts_add_files_test(file, seq_increments);
+	ts_add_files_test(file, torn_newest_slot_falls_back_to_older);
+	ts_add_files_test(file, one_flipped_byte_is_caught);
+	ts_add_files_test(file, corrupt_older_slot_keeps_newest);
+	ts_add_files_test(file, both_slots_corrupt_is_an_error);
+	ts_add_files_test(file, file_ending_inside_slot_1);
+	ts_add_files_test(file, empty_file_is_fresh_state);
+	ts_add_files_test(file, torn_first_write_is_fresh_state);
+	ts_add_files_test(file, older_versions_still_load);
+	ts_add_files_test(file, unknown_version_fails_closed);
+	ts_add_files_test(file, file_is_0600_whatever_the_umask);
+	ts_add_files_test(file, unsafe_file_is_refused);
+	ts_add_files_test(file, remove_state);
 	suite_add_tcase(s, file);
 
 	tcase_add_test(logic, locked);

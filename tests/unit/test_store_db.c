@@ -79,7 +79,7 @@ static void db_setup(void)
 	struct ms_error err = { 0 };
 	char report[128];
 
-	th_store_setup();
+	th_files_store_setup();
 	unsetenv("FAKE_DB_CONFLICTS");
 	unsetenv("FAKE_DB_FAIL");
 	db_settings_for(&db_settings, FAKE_DB_PATH);

@@ -173,7 +173,7 @@ END_TEST
 
 TCase *tcase_store_files(void)
 {
-	TCase *tc = th_tcase_store("store_files");
+	TCase *tc = th_tcase_files_store("store_files");
 
 	tcase_add_test(tc, names_in_byte_order);
 	tcase_add_test(tc, names_stop_at_the_first_error);
