@@ -75,12 +75,25 @@ static void wipe_options(PQconninfoOption *parsed)
 	PQconninfoFree(parsed);
 }
 
+/* libpq's rule: anything else is a database name alone (on the local
+ * socket, without a password). */
+static bool is_connection_string(const char *conninfo)
+{
+	return strncmp(conninfo, "postgresql://", 13) == 0 ||
+	       strncmp(conninfo, "postgres://", 11) == 0 ||
+	       strchr(conninfo, '=') != NULL;
+}
+
 enum ms_status ms_pg_check_conninfo(const char *conninfo,
 				    struct ms_error *err)
 {
 	char *why = NULL;
-	PQconninfoOption *parsed = PQconninfoParse(conninfo, &why);
+	PQconninfoOption *parsed;
 	enum ms_status status;
+
+	if (!is_connection_string(conninfo))
+		return MS_OK;
+	parsed = PQconninfoParse(conninfo, &why);
 
 	/* libpq's reason quotes the conninfo, which may hold a password. */
 	PQfreemem(why);

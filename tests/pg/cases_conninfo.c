@@ -113,6 +113,8 @@ static void case_tcp(int fd, int port)
 	check_status(check_with(conninfo("mailsec_admin", "drvtest_sock"), 3000,
 				&err),
 		     MS_OK, &err, NULL, "the socket directory: connects");
+	check_status(check_with("drvtest_nosuchdb", 300, &err), MS_SYSTEM,
+		     &err, NULL, "a database name alone: tried (libpq's default)");
 }
 
 static void case_password(void)
