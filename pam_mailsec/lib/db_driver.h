@@ -144,8 +144,11 @@ struct ms_db_driver {
 	 * deadline. Every call until unlock is part of the transaction. */
 	enum ms_status (*lock)(struct ms_db *db, const char *name,
 			       bool existing, struct ms_error *err);
-	/* Commits (`commit`) or rolls back. A failed commit: MS_SYSTEM, and
-	 * nothing of the transaction was written. */
+	/* Commits (`commit`) or rolls back. A failed commit: MS_SYSTEM;
+	 * nothing of the transaction was written, unless the connection
+	 * went while the COMMIT was on its way ("the connection was lost;
+	 * the change may or may not have been saved"): then the server may
+	 * have committed it. */
 	enum ms_status (*unlock)(struct ms_db *db, bool commit,
 				 struct ms_error *err);
 

@@ -106,10 +106,10 @@ static enum ms_status connect_failed(PGconn *conn, const char *what,
 /* PQconnectPoll driven by poll() within the deadline: libpq's own
  * connect_timeout counts whole seconds, at least two. A host name is
  * still resolved blocking inside libpq (hostaddr avoids it). */
-static enum ms_status start(struct ms_db *db, PGconn **out, const char *what,
-			    struct ms_error *err)
+static enum ms_status poll_connect(struct ms_db *db, const char *options,
+				   PGconn **out, const char *what,
+				   struct ms_error *err)
 {
-	char options[1024];
 	const char *keys[] = { "dbname", "options",
 			       "fallback_application_name", NULL };
 	const char *values[] = { db->conninfo, options,
@@ -117,12 +117,8 @@ static enum ms_status start(struct ms_db *db, PGconn **out, const char *what,
 							 : "mailsecctl",
 				 NULL };
 	PostgresPollingStatusType polled = PGRES_POLLING_WRITING;
-	PGconn *conn;
+	PGconn *conn = PQconnectStartParams(keys, values, 1);
 
-	if (!startup_options(db, options, sizeof(options)))
-		return ms_fail(err, MS_SYSTEM,
-			       "postgresql: %s: options too long", what);
-	conn = PQconnectStartParams(keys, values, 1);
 	if (!conn)
 		return ms_fail(err, MS_SYSTEM, "postgresql: %s: out of memory",
 			       what);
@@ -141,10 +137,32 @@ static enum ms_status start(struct ms_db *db, PGconn **out, const char *what,
 		}
 		polled = PQconnectPoll(conn);
 	}
-	if (PQsetnonblocking(conn, 1) != 0)
-		return connect_failed(conn, what, err);
 	*out = conn;
 	return MS_OK;
+}
+
+/* The conninfo alone says where and how: a login run with a caller's
+ * environment (su, sudo keeping it) must not let the caller choose the
+ * server, the passfile or the certificates. */
+static enum ms_status start(struct ms_db *db, PGconn **out, const char *what,
+			    struct ms_error *err)
+{
+	char options[1024];
+	struct ms_pg_env env;
+	enum ms_status status;
+
+	if (ms_pg_check_conninfo(db->conninfo, err) != MS_OK)
+		return err->status;
+	if (!startup_options(db, options, sizeof(options)))
+		return ms_fail(err, MS_SYSTEM,
+			       "postgresql: %s: options too long", what);
+	if (ms_pg_env_hide(&env, err) != MS_OK)
+		return err->status;
+	status = poll_connect(db, options, out, what, err);
+	ms_pg_env_restore(&env);
+	if (status == MS_OK && PQsetnonblocking(*out, 1) != 0)
+		return connect_failed(*out, what, err);
+	return status;
 }
 
 static enum ms_status keep(struct ms_db *db, PGconn *conn, const char *what,

@@ -66,6 +66,7 @@ enum ms_status ms_pg_unlock(struct ms_db *db, bool commit,
 			    struct ms_error *err)
 {
 	const char *what = commit ? "commit" : "roll back";
+	unsigned long sent_on;
 	enum ms_status status;
 	PGresult *res;
 
@@ -77,9 +78,18 @@ enum ms_status ms_pg_unlock(struct ms_db *db, bool commit,
 		db->in_transaction = false;
 		return MS_OK;
 	}
+	sent_on = ms_pg_serial() == db->transaction_conn ? db->transaction_conn
+							 : 0;
 	status = ms_pg_sql(db, commit ? "COMMIT" : "ROLLBACK", false, what,
 			   &res, err);
 	db->in_transaction = false;
+	/* The COMMIT went out on the transaction's connection and no reply
+	 * came back: the server may have committed before it went away. */
+	if (status != MS_OK && commit && sent_on &&
+	    ms_pg_serial() != sent_on)
+		return ms_fail(err, MS_SYSTEM,
+			       "postgresql: commit: the connection was lost;"
+			       " the change may or may not have been saved");
 	if (status != MS_OK)
 		return status;
 	/* COMMIT of a transaction that an error aborted rolls back. */

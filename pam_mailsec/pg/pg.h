@@ -80,6 +80,26 @@ unsigned long ms_pg_serial(void);
 /* After a fork: the parent's connection is forgotten, not closed. */
 void ms_pg_forget_if_forked(void);
 
+/* Refuses a conninfo that holds a password, or that crosses the network
+ * without authenticating the server (sslmode=verify-full), before any
+ * connection is tried (conninfo.c). */
+enum ms_status ms_pg_check_conninfo(const char *conninfo,
+				    struct ms_error *err);
+
+/* The variables libpq would read instead of what the conninfo leaves
+ * out (every PG*, and HOME for ~/.pgpass, ~/.pg_service.conf and
+ * ~/.postgresql/): taken out of the environment while libpq connects,
+ * put back afterwards. setenv and unsetenv are not thread-safe: the
+ * driver is single-threaded already (one connection per process, no
+ * lock around it). */
+struct ms_pg_env {
+	char **saved; /* "NAME=value" */
+	size_t count;
+};
+
+enum ms_status ms_pg_env_hide(struct ms_pg_env *env, struct ms_error *err);
+void ms_pg_env_restore(struct ms_pg_env *env);
+
 /* Deadline arithmetic (exec.c). */
 void ms_pg_deadline_start(struct ms_db *db);
 int ms_pg_ms_left(const struct ms_db *db);

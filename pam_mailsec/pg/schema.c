@@ -211,6 +211,63 @@ static enum ms_status grant(struct ms_db *db, const char *role,
 	return status;
 }
 
+/* What the role may do beyond the module's grants, as the server judges
+ * it (memberships such as pg_write_all_data included); "" when nothing. */
+static const char excess_sql[] =
+	"SELECT concat_ws(', ',"
+	" CASE WHEN rolsuper THEN 'SUPERUSER' END,"
+	" CASE WHEN rolcreaterole THEN 'CREATEROLE' END,"
+	" CASE WHEN rolbypassrls THEN 'BYPASSRLS' END,"
+	" CASE WHEN pg_has_role(rolname, current_user, 'MEMBER')"
+	"  THEN 'a member of ' || current_user END,"
+	" CASE WHEN has_table_privilege(rolname, 'mailsec_mailbox', 'INSERT')"
+	"  THEN 'INSERT on mailsec_mailbox' END,"
+	" CASE WHEN has_table_privilege(rolname, 'mailsec_mailbox', 'DELETE')"
+	"  THEN 'DELETE on mailsec_mailbox' END,"
+	" CASE WHEN has_table_privilege(rolname, 'mailsec_mailbox', 'TRUNCATE')"
+	"  THEN 'TRUNCATE on mailsec_mailbox' END,"
+	" CASE WHEN has_column_privilege(rolname, 'mailsec_mailbox', 'record',"
+	"  'UPDATE') THEN 'UPDATE of mailsec_mailbox.record' END,"
+	" CASE WHEN has_column_privilege(rolname, 'mailsec_mailbox', 'version',"
+	"  'UPDATE') THEN 'UPDATE of mailsec_mailbox.version' END,"
+	" CASE WHEN has_column_privilege(rolname, 'mailsec_mailbox', 'name',"
+	"  'UPDATE') THEN 'UPDATE of mailsec_mailbox.name' END,"
+	" CASE WHEN has_table_privilege(rolname, 'mailsec_host_key',"
+	"  'INSERT, UPDATE, DELETE, TRUNCATE')"
+	"  THEN 'writing mailsec_host_key' END,"
+	" CASE WHEN has_table_privilege(rolname, 'mailsec_schema',"
+	"  'INSERT, UPDATE, DELETE, TRUNCATE')"
+	"  THEN 'writing mailsec_schema' END,"
+	" CASE WHEN has_sequence_privilege(rolname, 'mailsec_record_version',"
+	"  'USAGE, UPDATE') THEN 'using mailsec_record_version' END)"
+	" FROM pg_roles WHERE rolname = $1";
+
+/* After the grants: the role can do no more than they give, whatever
+ * else it holds; else the whole transaction is rolled back. */
+static enum ms_status check_excess(struct ms_db *db, const char *role,
+				   const char *what, struct ms_error *err)
+{
+	struct ms_pg_params params = { .n = 1 };
+	PGresult *res;
+	enum ms_status status = MS_OK;
+
+	params.values[0] = role;
+	params.lengths[0] = (int)strlen(role);
+	if (ms_pg_sql_params(db, excess_sql, &params, what, &res, err) != MS_OK)
+		return err->status;
+	if (PQntuples(res) != 1)
+		status = ms_fail(err, MS_INVALID,
+				 "postgresql: role %s does not exist", role);
+	else if (PQgetvalue(res, 0, 0)[0])
+		status = ms_fail(err, MS_INVALID,
+				 "postgresql: role %s may do more than the"
+				 " module needs (%s): take that away, or give"
+				 " the module a role of its own",
+				 role, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return status;
+}
+
 static enum ms_status end(struct ms_db *db, enum ms_status status,
 			  struct ms_error *err)
 {
@@ -269,6 +326,8 @@ static enum ms_status init(struct ms_db *db, const char *role, char *report,
 		status = new_host_key(db, what, err);
 	if (status == MS_OK)
 		status = grant(db, role, what, err);
+	if (status == MS_OK)
+		status = check_excess(db, role, what, err);
 	status = end(db, status, err);
 	if (status == MS_OK)
 		snprintf(report, size, "schema version %d created, role %s"
@@ -308,6 +367,8 @@ static enum ms_status upgrade(struct ms_db *db, const char *role,
 		status = apply_steps(db, version, what, err);
 	if (status == MS_OK)
 		status = grant(db, role, what, err);
+	if (status == MS_OK)
+		status = check_excess(db, role, what, err);
 	status = end(db, status, err);
 	if (status != MS_OK)
 		return status;

@@ -174,6 +174,32 @@ void cases_fork(void)
 	drv->close(db);
 }
 
+/* The server goes away while the COMMIT is on its way: whether it was
+ * done is unknown, and the message says so. */
+static void case_commit_lost(void)
+{
+	struct ms_db *db = db_open("mailsec_admin", "drvtest_commit",
+				   MS_DB_ADMIN, 5000);
+	struct ms_error err = { 0 };
+	char sql[128];
+	int pid;
+
+	check_status(drv->lock(db, "b", true, &err), MS_OK, &err, NULL,
+		     "lock");
+	check_status(drv->save_blob(db, "b", MS_DB_STATE, -1,
+				    (const unsigned char *)"c", 1, &err),
+		     MS_OK, &err, NULL, "save_blob under the lock");
+	pid = backend_of("drvtest_commit");
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", pid);
+	check(pid > 0 && super_value(sql), "its backend is ended", NULL);
+	usleep(100 * 1000);
+	check_status(drv->unlock(db, true, &err), MS_SYSTEM, &err,
+		     "postgresql: commit: the connection was lost; the change"
+		     " may or may not have been saved",
+		     "a commit without a reply: may or may not have been saved");
+	drv->close(db);
+}
+
 void cases_restart(void)
 {
 	struct ms_db *db = db_open("mailsec_admin", "drvtest_restart",
@@ -206,6 +232,7 @@ void cases_restart(void)
 	check_status(drv->version(db, "b", &version, &err), MS_OK, &err, NULL,
 		     "after the transaction: connects again");
 	drv->close(db);
+	case_commit_lost();
 }
 
 void cases_down(void)

@@ -51,6 +51,20 @@ void cases_schema(void)
 	check_status(schema(db, MS_DB_SCHEMA_INIT, "postgres", report, &err),
 		     MS_INVALID, &err, "role postgres is a superuser",
 		     "init for a superuser: refused");
+	super_value("CREATE ROLE drvtest_writer LOGIN IN ROLE"
+		    " pg_write_all_data");
+	check_status(schema(db, MS_DB_SCHEMA_INIT, "drvtest_writer", report,
+			    &err),
+		     MS_INVALID, &err,
+		     "role drvtest_writer may do more than the module needs"
+		     " (INSERT on mailsec_mailbox, DELETE on mailsec_mailbox",
+		     "init for a member of pg_write_all_data: refused");
+	super_value("CREATE ROLE drvtest_creator LOGIN CREATEROLE");
+	check_status(schema(db, MS_DB_SCHEMA_INIT, "drvtest_creator", report,
+			    &err),
+		     MS_INVALID, &err, "may do more than the module needs"
+		     " (CREATEROLE)",
+		     "init for a role with CREATEROLE: refused");
 	check(strcmp(super_value("SELECT to_regclass('mailsec_mailbox')"
 				 " IS NULL"), "t") == 0,
 	      "... and made nothing", NULL);
@@ -72,6 +86,15 @@ void cases_schema(void)
 	check_status(schema(db, MS_DB_SCHEMA_UPGRADE, "mailsec_module", report,
 			    &err),
 		     MS_OK, &err, NULL, "upgrade of a current schema");
+	check_status(schema(db, MS_DB_SCHEMA_UPGRADE, "drvtest_writer", report,
+			    &err),
+		     MS_INVALID, &err, "UPDATE of mailsec_mailbox.record",
+		     "upgrade for a member of pg_write_all_data: refused");
+	check(strcmp(super_value("SELECT count(*) FROM"
+				 " information_schema.role_column_grants"
+				 " WHERE grantee = 'drvtest_writer'"),
+		     "0") == 0,
+	      "... and granted nothing", NULL);
 
 	super_value("UPDATE mailsec_schema SET version = 2");
 	check_status(schema(db, MS_DB_SCHEMA_CHECK, NULL, report, &err),

@@ -179,6 +179,7 @@ int main(int argc, char **argv)
 	load_driver(argv[1]);
 	sock_dir = argv[2];
 	cases_schema();
+	cases_conninfo();
 	cases_rows();
 	cases_grants();
 	cases_lock();

@@ -33,6 +33,7 @@ const char *super_value(const char *sql);
 int backend_of(const char *app);
 bool backend_alive(int pid);
 
+void cases_conninfo(void);
 void cases_schema(void);
 void cases_rows(void);
 void cases_grants(void);
