@@ -133,7 +133,7 @@ START_TEST(shown_printable_and_cut)
 {
 	char out[8];
 
-	ms_name_shown("a\nb\x01c", out, sizeof(out));
+	ms_name_shown("a\nb\001c", out, sizeof(out));
 	ck_assert_str_eq(out, "a?b?c");
 	ms_name_shown("0123456789", out, sizeof(out));
 	ck_assert_str_eq(out, "0123...");
