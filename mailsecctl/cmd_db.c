@@ -137,24 +137,20 @@ static enum ms_status copy_one(struct transfer *run, const char *name,
 	return status;
 }
 
-static enum ms_status copy_all(struct transfer *run)
+static enum ms_status copy_all(struct transfer *run,
+			       const struct ctl_names *names)
 {
 	struct ctl *ctl = run->ctl;
-	struct ctl_names names;
 	enum ms_status status;
 
-	status = ctl_names_get(&run->from, &names, &ctl->err);
-	if (status != MS_OK)
-		return status;
-	run->total = names.count;
+	run->total = names->count;
 	/* The host key first: webmail sessions and cached passwords that
 	 * come along are keyed by it. */
 	status = ms_store_copy_host_key(&run->from, &run->to, &ctl->err);
-	for (size_t i = 0; status == MS_OK && i < names.count; i++) {
-		status = copy_one(run, names.names[i], &ctl->err);
+	for (size_t i = 0; status == MS_OK && i < names->count; i++) {
+		status = copy_one(run, names->names[i], &ctl->err);
 		draw_progress(run, false);
 	}
-	ctl_names_free(&names);
 	if (run->total)
 		draw_progress(run, true);
 	return status;
@@ -186,6 +182,7 @@ static enum ms_status transfer(struct ctl *ctl, bool import)
 {
 	struct transfer run = { .ctl = ctl };
 	struct ms_settings *files = &run.files_settings;
+	struct ctl_names names = { 0 };
 	enum ms_status status = need_database(ctl);
 
 	if (status != MS_OK)
@@ -198,12 +195,17 @@ static enum ms_status transfer(struct ctl *ctl, bool import)
 			       &run.from, &ctl->err);
 	if (status != MS_OK)
 		return status;
-	status = ms_store_open(import ? &ctl->settings : files,
-			       MS_STORE_CREATE, &run.to, &ctl->err);
+	/* Every name judged before the target is opened: a source with one
+	 * that is no mailbox name leaves the target as it was. */
+	status = ctl_names_get(&run.from, &names, &ctl->err);
+	if (status == MS_OK)
+		status = ms_store_open(import ? &ctl->settings : files,
+				       MS_STORE_CREATE, &run.to, &ctl->err);
 	if (status == MS_OK) {
-		status = copy_all(&run);
+		status = copy_all(&run, &names);
 		ms_store_close(&run.to);
 	}
+	ctl_names_free(&names);
 	ms_store_close(&run.from);
 	/* Copied is copied: a run that stopped is logged too. */
 	if (run.done)

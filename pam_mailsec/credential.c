@@ -33,6 +33,14 @@ static int split_token(const char *token, unsigned digits,
 							   : PAM_BUF_ERR;
 }
 
+/* The store's deadline (postgresql.timeout) bounds its own work, not the
+ * time a user takes to type: it starts again once the answer is in. On
+ * files this costs nothing. */
+static void user_answered(const struct login *login)
+{
+	ms_store_renew(&login->store);
+}
+
 int credential_read(struct login *login, bool split, struct credential *cred)
 {
 	const char *token = NULL;
@@ -42,6 +50,7 @@ int credential_read(struct login *login, bool split, struct credential *cred)
 	if (login->args.no_password && !split)
 		return PAM_SUCCESS;
 	rc = pam_get_authtok(login->pamh, PAM_AUTHTOK, &token, NULL);
+	user_answered(login);
 	if (rc != PAM_SUCCESS || !token)
 		return rc == PAM_SUCCESS ? PAM_AUTH_ERR : rc;
 	/* The application asked for no login on an empty token; with
@@ -70,6 +79,7 @@ int credential_prompt_code(struct login *login, struct credential *cred)
 	int rc = pam_prompt(login->pamh, PAM_PROMPT_ECHO_OFF, &response, "%s",
 			    CODE_PROMPT_TEXT);
 
+	user_answered(login);
 	if (rc != PAM_SUCCESS) {
 		ms_free_secret(response);
 		return rc;

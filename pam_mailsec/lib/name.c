@@ -50,3 +50,26 @@ enum ms_status ms_name_canonical(const char *given, char out[MS_NAME_MAX + 1],
 	out[len] = '\0';
 	return MS_OK;
 }
+
+bool ms_name_is_canonical(const char *name)
+{
+	char canonical[MS_NAME_MAX + 1];
+	struct ms_error err;
+
+	return ms_name_canonical(name, canonical, &err) == MS_OK &&
+	       strcmp(name, canonical) == 0;
+}
+
+void ms_name_shown(const char *text, char *out, size_t size)
+{
+	static const char cut[] = "...";
+	size_t i = 0;
+
+	if (size == 0)
+		return;
+	for (; text[i] && i + 1 < size; i++)
+		out[i] = (text[i] > 0x20 && text[i] < 0x7f) ? text[i] : '?';
+	out[i] = '\0';
+	if (text[i] && size > sizeof(cut))
+		memcpy(out + size - sizeof(cut), cut, sizeof(cut));
+}

@@ -2,6 +2,9 @@
 #ifndef MAILSEC_NAME_H
 #define MAILSEC_NAME_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "error.h"
 
 /* The longest name whose files (NAME.state, NAME.conf, NAME.lock) still fit
@@ -23,5 +26,13 @@ char ms_ascii_lower(char c);
  * `out` empty. */
 enum ms_status ms_name_canonical(const char *given, char out[MS_NAME_MAX + 1],
 				 struct ms_error *err);
+
+/* A name as a store holds it: ms_name_canonical accepts it and gives it
+ * back unchanged ("Alice" and "../x" are not). */
+bool ms_name_is_canonical(const char *name);
+
+/* `text`, which may be anything, for a message: each byte outside
+ * printable ASCII as '?', cut to fit `size` with "..." at the end. */
+void ms_name_shown(const char *text, char *out, size_t size);
 
 #endif

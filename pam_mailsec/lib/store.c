@@ -510,8 +510,7 @@ bool ms_file_name_parse(const char *file, const char *suffix, char *name,
 			size_t size)
 {
 	size_t len = strlen(file), suffix_len = strlen(suffix);
-	char given[MS_NAME_MAX + 1], canonical[MS_NAME_MAX + 1];
-	struct ms_error err;
+	char given[MS_NAME_MAX + 1];
 
 	if (len < suffix_len + 2 || len - suffix_len - 1 > MS_NAME_MAX ||
 	    file[len - suffix_len - 1] != '.' ||
@@ -520,9 +519,8 @@ bool ms_file_name_parse(const char *file, const char *suffix, char *name,
 	memcpy(given, file, len - suffix_len - 1);
 	given[len - suffix_len - 1] = '\0';
 	/* Only canonical names: "Alice.conf" is not a record. */
-	if (ms_name_canonical(given, canonical, &err) != MS_OK ||
-	    strcmp(given, canonical) != 0 || strlen(canonical) >= size)
+	if (!ms_name_is_canonical(given) || strlen(given) >= size)
 		return false;
-	strcpy(name, canonical);
+	strcpy(name, given);
 	return true;
 }

@@ -148,11 +148,39 @@ static bool db_record_current(const struct ms_store *store, const char *name,
 	       version == record->version;
 }
 
+/* What db_names hands each row's name on to. */
+struct names_caller {
+	ms_store_name_fn *each;
+	void *arg;
+};
+
+/* How much of a refused name a message shows. */
+#define NAME_SHOWN_MAX 64
+
+/* Whoever can write the table chooses a row's name, and callers build
+ * paths from names (db export): only what the file store would take as a
+ * record's name passes, the rest stops the listing. */
+static enum ms_status checked_name(const char *name, void *arg,
+				   struct ms_error *err)
+{
+	const struct names_caller *caller = arg;
+	char shown[NAME_SHOWN_MAX + 1];
+
+	if (ms_name_is_canonical(name))
+		return caller->each(name, caller->arg, err);
+	ms_name_shown(name, shown, sizeof(shown));
+	return ms_fail(err, MS_INVALID,
+		       "postgresql: a row's name is not a mailbox name: %s",
+		       shown);
+}
+
 static enum ms_status db_names(const struct ms_store *store,
 			       ms_store_name_fn *each, void *arg,
 			       struct ms_error *err)
 {
-	return store->db_driver->names(store->db, each, arg, err);
+	struct names_caller caller = { each, arg };
+
+	return store->db_driver->names(store->db, checked_name, &caller, err);
 }
 
 /* The lock is the row's, held by the transaction: no descriptor. */

@@ -415,6 +415,37 @@ psql_admin() {
 		-d mailsec -c "$1"
 }
 
+# A row the schema's owner named at will: its name would become a path
+# (db export writes users_dir/NAME.conf) and a line of output.
+test_bad_names() {
+	group "a row whose name is no mailbox name: refused"
+	local exp=$TEST_ROOT/exp conf refused
+	conf=$(db_config "$exp/a" postgresql)
+	refused="postgresql: a row's name is not a mailbox name:"
+	psql_admin "INSERT INTO mailsec_mailbox (name, record, version)
+		SELECT '../../escaped', record, 4242 FROM mailsec_mailbox
+		WHERE name = 'a@example.com'" || fail "psql INSERT"
+	expect_exit 5 "$M" --config "$conf" check-config
+	check_match "check-config names the row" "$refused \.\./\.\./escaped\$" "$OUT"
+	check_absent "check-config: not 'problems: none'" "problems: none" "$OUT"
+	expect_exit 5 "$M" --config "$conf" db export
+	check_match "export refuses" "$refused \.\./\.\./escaped" "$ERR"
+	check_eq "export wrote nothing, in users_dir or out of it" \
+		"$exp $exp/a $exp/a/postgresql.conf" "$(find "$exp" | sort | xargs)"
+	expect_exit 5 "$M" --config "$conf" list
+	check_match "list refuses" "$refused \.\./\.\./escaped" "$ERR"
+	check_eq "list shows no mailbox then" "" "$OUT"
+	psql_admin "UPDATE mailsec_mailbox SET name = E'Up\\n\\001' || repeat('x', 300)
+		WHERE name = '../../escaped'" || fail "psql UPDATE"
+	expect_exit 5 "$M" --config "$conf" list
+	check_match "a name shown printable and cut" \
+		"$refused Up\?\?x{57}\.\.\.\$" "$ERR"
+	check_eq "the message on one line" 1 "$(wc -l <<<"$ERR")"
+	psql_admin "DELETE FROM mailsec_mailbox WHERE version = 4242" ||
+		fail "psql DELETE"
+	expect_exit 0 "$M" --config "$conf" list
+}
+
 test_damaged() {
 	group "a damaged row: reported, as a damaged file is"
 	psql_admin "UPDATE mailsec_mailbox SET record = 'version = ;' WHERE name = 'd@example.com'" ||
@@ -436,5 +467,6 @@ test_schema
 test_everyday
 test_import_export
 test_skip_replace
+test_bad_names
 test_damaged
 finish

@@ -18,6 +18,7 @@ TCase *tcase_conf(void);     /* tc_conf.c: parsed once; config= missing */
 TCase *tcase_audit(void);    /* tc_audit.c: the log lines */
 TCase *tcase_apppass(void);  /* tc_apppass.c: app passwords */
 TCase *tcase_journal(void);  /* tc_journal.c: the activity journal */
+TCase *tcase_deadline(void); /* tc_deadline.c: the database's deadline */
 
 /* A test case with the temp-tree fixture and ts_tcase's timeout. */
 TCase *tcase_with_fixture(const char *name);

@@ -32,6 +32,7 @@ static Suite *module_suite(void)
 	suite_add_tcase(s, tcase_audit());
 	suite_add_tcase(s, tcase_apppass());
 	suite_add_tcase(s, tcase_journal());
+	suite_add_tcase(s, tcase_deadline());
 	if (!skip || strcmp(skip, "1") != 0)
 		suite_add_tcase(s, tcase_parallel());
 	return s;

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conv.h"
 #include "secure.h"
@@ -58,9 +59,16 @@ int ts_converse(int n, const struct pam_message **msg,
 		struct pam_response **resp, void *talk)
 {
 	struct pam_response *replies = calloc((size_t)n, sizeof(*replies));
+	unsigned delay_ms = ((struct ts_talk *)talk)->delay_ms;
 
 	if (!replies)
 		return PAM_BUF_ERR;
+	if (delay_ms) {
+		struct timespec wait = { delay_ms / 1000,
+					 (long)(delay_ms % 1000) * 1000000L };
+
+		nanosleep(&wait, NULL);
+	}
 	for (int i = 0; i < n; i++) {
 		const char *text = answer(msg[i], talk);
 

@@ -20,6 +20,7 @@ struct ts_talk {
 	/* Unless NULL, prompts that start with it are answered with `code`
 	 * too (another module's code prompt, e.g. pam_oath's). */
 	const char *code_prompt_start;
+	unsigned delay_ms;    /* waited before each answer: a user typing */
 	unsigned password_asked;
 	unsigned code_asked;
 	unsigned other_asked; /* any other prompt */

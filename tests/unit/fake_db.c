@@ -5,13 +5,15 @@
  * came first (the blob's sequence number moves, as that writer's write
  * would move it) and report MS_DB_CONFLICT. FAKE_DB_FAIL=CALL: every call
  * of that name ("open", "load", "save_blob", "unlock", ...) fails with
- * MS_SYSTEM. */
+ * MS_SYSTEM. FAKE_DB_DEADLINE=1: a call after the deadline (timeout_ms
+ * from open or renew) fails with MS_SYSTEM, as the real driver's does. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "db_driver.h"
 
@@ -78,9 +80,37 @@ void fake_db_reset(void)
 	memset(&the_db, 0, sizeof(the_db));
 }
 
+static struct timespec deadline;
+
+static void deadline_from_now(unsigned timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+}
+
+static bool deadline_passed(void)
+{
+	struct timespec now;
+
+	if (!getenv("FAKE_DB_DEADLINE"))
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline.tv_sec ||
+	       (now.tv_sec == deadline.tv_sec && now.tv_nsec > deadline.tv_nsec);
+}
+
 static enum ms_status injected(const char *call, struct ms_error *err)
 {
 	const char *fail = getenv("FAKE_DB_FAIL");
+
+	if (deadline_passed())
+		return ms_fail(err, MS_SYSTEM,
+			       "postgresql: %s: the deadline passed", call);
 
 	if (fail && strcmp(fail, call) == 0)
 		return ms_fail(err, MS_SYSTEM, "postgresql: %s: injected failure",
@@ -124,8 +154,10 @@ static void *copy_of(const void *data, size_t len)
 static enum ms_status fake_open(const struct ms_db_config *config,
 				struct ms_db **db, struct ms_error *err)
 {
-	enum ms_status status = injected("open", err);
+	enum ms_status status;
 
+	deadline_from_now(config->timeout_ms);
+	status = injected("open", err);
 	if (status != MS_OK)
 		return status;
 	the_db.config = *config;
@@ -140,7 +172,7 @@ static void fake_close(struct ms_db *db)
 
 static void fake_renew(struct ms_db *db)
 {
-	(void)db;
+	deadline_from_now(db->config.timeout_ms);
 }
 
 static enum ms_status fake_load(struct ms_db *db, const char *name,

@@ -120,6 +120,28 @@ START_TEST(length_limit)
 }
 END_TEST
 
+START_TEST(is_canonical_only_as_stored)
+{
+	ck_assert(ms_name_is_canonical("alice@example.com"));
+	ck_assert(!ms_name_is_canonical("Alice@example.com"));
+	ck_assert(!ms_name_is_canonical("../../x"));
+	ck_assert(!ms_name_is_canonical(""));
+}
+END_TEST
+
+START_TEST(shown_printable_and_cut)
+{
+	char out[8];
+
+	ms_name_shown("a\nb\001c", out, sizeof(out));
+	ck_assert_str_eq(out, "a?b?c");
+	ms_name_shown("0123456789", out, sizeof(out));
+	ck_assert_str_eq(out, "0123...");
+	ms_name_shown("0123456", out, sizeof(out));
+	ck_assert_str_eq(out, "0123456");
+}
+END_TEST
+
 Suite *name_suite(void)
 {
 	Suite *s = suite_create("name");
@@ -135,6 +157,8 @@ Suite *name_suite(void)
 	tcase_add_loop_test(tc, refuses_bad_chars, 0,
 			    sizeof(bad_chars) / sizeof(*bad_chars));
 	tcase_add_test(tc, length_limit);
+	tcase_add_test(tc, is_canonical_only_as_stored);
+	tcase_add_test(tc, shown_printable_and_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }
