@@ -48,7 +48,9 @@ users_dir = "$1/users";
 state_dir = "$1/state";
 lockout = { max_failures = 3; within = 300; lock_for = 900; };
 store = "postgresql";
-postgresql = { conninfo = "host=$sock dbname=mailsec user=mailsec_module";
+# A deadline this suite does not test: generous, for a loaded machine.
+postgresql = { timeout = 10000;
+  conninfo = "host=$sock dbname=mailsec user=mailsec_module";
   admin_conninfo = "host=$sock dbname=mailsec user=mailsec_admin";
   driver = "$driver"; };
 CONF
@@ -175,4 +177,10 @@ expect refused "host 2: IMAP, access off" 2 imap bob@example.com bob-secret
 expect ok "host 2: webmail, access off" 2 webmail bob@example.com bob-secret 198.51.100.9
 
 echo "$passed passed, $failed failed"
+if [ "$failed" != 0 ]; then
+	for t in "$T1" "$T2"; do
+		echo "# $t/dovecot.log, its auth lines:"
+		grep -i 'auth\|mailsec' "$t/dovecot.log" 2>/dev/null | tail -n 20 | sed 's/^/# /'
+	done
+fi
 [ "$failed" = 0 ]
