@@ -41,16 +41,37 @@ static void user_answered(const struct login *login)
 	ms_store_renew(&login->store);
 }
 
+/* A token an earlier module of the stack read is returned without a
+ * prompt: no time was the user's then. */
+static bool authtok_set(pam_handle_t *pamh)
+{
+	const void *item = NULL;
+
+	return pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS && item;
+}
+
+/* pam_prompt asks nobody when the application gave no conversation. */
+static bool can_prompt(pam_handle_t *pamh)
+{
+	const void *item = NULL;
+
+	return pam_get_item(pamh, PAM_CONV, &item) == PAM_SUCCESS && item &&
+	       ((const struct pam_conv *)item)->conv;
+}
+
 int credential_read(struct login *login, bool split, struct credential *cred)
 {
 	const char *token = NULL;
+	bool asked;
 	int rc;
 
 	memset(cred, 0, sizeof(*cred));
 	if (login->args.no_password && !split)
 		return PAM_SUCCESS;
+	asked = !authtok_set(login->pamh) && can_prompt(login->pamh);
 	rc = pam_get_authtok(login->pamh, PAM_AUTHTOK, &token, NULL);
-	user_answered(login);
+	if (asked)
+		user_answered(login);
 	if (rc != PAM_SUCCESS || !token)
 		return rc == PAM_SUCCESS ? PAM_AUTH_ERR : rc;
 	/* The application asked for no login on an empty token; with
@@ -76,10 +97,12 @@ int credential_read(struct login *login, bool split, struct credential *cred)
 int credential_prompt_code(struct login *login, struct credential *cred)
 {
 	char *response = NULL;
+	bool asked = can_prompt(login->pamh);
 	int rc = pam_prompt(login->pamh, PAM_PROMPT_ECHO_OFF, &response, "%s",
 			    CODE_PROMPT_TEXT);
 
-	user_answered(login);
+	if (asked)
+		user_answered(login);
 	if (rc != PAM_SUCCESS) {
 		ms_free_secret(response);
 		return rc;

@@ -73,7 +73,10 @@ static bool fits(const struct ms_db *db)
 }
 
 /* The server's own limits, so that a statement the client gave up on
- * ends there too; options the conninfo sets come first. */
+ * ends there too; options the conninfo sets come first, so that ours
+ * win (the last -c of a name counts). The search path is pinned: no
+ * role's own schema, nor a temporary table (pg_temp named last), can
+ * stand in for a mailsec_ table or a function of pg_catalog. */
 static bool startup_options(const struct ms_db *db, char *out, size_t size)
 {
 	const char *theirs = "";
@@ -85,7 +88,8 @@ static bool startup_options(const struct ms_db *db, char *out, size_t size)
 			theirs = o->val;
 	len = snprintf(out, size,
 		       "%s%s-c statement_timeout=%u -c lock_timeout=%u"
-		       " -c idle_in_transaction_session_timeout=%u%s",
+		       " -c idle_in_transaction_session_timeout=%u"
+		       " -c search_path=pg_catalog,public,pg_temp%s",
 		       theirs, *theirs ? " " : "", db->timeout_ms,
 		       db->timeout_ms, 2 * db->timeout_ms,
 		       db->role == MS_DB_LOGIN ? " -c synchronous_commit=off"

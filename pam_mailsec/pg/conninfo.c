@@ -1,9 +1,11 @@
-/* What a conninfo may ask for, and the environment libpq must not read
- * while it connects. */
+/* What a conninfo may ask for, and the environment libpq (and the
+ * Kerberos library under its GSSAPI) must not read while it connects. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pg.h"
 
@@ -48,6 +50,60 @@ static bool crosses_network(const PQconninfoOption *parsed)
 	       option(parsed, "service");
 }
 
+/* libpq's built-in socket directory on Debian (the environment that
+ * could change it is hidden). */
+#define DEFAULT_SOCKET_DIR "/var/run/postgresql"
+
+/* Whoever may make the socket's name first answers there: requirepeer
+ * is then the only check of the server. A missing directory is fine:
+ * the connection fails. */
+static enum ms_status judge_socket(const char *host, size_t len,
+				   struct ms_error *err)
+{
+	char dir[4096];
+	struct stat st;
+
+	if (len >= sizeof(dir))
+		return MS_OK;
+	memcpy(dir, host, len);
+	dir[len] = '\0';
+	if (len == 0)
+		snprintf(dir, sizeof(dir), "%s", DEFAULT_SOCKET_DIR);
+	if (dir[0] == '@')
+		return ms_fail(err, MS_INVALID,
+			       "postgresql: the abstract socket %s may be bound"
+			       " by anyone: add requirepeer=USER (the server's"
+			       " system user)",
+			       dir);
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
+		return ms_fail(err, MS_INVALID,
+			       "postgresql: the socket directory %s is writable"
+			       " by anyone: add requirepeer=USER (the server's"
+			       " system user)",
+			       dir);
+	return MS_OK;
+}
+
+static enum ms_status judge_sockets(const PQconninfoOption *parsed,
+				    struct ms_error *err)
+{
+	const char *at = option(parsed, "host");
+
+	if (option(parsed, "requirepeer"))
+		return MS_OK;
+	if (!at)
+		return judge_socket("", 0, err);
+	for (;;) {
+		size_t len = strcspn(at, ",");
+
+		if (is_socket(at, len) && judge_socket(at, len, err) != MS_OK)
+			return err->status;
+		if (at[len] == '\0')
+			return MS_OK;
+		at += len + 1;
+	}
+}
+
 static enum ms_status judge(const PQconninfoOption *parsed,
 			    struct ms_error *err)
 {
@@ -64,7 +120,7 @@ static enum ms_status judge(const PQconninfoOption *parsed,
 			       " sslmode=verify-full (the server must be"
 			       " authenticated: the password and the records"
 			       " cross the network)");
-	return MS_OK;
+	return judge_sockets(parsed, err);
 }
 
 static void wipe_options(PQconninfoOption *parsed)
@@ -109,7 +165,8 @@ enum ms_status ms_pg_check_conninfo(const char *conninfo,
 static bool hidden(const char *entry)
 {
 	return strchr(entry, '=') &&
-	       (strncmp(entry, "PG", 2) == 0 || strncmp(entry, "HOME=", 5) == 0);
+	       (strncmp(entry, "PG", 2) == 0 || strncmp(entry, "KRB5", 4) == 0 ||
+		strncmp(entry, "HOME=", 5) == 0);
 }
 
 static void free_saved(struct ms_pg_env *env)

@@ -14,18 +14,18 @@
 #define XSTR(x) STR(x)
 
 static const char create_sql[] =
-	"CREATE TABLE mailsec_schema (version integer NOT NULL);"
-	"INSERT INTO mailsec_schema (version) VALUES ("
+	"CREATE TABLE public.mailsec_schema (version integer NOT NULL);"
+	"INSERT INTO public.mailsec_schema (version) VALUES ("
 	XSTR(MS_PG_SCHEMA_VERSION) ");"
-	"CREATE SEQUENCE mailsec_record_version;"
-	"CREATE TABLE mailsec_mailbox ("
+	"CREATE SEQUENCE public.mailsec_record_version;"
+	"CREATE TABLE public.mailsec_mailbox ("
 	" name text COLLATE \"C\" PRIMARY KEY,"
 	" record text NOT NULL,"
 	" version bigint NOT NULL,"
 	" state bytea, state_seq bigint NOT NULL DEFAULT 0,"
 	" apps bytea, apps_seq bigint NOT NULL DEFAULT 0,"
 	" journal bytea, journal_seq bigint NOT NULL DEFAULT 0);"
-	"CREATE TABLE mailsec_host_key ("
+	"CREATE TABLE public.mailsec_host_key ("
 	" one boolean PRIMARY KEY DEFAULT true CHECK (one),"
 	" key bytea NOT NULL CHECK (length(key) = 32));";
 
@@ -220,8 +220,22 @@ static const char excess_sql[] =
 	" CASE WHEN rolbypassrls THEN 'BYPASSRLS' END,"
 	" CASE WHEN pg_has_role(rolname, current_user, 'MEMBER')"
 	"  THEN 'a member of ' || current_user END,"
-	" CASE WHEN has_table_privilege(rolname, 'mailsec_mailbox', 'INSERT')"
-	"  THEN 'INSERT on mailsec_mailbox' END,"
+	" (SELECT string_agg('a member of ' || r, ', ' ORDER BY r)"
+	"  FROM unnest(ARRAY['pg_execute_server_program',"
+	"   'pg_read_server_files', 'pg_write_server_files']) AS r"
+	"  WHERE pg_has_role(rolname, r, 'MEMBER')),"
+	" CASE WHEN has_database_privilege(rolname, current_database(),"
+	"  'CREATE') THEN 'CREATE on the database' END,"
+	" CASE WHEN has_schema_privilege(rolname, 'public', 'CREATE')"
+	"  THEN 'CREATE on schema public' END,"
+	" (SELECT string_agg(p || ' on ' || t, ', ' ORDER BY t, p)"
+	"  FROM unnest(ARRAY['mailsec_schema', 'mailsec_mailbox',"
+	"   'mailsec_host_key']) AS t,"
+	"  unnest(ARRAY['TRIGGER', 'REFERENCES']) AS p"
+	"  WHERE CASE p WHEN 'TRIGGER' THEN has_table_privilege(rolname, t, p)"
+	"   ELSE has_any_column_privilege(rolname, t, p) END),"
+	" CASE WHEN has_any_column_privilege(rolname, 'mailsec_mailbox',"
+	"  'INSERT') THEN 'INSERT on mailsec_mailbox' END,"
 	" CASE WHEN has_table_privilege(rolname, 'mailsec_mailbox', 'DELETE')"
 	"  THEN 'DELETE on mailsec_mailbox' END,"
 	" CASE WHEN has_table_privilege(rolname, 'mailsec_mailbox', 'TRUNCATE')"
@@ -383,8 +397,10 @@ static enum ms_status upgrade(struct ms_db *db, const char *role,
 	return MS_OK;
 }
 
-static enum ms_status check(struct ms_db *db, char *report, size_t size,
-			    struct ms_error *err)
+/* Grants change after init: the module's role is judged again each time
+ * it is named. */
+static enum ms_status check(struct ms_db *db, const char *role, char *report,
+			    size_t size, struct ms_error *err)
 {
 	const char *what = "db check";
 	int version;
@@ -394,6 +410,9 @@ static enum ms_status check(struct ms_db *db, char *report, size_t size,
 		return err->status;
 	if (version != MS_PG_SCHEMA_VERSION)
 		return ms_pg_schema_hint(db, version, err);
+	if (role && *role && (check_role(db, role, what, err) != MS_OK ||
+			      check_excess(db, role, what, err) != MS_OK))
+		return err->status;
 	if (value(db, "SELECT count(*) FROM mailsec_mailbox", what, &count,
 		  err) != MS_OK)
 		return err->status;
@@ -419,7 +438,7 @@ enum ms_status ms_pg_schema(struct ms_db *db, enum ms_db_schema_op op,
 			       "postgresql: schema: a transaction is open");
 	switch (op) {
 	case MS_DB_SCHEMA_CHECK:
-		return check(db, report, report_size, err);
+		return check(db, module_role, report, report_size, err);
 	case MS_DB_SCHEMA_INIT:
 		return init(db, module_role, report, report_size, err);
 	case MS_DB_SCHEMA_UPGRADE:

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver_test.h"
@@ -107,7 +108,7 @@ static void case_tcp(int fd, int port)
 		     "sslmode=verify-full: tried");
 	check(reached(fd) == 1, "... the server was asked", err.msg);
 	snprintf(info, sizeof(info), "host=@drvtest-abstract dbname=mailsec"
-		 " user=mailsec_admin");
+		 " user=mailsec_admin requirepeer=postgres");
 	check_status(check_with(info, 300, &err), MS_SYSTEM, &err, NULL,
 		     "an abstract socket is no TCP: tried");
 	check_status(check_with(conninfo("mailsec_admin", "drvtest_sock"), 3000,
@@ -115,6 +116,47 @@ static void case_tcp(int fd, int port)
 		     MS_OK, &err, NULL, "the socket directory: connects");
 	check_status(check_with("drvtest_nosuchdb", 300, &err), MS_SYSTEM,
 		     &err, NULL, "a database name alone: tried (libpq's default)");
+}
+
+/* A socket's name anyone may take first: only requirepeer checks who
+ * answers there. */
+static void case_socket_squat(void)
+{
+	char info[1024], open_dir[256];
+	struct ms_error err = { 0 };
+
+	printf("\n== conninfo: a socket anyone could make needs requirepeer\n");
+	snprintf(info, sizeof(info), "host=@drvtest-abstract dbname=mailsec"
+		 " user=mailsec_admin");
+	check_status(check_with(info, 300, &err), MS_INVALID, &err,
+		     "the abstract socket @drvtest-abstract may be bound by"
+		     " anyone: add requirepeer=USER",
+		     "an abstract socket without requirepeer: refused");
+	snprintf(open_dir, sizeof(open_dir), "%s/../drvtest_open", sock_dir);
+	if (mkdir(open_dir, 0700) != 0 || chmod(open_dir, 01777) != 0) {
+		check(false, "a directory anyone may write to", open_dir);
+		return;
+	}
+	snprintf(info, sizeof(info), "host=%s dbname=mailsec"
+		 " user=mailsec_admin", open_dir);
+	check_status(check_with(info, 300, &err), MS_INVALID, &err,
+		     "is writable by anyone: add requirepeer=USER (the"
+		     " server's system user)",
+		     "a world-writable socket directory: refused");
+	snprintf(info, sizeof(info), "host=%s,%s dbname=mailsec"
+		 " user=mailsec_admin", sock_dir, open_dir);
+	check_status(check_with(info, 300, &err), MS_INVALID, &err,
+		     "is writable by anyone", "... second in a list: refused");
+	snprintf(info, sizeof(info), "host=%s dbname=mailsec"
+		 " user=mailsec_admin requirepeer=postgres", open_dir);
+	check_status(check_with(info, 300, &err), MS_SYSTEM, &err, NULL,
+		     "... with requirepeer: tried");
+	check(strstr(err.msg, "writable") == NULL, "... not refused", err.msg);
+	rmdir(open_dir);
+	snprintf(info, sizeof(info), "host=%s/../drvtest_none dbname=mailsec"
+		 " user=mailsec_admin", sock_dir);
+	check_status(check_with(info, 300, &err), MS_SYSTEM, &err, NULL,
+		     "a socket directory that does not exist: tried");
 }
 
 static void case_password(void)
@@ -134,6 +176,30 @@ static void case_password(void)
 	snprintf(info, sizeof(info), "postgresql:///mailsec?host=%s"
 		 "&password=caught3", sock_dir);
 	refused_password(info, "caught3", "a URI's password parameter: refused");
+}
+
+/* libpq's GSSAPI looks for credentials on a TCP connection before the
+ * startup packet; the Kerberos library then reads its KRB5* variables
+ * (KRB5CCNAME, KRB5_CONFIG, KRB5_TRACE: a file it writes shows it did). */
+static void case_kerberos(int fd, int port)
+{
+	char info[512], trace[600];
+	struct ms_error err = { 0 };
+
+	snprintf(trace, sizeof(trace), "%s/../drvtest_krb5_trace", sock_dir);
+	unlink(trace);
+	setenv("KRB5_TRACE", trace, 1);
+	snprintf(info, sizeof(info), "host=127.0.0.1 port=%d dbname=mailsec"
+		 " user=mailsec_admin sslmode=verify-full", port);
+	check_status(check_with(info, 300, &err), MS_SYSTEM, &err, NULL,
+		     "KRB5_TRACE set, a TCP server that answers nothing");
+	reached(fd);
+	check(access(trace, F_OK) != 0, "... the Kerberos library did not see"
+	      " KRB5_TRACE", trace);
+	check(getenv("KRB5_TRACE") && strcmp(getenv("KRB5_TRACE"), trace) == 0,
+	      "... and it is back", NULL);
+	unsetenv("KRB5_TRACE");
+	unlink(trace);
 }
 
 /* The environment libpq would read: every variable must be back as it
@@ -177,6 +243,7 @@ static void case_environment(int fd, int port)
 	unsetenv("PGSERVICEFILE");
 	unsetenv("PGSERVICE");
 	unlink(services);
+	case_kerberos(fd, port);
 }
 
 void cases_conninfo(void)
@@ -184,6 +251,7 @@ void cases_conninfo(void)
 	int port, fd = listener(&port);
 
 	case_tcp(fd, port);
+	case_socket_squat();
 	case_password();
 	case_environment(fd, port);
 	close(fd);

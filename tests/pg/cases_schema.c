@@ -65,6 +65,20 @@ void cases_schema(void)
 		     MS_INVALID, &err, "may do more than the module needs"
 		     " (CREATEROLE)",
 		     "init for a role with CREATEROLE: refused");
+	super_value("CREATE ROLE drvtest_program LOGIN IN ROLE"
+		    " pg_execute_server_program");
+	check_status(schema(db, MS_DB_SCHEMA_INIT, "drvtest_program", report,
+			    &err),
+		     MS_INVALID, &err, "may do more than the module needs"
+		     " (a member of pg_execute_server_program)",
+		     "init for a member of pg_execute_server_program: refused");
+	super_value("CREATE ROLE drvtest_maker LOGIN");
+	super_value("GRANT CREATE ON DATABASE mailsec TO drvtest_maker");
+	check_status(schema(db, MS_DB_SCHEMA_INIT, "drvtest_maker", report,
+			    &err),
+		     MS_INVALID, &err, "may do more than the module needs"
+		     " (CREATE on the database)",
+		     "init for a role with CREATE on the database: refused");
 	check(strcmp(super_value("SELECT to_regclass('mailsec_mailbox')"
 				 " IS NULL"), "t") == 0,
 	      "... and made nothing", NULL);
@@ -83,6 +97,25 @@ void cases_schema(void)
 		     &err, NULL, "check");
 	check(strcmp(report, "schema version 1, 0 mailboxes") == 0,
 	      "check's report: schema version 1, 0 mailboxes", report);
+	super_value("GRANT TRIGGER, REFERENCES ON mailsec_mailbox TO"
+		    " mailsec_module");
+	check_status(schema(db, MS_DB_SCHEMA_CHECK, "mailsec_module", report,
+			    &err),
+		     MS_INVALID, &err, "may do more than the module needs"
+		     " (REFERENCES on mailsec_mailbox, TRIGGER on"
+		     " mailsec_mailbox)",
+		     "check after TRIGGER, REFERENCES granted: reported");
+	super_value("REVOKE TRIGGER, REFERENCES ON mailsec_mailbox FROM"
+		    " mailsec_module");
+	super_value("GRANT CREATE ON SCHEMA public TO mailsec_module");
+	check_status(schema(db, MS_DB_SCHEMA_CHECK, "mailsec_module", report,
+			    &err),
+		     MS_INVALID, &err, "(CREATE on schema public)",
+		     "check after CREATE on schema public granted: reported");
+	super_value("REVOKE CREATE ON SCHEMA public FROM mailsec_module");
+	check_status(schema(db, MS_DB_SCHEMA_CHECK, "mailsec_module", report,
+			    &err),
+		     MS_OK, &err, NULL, "check with the module's role: clean");
 	check_status(schema(db, MS_DB_SCHEMA_UPGRADE, "mailsec_module", report,
 			    &err),
 		     MS_OK, &err, NULL, "upgrade of a current schema");
@@ -307,6 +340,48 @@ static void refused_sql(PGconn *conn, const char *sql)
 	PQclear(res);
 }
 
+static bool loads_real_record(const char *info, const char *what)
+{
+	struct ms_db_config config = { info, 5000, MS_DB_LOGIN };
+	struct ms_error err = { 0 };
+	struct ms_db *db = NULL;
+	struct ms_db_row row = { 0 };
+	bool real = false;
+
+	if (drv->open(&config, &db, &err) == MS_OK &&
+	    drv->load(db, "b", MS_DB_WANT_RECORD, &row, &err) == MS_OK) {
+		real = row.record && !strstr(row.record, "FORGED");
+		drv->row_free(&row);
+	}
+	check(real, what, err.msg);
+	drv->close(db);
+	return real;
+}
+
+/* A schema named after the module's role comes first in the default
+ * search path ("$user", public): its copy of mailsec_mailbox must not
+ * stand in for the real one, whatever the conninfo's options say. */
+static void case_search_path(void)
+{
+	char info[512];
+
+	printf("\n== the search path\n");
+	super_value("CREATE SCHEMA mailsec_module AUTHORIZATION mailsec_module");
+	super_value("CREATE TABLE mailsec_module.mailsec_mailbox AS SELECT"
+		    " * FROM public.mailsec_mailbox");
+	super_value("UPDATE mailsec_module.mailsec_mailbox SET record ="
+		    " 'FORGED'");
+	loads_real_record(conninfo("mailsec_module", "drvtest_shadow"),
+			  "a shadow mailsec_mailbox in the role's schema:"
+			  " the real record");
+	snprintf(info, sizeof(info), "%s options='-c search_path="
+		 "mailsec_module,public'",
+		 conninfo("mailsec_module", "drvtest_shadow2"));
+	loads_real_record(info, "... and with search_path in the conninfo's"
+				" options");
+	super_value("DROP SCHEMA mailsec_module CASCADE");
+}
+
 void cases_grants(void)
 {
 	struct ms_db *db = db_open("mailsec_module", "drvtest_login",
@@ -332,6 +407,7 @@ void cases_grants(void)
 	refused_sql(conn, "UPDATE mailsec_schema SET version = 1");
 	refused_sql(conn, "SELECT nextval('mailsec_record_version')");
 	PQfinish(conn);
+	case_search_path();
 
 	check_status(drv->load(db, "b", MS_DB_WANT_RECORD |
 					       MS_DB_WANT_BLOB(MS_DB_APPS),
