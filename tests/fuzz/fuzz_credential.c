@@ -25,6 +25,16 @@ int pam_get_authtok(pam_handle_t *pamh, int item, const char **tok,
 	return PAM_SUCCESS;
 }
 
+/* No token set by an earlier module and no conversation: credential_read
+ * then renews no store deadline (there is no store here). */
+int pam_get_item(const pam_handle_t *pamh, int item_type, const void **item)
+{
+	FUZZ_CHECK(pamh == (const pam_handle_t *)&handle);
+	(void)item_type;
+	*item = NULL;
+	return PAM_SUCCESS;
+}
+
 /* The module's log line of a refusal (login.c). */
 void login_refused(const struct login *login, const char *reason)
 {
