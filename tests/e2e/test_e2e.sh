@@ -105,28 +105,9 @@ login() {
 }
 
 # expect ok|refused DESCRIPTION [as=USER] [from=ADDRESS] [CLIENT_OPTION...]
-# -- login arguments
-expect() {
-	local want=$1 what=$2 got
-	shift 2
-	login "$@"
-	case $? in 0) got=ok ;; 1) got=refused ;; *) got=error ;; esac
-	if [ "$got" = "$want" ]; then
-		passed=$((passed + 1))
-		echo "ok - $what"
-	else
-		failed=$((failed + 1))
-		echo "not ok - $what (wanted $want, got $got)"
-	fi
-}
-
-check() {
-	if "$@" >/dev/null 2>&1; then
-		passed=$((passed + 1)); echo "ok - $*"
-	else
-		failed=$((failed + 1)); echo "not ok - $*"
-	fi
-}
+# -- login arguments (tap.sh)
+# shellcheck source=tap.sh
+. "$top_srcdir/tests/e2e/tap.sh"
 
 refute() {
 	if ! "$@" >/dev/null 2>&1; then

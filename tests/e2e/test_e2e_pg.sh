@@ -92,36 +92,18 @@ login() {
 			as www-data "$PYTHON" "$top_srcdir/tests/e2e/client.py" \
 				--host "$WEBMAIL_HOST" --tls --ca "$tls/ca.pem" \
 				--cert "$tls/webmail.pem" --key "$tls/webmail.key" \
-				imap 127.0.0.1 "$WEBMAIL" "$user" ${rhost:+"$rhost"}
+				imap 127.0.0.1 "$WEBMAIL" "$user" ${rhost:+"$rhost"} \
+				>/dev/null 2>&1
 	else
 		printf '%s\n' "$password" |
 			"$PYTHON" "$top_srcdir/tests/e2e/client.py" imap \
-				"127.0.0.$source" "$IMAP" "$user"
+				"127.0.0.$source" "$IMAP" "$user" >/dev/null 2>&1
 	fi
 }
 
-# expect ok|refused DESCRIPTION LOGIN-ARGUMENTS...
-expect() {
-	local want=$1 what=$2 got
-	shift 2
-	login "$@" >/dev/null 2>&1
-	case $? in 0) got=ok ;; 1) got=refused ;; *) got=error ;; esac
-	if [ "$got" = "$want" ]; then
-		passed=$((passed + 1))
-		echo "ok - $what"
-	else
-		failed=$((failed + 1))
-		echo "not ok - $what (wanted $want, got $got)"
-	fi
-}
-
-check() {
-	if "$@" >/dev/null 2>&1; then
-		passed=$((passed + 1)); echo "ok - $*"
-	else
-		failed=$((failed + 1)); echo "not ok - $*"
-	fi
-}
+# expect ok|refused DESCRIPTION LOGIN-ARGUMENTS... and check (tap.sh)
+# shellcheck source=tap.sh
+. "$top_srcdir/tests/e2e/tap.sh"
 
 # --- the database (mailsecctl db init), both hosts wired, both Dovecots ---
 "$MAILSECCTL" db init >/dev/null || { echo "not ok - mailsecctl db init"; exit 1; }
